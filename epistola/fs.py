@@ -1,0 +1,157 @@
+"""The only module that reads and writes files.
+
+Reading turns bytes into text with a diagnostic instead of a traceback. Writing goes through one
+guarded writer: paths stay inside the output folder, nothing is written twice, and a site is built
+in a fresh folder beside the old one and swapped in only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from .diagnostics import Diagnostic, EpistolaError, error
+from .model import Edition, Letter, Person
+from .records import parse_edition, parse_letter, parse_persons
+
+
+def read_text(path: Path, shown: str | None = None) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text (UTF-8, BOM and CRLF tolerated), or None and a diagnostic."""
+    shown = shown or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(shown, 1, f"cannot read file: {exc.strerror}", "io")]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [error(shown, line, f"not valid UTF-8 (byte {data[exc.start]:#04x} at offset "
+                                         f"{exc.start}): save the file as UTF-8", "encoding")]
+
+
+@dataclass(frozen=True)
+class EditionFiles:
+    """Everything read from an editions folder."""
+
+    edition: Edition | None
+    letters: tuple[Letter, ...]
+    persons: tuple[Person, ...]
+    root: Path
+
+
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_editions(root: Path) -> tuple[EditionFiles, list[Diagnostic]]:
+    """Read edition.yaml, persons.yaml and letters/*.md under root."""
+    diags: list[Diagnostic] = []
+    edition = None
+    edition_path = root / "edition.yaml"
+    if not root.is_dir():
+        raise EpistolaError(error(display_path(root), 1, "editions folder not found; run "
+                                  "'python build.py ingest SOURCE' first or pass --editions DIR",
+                                  "no-editions"))
+    if edition_path.exists():
+        text, d = read_text(edition_path, display_path(edition_path))
+        diags += d
+        if text is not None:
+            edition, d = parse_edition(text, display_path(edition_path))
+            diags += d
+    else:
+        diags.append(error(display_path(edition_path), 1, "edition.yaml is missing", "edition-missing"))
+    persons: list[Person] = []
+    persons_path = root / "persons.yaml"
+    if persons_path.exists():
+        text, d = read_text(persons_path, display_path(persons_path))
+        diags += d
+        if text is not None:
+            persons, d = parse_persons(text, display_path(persons_path))
+            diags += d
+    letters: list[Letter] = []
+    for path in sorted((root / "letters").glob("*.md")):
+        shown = display_path(path)
+        text, d = read_text(path, shown)
+        diags += d
+        if text is None:
+            continue
+        letter, d = parse_letter(text, shown)
+        diags += d
+        if letter is not None:
+            letters.append(letter)
+    return EditionFiles(edition, tuple(letters), tuple(persons), root), diags
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    """root/relative, refusing anything that could land outside root."""
+    parts = relative.split("/")
+    if (not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative
+            or any(p in ("", ".", "..") for p in parts)):
+        raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+    target = root.joinpath(*parts)
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+    return target
+
+
+def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+    """Write files (relative path -> bytes) under root, which must be empty or absent."""
+    root.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
+    for relative in sorted(files):
+        target = safe_join(root, relative)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(files[relative])
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """One build at a time per output folder; a second one fails with a clear message."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EpistolaError(f"{display_path(lock_path)}:1: error: another build is writing "
+                                f"{display_path(out)} right now; wait for it to finish [locked]") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def staging_folder(out: Path) -> Path:
+    """A fresh, empty folder beside out for the next build."""
+    staging = out.parent / f".{out.name}.new"
+    if staging.exists():
+        shutil.rmtree(staging)
+    return staging
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace out with staging in two renames, so readers see the old site or the new one."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.rename(out, old)
+    os.rename(staging, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,452 @@
+"""Record files <-> records: editions/letters/<id>.md, persons.yaml and edition.yaml.
+
+Pure functions over text. Reading keeps the line of every key so diagnostics can point at it;
+writing uses a fixed key order and layout, so `dump_letter(parse_letter(t)) == t` for every
+record this module wrote, and an editor's diff shows only what the editor changed.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, error, warning
+from .model import (
+    DOCUMENT_KINDS,
+    LETTER_ID,
+    PERSON_REF,
+    ArchiveRef,
+    Correspondent,
+    Edition,
+    Letter,
+    LetterDate,
+    Note,
+    Person,
+    Place,
+    SourceSpan,
+)
+
+LETTER_KEYS = (
+    "id", "number", "title", "kind", "senders", "recipients", "date", "place", "archive",
+    "physical", "in_reply_to", "source", "unnumbered_notes",
+)
+_REQUIRED = ("id", "title", "senders", "recipients", "date")
+_NOTE_DEF = re.compile(r"^\[\^(\d+)\]:[ \t]?(.*)$")
+_ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style at the top, flow style inside; never wraps long lines."""
+
+
+def _yaml_value(value: Any) -> str:
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True,
+                     sort_keys=False, width=1 << 30)
+    return text.removesuffix("\n...\n").rstrip("\n")
+
+
+def _yaml_block(value: dict) -> str:
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=1 << 30)
+    return "".join("  " + line + "\n" for line in text.splitlines())
+
+
+def normalise_text(text: str) -> str:
+    """Newlines as \\n, no byte-order mark: records edited on any system read the same."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- letters ---------------------------------------------------------------------------------
+
+def letter_to_front_matter(letter: Letter) -> dict[str, Any]:
+    """The front-matter keys of a letter as plain data (also the letter's entry in letters.json)."""
+    date: dict[str, Any] = {"text": letter.date.text}
+    for key in ("when", "not_before", "not_after"):
+        if getattr(letter.date, key) is not None:
+            date[key] = getattr(letter.date, key)
+    if letter.date.supplied:
+        date["supplied"] = True
+    place = None
+    if letter.place is not None:
+        place = {"name": letter.place.name}
+        if letter.place.supplied:
+            place["supplied"] = True
+    archive = None
+    if letter.archive is not None:
+        a = letter.archive
+        archive = {"repository": a.repository, "fond": a.fond, "opis": a.opis, "delo": a.delo,
+                   "folios": a.folios, "text": a.text}
+    data: dict[str, Any] = {
+        "id": letter.id,
+        "number": letter.number,
+        "title": letter.title,
+        "kind": letter.kind,
+        "senders": [_correspondent(c) for c in letter.senders],
+        "recipients": [_correspondent(c) for c in letter.recipients],
+        "date": date,
+        "place": place,
+        "archive": archive,
+        "physical": letter.physical,
+        "in_reply_to": letter.in_reply_to,
+        "source": ({"file": letter.source.file, "lines": [letter.source.first, letter.source.last]}
+                   if letter.source else None),
+    }
+    if letter.unnumbered_notes:
+        data["unnumbered_notes"] = list(letter.unnumbered_notes)
+    return data
+
+
+def _correspondent(c: Correspondent) -> dict[str, Any]:
+    return {"name": c.name, "ref": c.ref}
+
+
+def dump_letter(letter: Letter) -> str:
+    """The record file of a letter."""
+    out = ["---\n"]
+    for key, value in letter_to_front_matter(letter).items():
+        if key == "archive" and value is not None:
+            out.append("archive:\n" + _yaml_block(value))
+        else:
+            out.append(f"{key}: {_yaml_value(value)}\n")
+    out.append("---\n")
+    body = letter.body.strip("\n")
+    if body:
+        out.append("\n" + body + "\n")
+    for note in letter.notes:
+        out.append(f"\n[^{note.n}]: {note.text}\n")
+    return "".join(out)
+
+
+def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]:
+    """Read a record file. Returns the letter (None when it cannot be read) and what is wrong."""
+    diags: list[Diagnostic] = []
+    text = normalise_text(text)
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, [error(path, 1, "a record must start with a '---' line opening its YAML front "
+                                     "matter", "record-no-front-matter")]
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
+    except StopIteration:
+        return None, [error(path, 1, "the YAML front matter is not closed: add a '---' line after "
+                                     "it", "record-no-front-matter")]
+    front_text = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(front_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(front_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [error(path, line, f"YAML error in front matter: {problem}", "yaml")]
+    if not isinstance(data, dict):
+        return None, [error(path, 2, "the front matter must be a mapping of keys to values",
+                            "record-front-matter")]
+    key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value} if node is not None else {}
+
+    def at(key: str) -> int:
+        return key_lines.get(key, 1)
+
+    for key in data:
+        if key not in LETTER_KEYS:
+            diags.append(warning(path, at(str(key)), f"unknown key '{key}' (known: "
+                                 f"{', '.join(LETTER_KEYS)})", "record-unknown-key"))
+    missing = [k for k in _REQUIRED if data.get(k) in (None, "", [])]
+    for key in missing:
+        diags.append(error(path, 2, f"required key '{key}' is missing or empty", "record-missing-key"))
+    if missing:
+        return None, diags
+
+    letter_id = str(data["id"])
+    if not LETTER_ID.fullmatch(letter_id):
+        diags.append(error(path, at("id"), f"id '{letter_id}' must be lower-case letters, digits "
+                           "and single hyphens ([a-z0-9-]+)", "record-bad-id"))
+        return None, diags
+
+    number = data.get("number")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+        diags.append(error(path, at("number"), f"number must be a whole number or null, not "
+                           f"{number!r}", "record-bad-number"))
+        number = None
+
+    kind = str(data.get("kind") or "letter")
+    if kind not in DOCUMENT_KINDS:
+        diags.append(warning(path, at("kind"), f"unknown kind '{kind}' (known: "
+                             f"{', '.join(DOCUMENT_KINDS)})", "record-unknown-kind"))
+
+    senders = _parse_correspondents(data["senders"], "senders", path, at("senders"), diags)
+    recipients = _parse_correspondents(data["recipients"], "recipients", path, at("recipients"), diags)
+    date = _parse_date(data["date"], path, at("date"), diags)
+    place = _parse_place(data.get("place"), path, at("place"), diags)
+    archive = _parse_archive(data.get("archive"), path, at("archive"), diags)
+    source = _parse_source(data.get("source"), path, at("source"), diags)
+    in_reply_to = data.get("in_reply_to")
+    if in_reply_to is not None:
+        in_reply_to = str(in_reply_to)
+    unnumbered = data.get("unnumbered_notes") or []
+    if not isinstance(unnumbered, list) or not all(isinstance(n, int) for n in unnumbered):
+        diags.append(error(path, at("unnumbered_notes"), "unnumbered_notes must be a list of note "
+                           "numbers", "record-bad-notes"))
+        unnumbered = []
+    physical = data.get("physical")
+
+    body, notes = _split_body_and_notes(lines, end + 1)
+    if date is None or senders is None or recipients is None:
+        return None, diags
+    letter = Letter(
+        id=letter_id, number=number, title=str(data["title"]), kind=kind,
+        senders=senders, recipients=recipients, date=date, place=place, archive=archive,
+        physical=None if physical is None else str(physical), body=body, notes=notes,
+        in_reply_to=in_reply_to, source=source, unnumbered_notes=tuple(unnumbered),
+        path=path, body_line=_body_line(lines, end + 1), key_lines=MappingProxyType(key_lines),
+    )
+    return letter, diags
+
+
+def _body_line(lines: list[str], start: int) -> int:
+    for i in range(start, len(lines)):
+        if lines[i].strip():
+            return i + 1
+    return start + 1
+
+
+def _split_body_and_notes(lines: list[str], start: int) -> tuple[str, tuple[Note, ...]]:
+    """Body lines up to the first note definition that opens a paragraph; notes after it."""
+    rest = lines[start:]
+    first_note = None
+    for i, line in enumerate(rest):
+        if _NOTE_DEF.match(line) and (i == 0 or not rest[i - 1].strip()):
+            first_note = i
+            break
+    body_lines = rest if first_note is None else rest[:first_note]
+    body = "\n".join(body_lines).strip("\n")
+    notes: list[Note] = []
+    if first_note is not None:
+        current: list[str] | None = None
+        n = line_no = 0
+        for i, line in enumerate(rest[first_note:], start=start + first_note + 1):
+            m = _NOTE_DEF.match(line)
+            if m:
+                if current is not None:
+                    notes.append(Note(n, "\n".join(current).strip(), line_no))
+                n, line_no, current = int(m.group(1)), i, [m.group(2)]
+            elif current is not None:
+                current.append(line)
+        if current is not None:
+            notes.append(Note(n, "\n".join(current).strip(), line_no))
+    return body, tuple(notes)
+
+
+def _parse_correspondents(value: Any, key: str, path: str, line: int,
+                          diags: list[Diagnostic]) -> tuple[Correspondent, ...] | None:
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        diags.append(error(path, line, f"{key} must be a list of {{name, ref}}", "record-bad-person"))
+        return None
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            out.append(Correspondent(item, None))
+        elif isinstance(item, dict) and item.get("name"):
+            ref = item.get("ref")
+            if ref is not None and not PERSON_REF.fullmatch(str(ref)):
+                diags.append(error(path, line, f"person ref '{ref}' must match [a-z0-9-]+",
+                                   "record-bad-ref"))
+                ref = None
+            out.append(Correspondent(str(item["name"]), None if ref is None else str(ref)))
+        else:
+            diags.append(error(path, line, f"each of {key} needs a name: {item!r}", "record-bad-person"))
+    return tuple(out)
+
+
+def is_iso_date(value: str) -> bool:
+    """A well-formed ISO 8601 day, month or year that exists in the calendar."""
+    if not _ISO_DATE.match(value):
+        return False
+    if len(value) == 10:
+        import datetime
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+def _parse_date(value: Any, path: str, line: int, diags: list[Diagnostic]) -> LetterDate | None:
+    if isinstance(value, str):
+        value = {"text": value}
+    if not isinstance(value, dict) or not value.get("text"):
+        diags.append(error(path, line, "date must be a mapping with 'text' and 'when' or "
+                           "'not_before'/'not_after'", "record-bad-date"))
+        return None
+    iso = {}
+    for key in ("when", "not_before", "not_after"):
+        v = value.get(key)
+        if v is not None:
+            v = str(v)
+            if not is_iso_date(v):
+                diags.append(error(path, line, f"date.{key} '{v}' is not a real date in ISO 8601 "
+                                   "form (YYYY, YYYY-MM or YYYY-MM-DD)", "date-invalid"))
+                v = None
+        iso[key] = v
+    if iso["not_before"] and iso["not_after"] and iso["not_before"] > iso["not_after"]:
+        diags.append(error(path, line, f"date range ends ({iso['not_after']}) before it starts "
+                           f"({iso['not_before']})", "date-range"))
+    return LetterDate(text=str(value["text"]), supplied=bool(value.get("supplied")), **iso)
+
+
+def _parse_place(value: Any, path: str, line: int, diags: list[Diagnostic]) -> Place | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Place(value)
+    if isinstance(value, dict) and value.get("name"):
+        return Place(str(value["name"]), bool(value.get("supplied")))
+    diags.append(error(path, line, "place must be null or a mapping with 'name'", "record-bad-place"))
+    return None
+
+
+def _parse_archive(value: Any, path: str, line: int, diags: list[Diagnostic]) -> ArchiveRef | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value.get("repository"):
+        diags.append(error(path, line, "archive must be null or a mapping with 'repository', 'fond', "
+                           "'opis', 'delo', 'folios', 'text'", "record-bad-archive"))
+        return None
+
+    def s(key: str) -> str | None:
+        v = value.get(key)
+        return None if v is None else str(v)
+
+    return ArchiveRef(repository=str(value["repository"]), fond=s("fond"), opis=s("opis"),
+                      delo=s("delo"), folios=s("folios"), text=s("text") or "")
+
+
+def _parse_source(value: Any, path: str, line: int, diags: list[Diagnostic]) -> SourceSpan | None:
+    if value is None:
+        return None
+    try:
+        first, last = value["lines"]
+        return SourceSpan(str(value["file"]), int(first), int(last))
+    except (TypeError, KeyError, ValueError):
+        diags.append(warning(path, line, "source must be {file: PATH, lines: [FIRST, LAST]}",
+                             "record-bad-source"))
+        return None
+
+
+# --- persons register ------------------------------------------------------------------------
+
+PERSON_KEYS = ("name", "sort_name", "full_name", "dates", "kind", "variants", "description")
+
+
+def dump_persons(persons: list[Person]) -> str:
+    out = []
+    for p in persons:
+        entry = {"name": p.name, "sort_name": p.sort_name, "full_name": p.full_name,
+                 "dates": p.dates, "kind": p.kind if p.kind != "person" else None,
+                 "variants": list(p.variants) or None, "description": p.description}
+        out.append(f"{p.ref}:\n")
+        for key, value in entry.items():
+            if value is not None:
+                out.append(f"  {key}: {_yaml_value(value)}\n")
+    return "".join(out)
+
+
+def parse_persons(text: str, path: str) -> tuple[list[Person], list[Diagnostic]]:
+    text = normalise_text(text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [], [error(path, mark.line + 1 if mark else 1, f"YAML error: {problem}", "yaml")]
+    if data is None:
+        return [], []
+    if not isinstance(data, dict):
+        return [], [error(path, 1, "the persons register must map each ref to its entry",
+                          "persons-format")]
+    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+    persons, diags = [], []
+    for ref, entry in data.items():
+        line = lines.get(ref, 1)
+        ref = str(ref)
+        if not PERSON_REF.fullmatch(ref):
+            diags.append(error(path, line, f"person ref '{ref}' must match [a-z0-9-]+", "record-bad-ref"))
+            continue
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict) or not entry.get("name"):
+            diags.append(error(path, line, f"person '{ref}' needs a name", "persons-format"))
+            continue
+        for key in entry:
+            if key not in PERSON_KEYS:
+                diags.append(warning(path, line, f"unknown key '{key}' for person '{ref}' (known: "
+                                     f"{', '.join(PERSON_KEYS)})", "persons-unknown-key"))
+        variants = entry.get("variants") or []
+        if isinstance(variants, str):
+            variants = [variants]
+
+        def s(key: str) -> str | None:
+            v = entry.get(key)
+            return None if v is None else str(v)
+
+        persons.append(Person(ref=ref, name=str(entry["name"]), sort_name=s("sort_name"),
+                              full_name=s("full_name"), variants=tuple(str(v) for v in variants),
+                              description=s("description"), dates=s("dates"),
+                              kind=s("kind") or "person", line=line))
+    return persons, diags
+
+
+# --- edition ---------------------------------------------------------------------------------
+
+EDITION_KEYS = ("title", "compilers", "year", "publisher", "source", "description", "translation",
+                "editors", "language", "base_url", "licence", "licence_url", "published")
+
+
+def dump_edition(edition: Edition) -> str:
+    out = []
+    for key in EDITION_KEYS:
+        value = getattr(edition, key)
+        if isinstance(value, tuple):
+            value = list(value)
+        if value not in (None, [], ()):
+            out.append(f"{key}: {_yaml_value(value)}\n")
+    return "".join(out)
+
+
+def parse_edition(text: str, path: str) -> tuple[Edition | None, list[Diagnostic]]:
+    text = normalise_text(text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [error(path, mark.line + 1 if mark else 1, f"YAML error: {problem}", "yaml")]
+    if not isinstance(data, dict) or not data.get("title"):
+        return None, [error(path, 1, "edition.yaml needs at least a 'title'", "edition-format")]
+    diags = [warning(path, 1, f"unknown key '{k}' in edition.yaml", "edition-unknown-key")
+             for k in data if k not in EDITION_KEYS]
+
+    def tup(key: str) -> tuple[str, ...]:
+        v = data.get(key) or []
+        return tuple(str(x) for x in ([v] if isinstance(v, str) else v))
+
+    def s(key: str) -> str | None:
+        v = data.get(key)
+        return None if v is None else str(v)
+
+    year = data.get("year")
+    edition = Edition(
+        title=str(data["title"]), compilers=tup("compilers"),
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        publisher=s("publisher"), source=s("source"), description=s("description"),
+        translation=s("translation"), editors=tup("editors"), language=s("language") or "en",
+        base_url=s("base_url") or "https://example.org/", licence=s("licence"),
+        licence_url=s("licence_url"), published=s("published"),
+    )
+    return edition, diags

@@ -1,0 +1,196 @@
+"""A letter body (or a note) as a small tree of blocks and inlines, parsed once with markdown-it-py.
+
+The HTML pages, the TEI files and the search index all render from this one structure, so they
+can never disagree about where a paragraph, a letter part, a note mark or an editorial bracket is.
+
+Only the rules the records use are on: paragraphs, line breaks, backslash escapes, emphasis, the
+`{.part}` marker before a paragraph and the `[^n]` note mark. Lists, headings, links, images and
+raw HTML stay off, so text from a source ("1. Party.", "<b>") is always text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.attrs import attrs_block_plugin
+
+from .model import LETTER_PARTS
+
+#: An editorial square bracket as printed: `St[alin]`, `[armed]`, `[...]`.
+_BRACKET = re.compile(r"\[([^\[\]\n]*)\]")
+_GAP = re.compile(r"^\s*(\.\.\.|…)\s*$")
+_NOTE_MARK = re.compile(r"\[\^(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A piece of running text."""
+
+    kind: str
+    """"text", "supplied" (editors' square brackets), "gap" ([...]), "break" (line break),
+    "noteref" (a note mark), "em" or "strong" (with children)."""
+    text: str = ""
+    n: int = 0
+    """Note number, for "noteref"."""
+    children: tuple["Inline", ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of the body, with the letter part it is marked as."""
+
+    part: str | None
+    """One of model.LETTER_PARTS, or None for running text."""
+    inlines: tuple[Inline, ...]
+    line: int
+    """Line of the paragraph within the body text (0-based)."""
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    line: int
+    """0-based line within the body text."""
+    message: str
+    code: str
+
+
+def _note_mark_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[" or state.src[state.pos + 1: state.pos + 2] != "^":
+        return False
+    m = _NOTE_MARK.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("noteref", "", 0)
+        token.meta = {"n": int(m.group(1))}
+    state.pos = m.end()
+    return True
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["newline", "escape", "emphasis"])
+    md.use(attrs_block_plugin)
+    md.inline.ruler.before("text", "noteref", _note_mark_rule)
+    return md
+
+
+def _split_brackets(text: str) -> list[Inline]:
+    out: list[Inline] = []
+    pos = 0
+    for m in _BRACKET.finditer(text):
+        if m.start() > pos:
+            out.append(Inline("text", text[pos:m.start()]))
+        if _GAP.match(m.group(1)):
+            out.append(Inline("gap", m.group(0)))
+        else:
+            out.append(Inline("supplied", m.group(1)))
+        pos = m.end()
+    if pos < len(text):
+        out.append(Inline("text", text[pos:]))
+    return out
+
+
+def _inlines(children) -> tuple[Inline, ...]:
+    """markdown-it inline tokens -> Inline tree (text is merged before brackets are split, so a
+    bracket split by an escape still reads as one)."""
+    stack: list[list[Inline]] = [[]]
+    kinds: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            stack[-1].extend(_split_brackets("".join(pending)))
+            pending.clear()
+
+    for tok in children or ():
+        if tok.type in ("text", "text_special"):
+            pending.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            flush()
+            stack[-1].append(Inline("break"))
+        elif tok.type == "noteref":
+            flush()
+            stack[-1].append(Inline("noteref", n=tok.meta["n"]))
+        elif tok.type in ("em_open", "strong_open"):
+            flush()
+            stack.append([])
+            kinds.append(tok.type[:-5])
+        elif tok.type in ("em_close", "strong_close") and kinds:
+            flush()
+            inner = tuple(stack.pop())
+            stack[-1].append(Inline(kinds.pop(), children=inner))
+        else:  # anything else (a rule turned on later) degrades to its source text
+            pending.append(tok.content or tok.markup)
+    flush()
+    while kinds:  # unbalanced emphasis cannot happen with markdown-it, but never lose text
+        inner = tuple(stack.pop())
+        stack[-1].append(Inline(kinds.pop(), children=inner))
+    return tuple(stack[0])
+
+
+def parse_body(body: str) -> tuple[tuple[Block, ...], list[BodyProblem]]:
+    """Body Markdown -> blocks, and what is wrong with the markup (unknown parts, stray attrs)."""
+    tokens = parser().parse(body)
+    blocks: list[Block] = []
+    problems: list[BodyProblem] = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "paragraph_open":
+            continue
+        line = tok.map[0] if tok.map else 0
+        part = None
+        attrs = dict(tok.attrs)
+        classes = str(attrs.pop("class", "")).split()
+        for cls in classes:
+            if cls in LETTER_PARTS and part is None:
+                part = cls
+            else:
+                problems.append(BodyProblem(max(line - 1, 0), f"unknown letter part '{{.{cls}}}' "
+                                            f"(known: {', '.join(LETTER_PARTS)})", "body-unknown-part"))
+        for key in attrs:
+            problems.append(BodyProblem(max(line - 1, 0), f"attribute '{key}' is not allowed in a "
+                                        "record body; only {.part} markers are", "body-attribute"))
+        blocks.append(Block(part, _inlines(tokens[i + 1].children), line))
+    return tuple(blocks), problems
+
+
+def parse_inline(text: str) -> tuple[Inline, ...]:
+    """A note's text -> inlines (paragraph breaks inside a note become line breaks)."""
+    blocks, _ = parse_body(text)
+    out: list[Inline] = []
+    for block in blocks:
+        if out:
+            out.append(Inline("break"))
+        out.extend(block.inlines)
+    return tuple(out)
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    """The text as printed, brackets and marks included ("St[alin]"), for search and exports."""
+    out = []
+    for i in inlines:
+        if i.kind == "text":
+            out.append(i.text)
+        elif i.kind == "supplied":
+            out.append(f"[{i.text}]")
+        elif i.kind == "gap":
+            out.append(i.text)
+        elif i.kind == "break":
+            out.append(" ")
+        elif i.kind in ("em", "strong"):
+            out.append(plain_text(i.children))
+    return "".join(out)
+
+
+def escape_markdown(text: str) -> str:
+    """Source text -> body Markdown that reads back as the same text (for ingest)."""
+    text = re.sub(r"([\\*_])", r"\\\1", text)
+    text = text.replace("[^", "[\\^")
+    if text.startswith("{"):
+        text = "\\" + text
+    return text

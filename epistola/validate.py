@@ -1,0 +1,298 @@
+"""The validation gate: every consistency check over a whole edition, as diagnostics.
+
+Pure: takes the Corpus that corpus.build_corpus made and returns diagnostics, one line each,
+`path:line: level: message [code]`. Reading a record already reports what one file alone can say
+(YAML errors, malformed dates, bad ids, invalid UTF-8, see records.py and fs.py) and build_corpus
+reports duplicate ids; the checks here look across records: a person ref against the register, a
+note mark against the note definitions, a reply against the letter it answers, a date against its
+own printed text. (Body markup problems, such as an unknown {.part}, come from build_corpus, which
+parses every body once.) Both `python build.py check` and every build run them.
+
+Levels: an error is something the site would render wrong or not at all (a link to nothing, a note
+mark pointing nowhere, two notes with one id); a warning is legitimate but must be visible to the
+editors (a note whose mark the source lost, a person in the register no letter names).
+
+Codes (stable; tests and editors rely on them):
+
+    person-unknown          a sender or recipient ref that is not in persons.yaml
+    person-unused           an entry of persons.yaml that no letter names or mentions (warning)
+    note-mark-undefined     a mark [^n] in the body with no definition [^n]: below it
+    note-unanchored         a note with no mark in the body (warning)
+    note-duplicate          two definitions with one number
+    note-order              note definitions not in ascending order (warning)
+    note-mark-order         note marks first appearing out of ascending order (warning)
+    note-unnumbered-unknown a number in unnumbered_notes with no such note
+    date-conflict           `when` outside its own not_before/not_after
+    date-text-mismatch      the normalised date contradicts the year or month printed in date.text
+    date-after-source       the letter is dated after the printed collection was published
+    date-supplied-unflagged brackets in the printed date but no `supplied: true` (warning)
+    reply-unknown           in_reply_to names no letter of the edition
+    reply-self              a letter that answers itself
+    reply-before-original   a reply dated before the letter it answers (warning)
+    number-duplicate        two letters with one printed number (warning)
+    id-filename             a record whose id differs from its file name (warning)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import PurePosixPath
+from typing import Iterable
+
+from .corpus import Corpus
+from .diagnostics import Diagnostic, error, warning
+from .model import Letter
+
+#: A note mark as written in a record; a mark escaped with a backslash (`\[^1]`) is text.
+_MARK = re.compile(r"(?<!\\)\[\^(\d+)\]")
+_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+_MONTH_NAME = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+_ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+#: A month in Roman numerals between a day and a year: "1.XI.1923", "22/XI-23".
+_ROMAN_MONTH = re.compile(r"(?<=\d[./])(" + "|".join(reversed(_ROMAN_MONTHS)) + r")(?=[./-]\d)")
+
+
+def check_corpus(corpus: Corpus, persons_path: str | None = None) -> list[Diagnostic]:
+    """Every cross-record check over the corpus, sorted by file and line.
+
+    persons_path is the register's path as messages show it; by default it is persons.yaml beside
+    the letters folder the records were read from.
+    """
+    if persons_path is None:
+        persons_path = _default_persons_path(corpus)
+    diags: list[Diagnostic] = []
+    for letter in corpus.letters:
+        diags += _check_people(letter, corpus, persons_path)
+        diags += _check_notes(letter)
+        diags += _check_date(letter, corpus)
+        diags += _check_reply(letter, corpus)
+        diags += _check_file_name(letter)
+    diags += _check_numbers(corpus)
+    diags += _check_unused_persons(corpus, persons_path)
+    return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
+
+
+def _default_persons_path(corpus: Corpus) -> str:
+    for letter in corpus.letters:
+        if letter.path:
+            return str(PurePosixPath(letter.path).parent.parent / "persons.yaml")
+    return "persons.yaml"
+
+
+def _closest(word: str, candidates: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = _closest(word, candidates)
+    return f"; did you mean '{close}'?" if close else ""
+
+
+# --- persons -------------------------------------------------------------------------------------
+
+def _check_people(letter: Letter, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
+    diags = []
+    for key, role, people in (("senders", "sender", letter.senders),
+                              ("recipients", "recipient", letter.recipients)):
+        for person in people:
+            if person.ref is None or person.ref in corpus.persons:
+                continue
+            by_name = sorted(p.ref for p in corpus.persons.values()
+                             if person.name in (p.name, p.full_name, *p.variants))
+            if by_name:
+                hint = f"; did you mean '{by_name[0]}'?"
+            else:
+                hint = _did_you_mean(person.ref, corpus.persons)
+                if not hint:
+                    hint = f"; add '{person.ref}' to {persons_path}"
+            diags.append(error(letter.path, letter.line_of(key),
+                               f"{role} '{person.name}' has ref '{person.ref}', which is not in "
+                               f"{persons_path}{hint}", "person-unknown"))
+    return diags
+
+
+def _check_unused_persons(corpus: Corpus, persons_path: str) -> list[Diagnostic]:
+    """A register entry that is no party to any letter and that the text names nowhere (by the
+    same name linking the pages use, corpus.mentions)."""
+    used = {c.ref for letter in corpus.letters for c in (*letter.senders, *letter.recipients)}
+    used |= set(corpus.mentions)
+    return [warning(persons_path, person.line or 1,
+                    f"person '{person.ref}' ({person.name}) is named in no letter or note under "
+                    "any of its names; remove the entry or add the spelling the text uses to its "
+                    "variants", "person-unused")
+            for person in corpus.persons.values() if person.ref not in used]
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+def _body_lines(letter: Letter) -> list[tuple[int, str]]:
+    """(line in the record file, text) for each line of the body."""
+    return [(letter.body_line + i, line) for i, line in enumerate(letter.body.split("\n"))]
+
+
+def _check_notes(letter: Letter) -> list[Diagnostic]:
+    diags = []
+    path = letter.path
+    defined: dict[int, int] = {}
+    for note in letter.notes:
+        if note.n in defined:
+            diags.append(error(path, note.line, f"note {note.n} is defined twice (other definition "
+                               f"at {path}:{defined[note.n]}); give one of them its own number or "
+                               "merge them", "note-duplicate"))
+        else:
+            defined[note.n] = note.line
+    previous = None
+    for note in letter.notes:
+        if previous is not None and note.n < previous.n:
+            diags.append(warning(path, note.line, f"note {note.n} comes after note {previous.n} "
+                                 f"(line {previous.line}); keep the definitions in printed order",
+                                 "note-order"))
+        previous = note
+
+    first_mark: dict[int, int] = {}
+    order: list[int] = []
+    for line_no, line in _body_lines(letter):
+        for m in _MARK.finditer(line):
+            n = int(m.group(1))
+            if n not in first_mark:
+                first_mark[n] = line_no
+                order.append(n)
+            if n not in defined:
+                known = ", ".join(str(k) for k in sorted(defined)) or "none"
+                diags.append(error(path, line_no, f"note mark [^{n}] has no definition "
+                                   f"(notes defined: {known}); add a line '[^{n}]: ...' at the end "
+                                   "or correct the number", "note-mark-undefined"))
+    highest = 0
+    for n in order:
+        if n < highest:
+            diags.append(warning(path, first_mark[n], f"note mark [^{n}] first appears after mark "
+                                 f"[^{highest}]; check the numbers against the printed text",
+                                 "note-mark-order"))
+        highest = max(highest, n)
+    for note in letter.notes:
+        if note.n not in first_mark and defined.get(note.n) == note.line:
+            diags.append(warning(path, note.line, f"note {note.n} has no mark [^{note.n}] in the "
+                                 "text; it is shown as unanchored (add the mark where it belongs "
+                                 "if the source lost it)", "note-unanchored"))
+    for n in letter.unnumbered_notes:
+        if n not in defined:
+            diags.append(error(path, letter.line_of("unnumbered_notes"), f"unnumbered_notes lists "
+                               f"{n}, but there is no note {n}{_did_you_mean_number(n, defined)}",
+                               "note-unnumbered-unknown"))
+    return diags
+
+
+def _did_you_mean_number(n: int, defined: Iterable[int]) -> str:
+    known = sorted(defined)
+    return f" (notes defined: {', '.join(map(str, known))})" if known else " (the letter has no notes)"
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+def _check_date(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
+    diags = []
+    date = letter.date
+    path, line = letter.path, letter.line_of("date")
+    if date.when is not None:
+        if date.not_before is not None and _before(date.when, date.not_before):
+            diags.append(error(path, line, f"date.when {date.when} is before date.not_before "
+                               f"{date.not_before}; correct one of them or drop the range",
+                               "date-conflict"))
+        if date.not_after is not None and _before(date.not_after, date.when):
+            diags.append(error(path, line, f"date.when {date.when} is after date.not_after "
+                               f"{date.not_after}; correct one of them or drop the range",
+                               "date-conflict"))
+
+    if date.when is not None:
+        diags += _check_printed(date.when, date.text, path, line)
+    year = corpus.edition.year if corpus.edition is not None else None
+    for key in ("when", "not_before", "not_after"):
+        value = getattr(date, key)
+        if value is not None and year is not None and int(value[:4]) > year:
+            diags.append(error(path, line, f"date.{key} {value} is after {year}, the year the "
+                               "printed collection appeared; check the year",
+                               "date-after-source"))
+    if "[" in date.text and not date.supplied:
+        diags.append(warning(path, line, f"date '{date.text}' has editorial brackets; add "
+                             "'supplied: true' to the date", "date-supplied-unflagged"))
+    return diags
+
+
+def _before(a: str, b: str) -> bool:
+    """ISO date a is wholly before b, at the precision both share ("1923" is not before "1923-11")."""
+    n = min(len(a), len(b))
+    return a[:n] < b[:n]
+
+
+def _check_printed(when: str, text: str, path: str, line: int) -> list[Diagnostic]:
+    """`when` against the year and month the printed date states ("November 1, 1923", "1.XI.1923")."""
+    diags = []
+    years = sorted(set(_YEAR.findall(text)))
+    if years and when[:4] not in years:
+        diags.append(error(path, line, f"date.when {when} contradicts the printed date '{text}' "
+                           f"(year {' or '.join(years)}); correct one of them", "date-text-mismatch"))
+    months = {_MONTHS.index(m.lower()) + 1 for m in _MONTH_NAME.findall(text)}
+    months |= {_ROMAN_MONTHS.index(m) + 1 for m in _ROMAN_MONTH.findall(text)}
+    if len(months) == 1 and len(when) >= 7:
+        month = months.pop()
+        if int(when[5:7]) != month:
+            diags.append(error(path, line, f"date.when {when} contradicts the printed date "
+                               f"'{text}' (month {_MONTHS[month - 1].capitalize()}); correct one "
+                               "of them", "date-text-mismatch"))
+    return diags
+
+
+# --- links between letters -----------------------------------------------------------------------
+
+def _check_reply(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
+    target = letter.in_reply_to
+    if target is None:
+        return []
+    path, line = letter.path, letter.line_of("in_reply_to")
+    if target == letter.id:
+        return [error(path, line, f"letter '{letter.id}' is recorded as a reply to itself; set "
+                      "in_reply_to to the letter it answers, or null", "reply-self")]
+    original = corpus.by_id.get(target)
+    if original is None:
+        hint = _did_you_mean(target, (i for i in corpus.by_id if i != letter.id))
+        return [error(path, line, f"in_reply_to '{target}' names no letter of the edition (no "
+                      f"letters/{target}.md with id '{target}'){hint}", "reply-unknown")]
+    mine, theirs = letter.date.sort_key, original.date.sort_key
+    if mine != "9999" and theirs != "9999" and _before(mine, theirs):
+        return [warning(path, line, f"letter '{letter.id}' ({mine}) answers letter "
+                        f"'{original.id}' at {original.path}:{original.line_of('date')}, which is "
+                        f"dated later ({theirs}); check both dates and in_reply_to",
+                        "reply-before-original")]
+    return []
+
+
+def _check_numbers(corpus: Corpus) -> list[Diagnostic]:
+    seen: dict[int, Letter] = {}
+    diags = []
+    for letter in sorted(corpus.letters, key=lambda x: (x.path, x.id)):
+        if letter.number is None:
+            continue
+        other = seen.get(letter.number)
+        if other is None:
+            seen[letter.number] = letter
+            continue
+        diags.append(warning(letter.path, letter.line_of("number"), f"number {letter.number} is "
+                             f"also the number of letter '{other.id}' ({other.path}:"
+                             f"{other.line_of('number')}); printed numbers are unique",
+                             "number-duplicate"))
+    return diags
+
+
+def _check_file_name(letter: Letter) -> list[Diagnostic]:
+    if not letter.path:
+        return []
+    stem = PurePosixPath(letter.path).stem
+    if stem == letter.id:
+        return []
+    return [warning(letter.path, letter.line_of("id"), f"id '{letter.id}' differs from the file "
+                    f"name '{stem}.md'; rename the file to '{letter.id}.md' so the two agree",
+                    "id-filename")]

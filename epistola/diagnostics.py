@@ -8,6 +8,10 @@ from typing import Iterable
 ERROR = "error"
 WARNING = "warning"
 
+#: Characters that would break a diagnostic over several lines (str.splitlines splits on each).
+_LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85,
+                                                0x2028, 0x2029)}
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -18,7 +22,8 @@ class Diagnostic:
     code: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message} [{self.code}]"
+        text = f"{self.path}:{self.line}: {self.level}: {self.message} [{self.code}]"
+        return text.translate(_LINE_BREAKS)  # values quoted from a record stay on one line
 
 
 def error(path: str, line: int, message: str, code: str) -> Diagnostic:

@@ -1,0 +1,224 @@
+"""The command-line contract, through `python build.py` as an editor runs it.
+
+Exit status 0 success, 1 the edition has errors, 2 the command was used wrongly; every problem is
+one line `path:line: error|warning: message [code]`; bad input never produces a traceback; `check`
+writes nothing; a failed build leaves the published site as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini-edition"
+DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>[1-9][0-9]*): (?P<level>error|warning): "
+                        r"(?P<message>\S.*) \[(?P<code>[a-z0-9][a-z0-9-]*)\]$")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    return done
+
+
+def diagnostics(done: subprocess.CompletedProcess) -> list[re.Match]:
+    """Every line on stderr, each of which must be one diagnostic."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    bad = [line for line in lines if not DIAGNOSTIC.match(line)]
+    assert not bad, "not in the form 'path:line: level: message [code]':\n" + "\n".join(bad)
+    return [DIAGNOSTIC.match(line) for line in lines]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def edition(tmp_path) -> Path:
+    """A private copy of the two-letter test edition, free to break."""
+    return Path(shutil.copytree(MINI, tmp_path / "editions"))
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --- usage ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["frobnicate"],
+    ["build", "--no-such-option"],
+    ["--no-such-option"],
+    ["ingest"],                      # no source named
+    ["serve", "--port", "eighty"],
+    ["check", "--editions"],         # option without its value
+])
+def test_wrong_usage_exits_2_with_a_usage_line(args, tmp_path):
+    done = run(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "usage:" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_exits_0(tmp_path):
+    done = run("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for command in ("ingest", "build", "check", "serve"):
+        assert command in done.stdout
+
+
+# --- success --------------------------------------------------------------------------------------
+
+def test_build_of_a_sound_edition_exits_0(edition, tmp_path):
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not [d for d in diagnostics(done) if d["level"] == "error"]
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert (tmp_path / "out" / "letters" / "174" / "index.html").is_file()
+
+
+def test_build_is_the_default_command(edition, tmp_path):
+    done = run("--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_check_validates_and_writes_nothing(edition, tmp_path):
+    before = snapshot(tmp_path)
+    done = run("check", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions"]
+
+
+def test_check_reports_errors_and_still_writes_nothing(edition, tmp_path):
+    replace_in(edition / "letters" / "174.md", "ref: magidov", "ref: nobody-known")
+    before = snapshot(tmp_path)
+    done = run("check", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    assert any(d["level"] == "error" for d in diagnostics(done))
+    assert snapshot(tmp_path) == before
+
+
+# --- an edition with errors -----------------------------------------------------------------------
+
+def test_edition_with_errors_exits_1_with_one_line_each(edition, tmp_path):
+    letter = edition / "letters" / "174.md"
+    replace_in(letter, "ref: magidov", "ref: nobody-known")               # unknown person
+    replace_in(letter, "(in October)[^1]", "(in October)[^1][^9]")        # mark without a note
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    found = diagnostics(done)
+    errors = [d for d in found if d["level"] == "error"]
+    assert len(errors) >= 2, done.stderr
+    lines = letter.read_text(encoding="utf-8").splitlines()
+    for d in errors:
+        assert Path(d["path"]).name == "174.md", d.group(0)
+        assert int(d["line"]) <= len(lines), d.group(0)
+    text = "\n".join(d.group(0) for d in errors)
+    assert "nobody-known" in text and "9" in text
+    # each error points at the line that holds the fault
+    by_name = {d["message"]: int(d["line"]) for d in errors}
+    assert any("nobody-known" in lines[n - 1] for m, n in by_name.items() if "nobody-known" in m)
+    assert any("[^9]" in lines[n - 1] for m, n in by_name.items() if "9" in m and "nobody" not in m)
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_build_leaves_the_published_site_untouched(edition, tmp_path):
+    assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
+    published = snapshot(tmp_path / "out")
+    replace_in(edition / "letters" / "176.md", "ref: stalin", "ref: nobody-known")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    assert snapshot(tmp_path / "out") == published
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "out"]
+
+
+def test_strict_turns_warnings_into_failure(edition, tmp_path):
+    replace_in(edition / "letters" / "174.md", "physical:", "colour: blue\nphysical:")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [d for d in diagnostics(done) if d["level"] == "warning"]
+    assert any("colour" in d["message"] for d in warnings), done.stderr
+    strict = run("check", "--strict", "--editions", str(edition), cwd=tmp_path)
+    assert strict.returncode == 1
+    assert any("colour" in d["message"] for d in diagnostics(strict))
+
+
+# --- bad input: a diagnostic, never a traceback ---------------------------------------------------
+
+def _only_errors_name(done, name: str) -> list[re.Match]:
+    assert done.returncode == 1, done.stderr
+    errors = [d for d in diagnostics(done) if d["level"] == "error"]
+    assert errors, done.stderr
+    assert any(Path(d["path"]).name == name for d in errors), done.stderr
+    return errors
+
+
+def test_invalid_yaml_in_a_letter(edition, tmp_path):
+    replace_in(edition / "letters" / "174.md", "title: B. I. Magidov to I. V. Stalin",
+               "title: [B. I. Magidov to I. V. Stalin")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    errors = _only_errors_name(done, "174.md")
+    assert any("yaml" in d["code"] for d in errors), done.stderr
+
+
+@pytest.mark.parametrize("name", ["persons.yaml", "edition.yaml"])
+def test_invalid_yaml_in_a_register(edition, tmp_path, name):
+    with open(edition / name, "a", encoding="utf-8") as f:
+        f.write("broken: [unclosed\n  : : :\n")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    _only_errors_name(done, name)
+
+
+def test_invalid_utf8(edition, tmp_path):
+    letter = edition / "letters" / "176.md"
+    data = letter.read_bytes()
+    cut = data.index(b"\n\n", data.index(b"---", 3)) + 2
+    letter.write_bytes(data[:cut] + b"Caf\xe9 in Latin-1.\n\n" + data[cut:])
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    errors = _only_errors_name(done, "176.md")
+    line = int(next(d for d in errors if Path(d["path"]).name == "176.md")["line"])
+    assert line == data[:cut].count(b"\n") + 1, done.stderr
+    assert any("UTF-8" in d["message"] for d in errors)
+
+
+def test_record_without_front_matter(edition, tmp_path):
+    (edition / "letters" / "999.md").write_text("Just a letter, no front matter.\n",
+                                                encoding="utf-8")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    _only_errors_name(done, "999.md")
+
+
+def test_empty_letter_file(edition, tmp_path):
+    (edition / "letters" / "998.md").write_bytes(b"")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    _only_errors_name(done, "998.md")
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_missing_editions_folder(tmp_path, command):
+    done = run(command, "--editions", "nowhere", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert d["level"] == "error" and "nowhere" in d["path"], done.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_ingest_of_a_missing_source(tmp_path):
+    done = run("ingest", "no-such-source.txt", "--editions", "editions", cwd=tmp_path)
+    assert done.returncode == 1
+    assert any("no-such-source.txt" in d["path"] for d in diagnostics(done)), done.stderr
+    assert not (tmp_path / "editions").exists()

@@ -46,6 +46,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "chromium, fonts, java and npm already installed"
 fi
+echo "$(chromium --version 2>/dev/null | tail -n1); java $(java -version 2>&1 | head -n1 | cut -d'"' -f2);" \
+     "node $(node --version); npm $(npm --version)"
 
 # --- Python virtual environment ---------------------------------------------------------------
 phase "python environment (.venv)"

@@ -1,0 +1,83 @@
+"""Open data, all generated from the records: JSON, CSV, TEI P5 per letter, CMIF and the sitemap.
+
+Pure: `export_files(corpus)` returns the files as bytes keyed by their path relative to the site
+root, and what it could not do as diagnostics; the build writes them beside the pages. The same
+corpus always gives the same bytes: every date comes from edition.yaml (or from the build date the
+caller passes, taken from SOURCE_DATE_EPOCH), never from the clock.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..anchors import letter_url
+from ..corpus import Corpus
+from ..diagnostics import Diagnostic, warning
+from ..records import is_iso_date
+from .cmif import CMIF_PATH, cmif_xml
+from .sitemap import sitemap_xml
+from .tabular import letter_json, letters_csv, letters_json
+from .tei import letter_tei
+
+__all__ = ["export_files", "LETTERS_JSON", "LETTERS_CSV", "CMIF_PATH", "SITEMAP", "tei_path",
+           "json_path"]
+
+LETTERS_JSON = "data/letters.json"
+LETTERS_CSV = "data/letters.csv"
+SITEMAP = "sitemap.xml"
+
+
+def tei_path(letter_id: str) -> str:
+    """Where a letter's TEI file is, relative to the site root."""
+    return letter_url(letter_id) + "tei.xml"
+
+
+def json_path(letter_id: str) -> str:
+    """Where a letter's JSON file is, relative to the site root."""
+    return letter_url(letter_id) + "letter.json"
+
+
+def export_files(corpus: Corpus, build_date: str | None = None
+                 ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """Every open-data file of the edition, keyed by path relative to the site root.
+
+    build_date (ISO 8601, e.g. from SOURCE_DATE_EPOCH) stands in for edition.yaml's `published`
+    when that is not set; without either, cmif.xml (which must carry a date) is left out and the
+    sitemap has no lastmod, with a warning saying how to fix it.
+    """
+    diags: list[Diagnostic] = []
+    edition = corpus.edition
+    files: dict[str, bytes] = {
+        LETTERS_JSON: letters_json(corpus),
+        LETTERS_CSV: letters_csv(corpus),
+    }
+    for letter in corpus.letters:
+        files[json_path(letter.id)] = letter_json(corpus, letter)
+        files[tei_path(letter.id)] = letter_tei(corpus, letter)
+
+    date = edition.published or build_date
+    if date is not None and not is_iso_date(date):
+        diags.append(warning(_edition_path(corpus), 1, f"published '{date}' is not a date in ISO "
+                             "8601 form (YYYY-MM-DD); cmif.xml and the sitemap need one",
+                             "export-bad-date"))
+        date = None
+    if date is None:
+        diags.append(warning(_edition_path(corpus), 1, "edition.yaml has no 'published' date, so "
+                             f"{CMIF_PATH} (which must carry one) is not written; add "
+                             "'published: YYYY-MM-DD'", "export-no-date"))
+    else:
+        files[CMIF_PATH] = cmif_xml(corpus, date)
+    if not (edition.editors or edition.compilers):
+        diags.append(warning(_edition_path(corpus), 1, "edition.yaml names no 'editors' or "
+                             "'compilers'; the TEI and CMIF files name nobody responsible for "
+                             "them; add 'editors: [NAME]'", "export-no-editors"))
+    files[SITEMAP] = sitemap_xml(corpus, date)
+    return files, diags
+
+
+def _edition_path(corpus: Corpus) -> str:
+    """edition.yaml beside the letters folder the records were read from."""
+    for letter in corpus.letters:
+        if letter.path:
+            return posixpath.join(posixpath.dirname(posixpath.dirname(letter.path)), "edition.yaml")
+    return "edition.yaml"

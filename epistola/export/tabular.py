@@ -1,0 +1,109 @@
+"""The letters as data: data/letters.json, data/letters.csv and letters/<id>/letter.json.
+
+The JSON keeps the record's own key order (the front matter of editions/letters/<id>.md), adds the
+letter's URL and its notes as plain text (editorial brackets kept as printed), and is written the
+same way every time: UTF-8, two-space indent, a newline at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..anchors import letter_url
+from ..body import parse_inline, plain_text
+from ..corpus import Corpus
+from ..model import Letter
+from ..records import EDITION_KEYS, letter_to_front_matter
+from .xmlutil import base_url, letter_href
+
+CSV_COLUMNS = (
+    "id", "number", "title", "kind", "date_text", "when", "not_before", "not_after",
+    "date_supplied", "place", "place_supplied", "senders", "recipients", "sender_refs",
+    "recipient_refs", "repository", "fond", "opis", "delo", "folios", "archive_text", "physical",
+    "in_reply_to", "url", "notes_count", "unanchored_notes",
+)
+#: How several values share one CSV cell.
+LIST_SEPARATOR = "; "
+
+
+def to_json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def edition_entry(corpus: Corpus) -> dict[str, Any]:
+    """edition.yaml as data, every key present (null when unset) in the record's key order."""
+    out: dict[str, Any] = {}
+    for key in EDITION_KEYS:
+        value = getattr(corpus.edition, key)
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def letter_entry(corpus: Corpus, letter: Letter) -> dict[str, Any]:
+    """A letter's entry in letters.json: its front matter, its URL (relative to the site root) and
+    its notes as printed, each flagged when the body has no mark for it."""
+    entry = letter_to_front_matter(letter)
+    entry["url"] = letter_url(letter.id)
+    entry["notes"] = [{"n": note.n, "text": plain_text(parse_inline(note.text)),
+                       "anchored": note.anchored} for note in corpus.notes(letter)]
+    return entry
+
+
+def letters_json(corpus: Corpus) -> bytes:
+    return to_json({"edition": edition_entry(corpus),
+                    "letters": [letter_entry(corpus, letter) for letter in corpus.letters]})
+
+
+def letter_json(corpus: Corpus, letter: Letter) -> bytes:
+    """One letter's JSON download: its letters.json entry and the edition it belongs to."""
+    entry = letter_entry(corpus, letter)
+    entry["edition"] = {"title": corpus.edition.title, "url": base_url(corpus.edition)}
+    return to_json(entry)
+
+
+def letters_csv(corpus: Corpus) -> bytes:
+    """One row a letter, in date order; lists joined with "; "; the URL is absolute, so the file
+    still leads to the letter when it is opened away from the site."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for letter in corpus.letters:
+        writer.writerow([_cell(value) for value in _csv_row(corpus, letter)])
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_row(corpus: Corpus, letter: Letter) -> list[Any]:
+    notes = corpus.notes(letter)
+    archive = letter.archive
+    date = letter.date
+    return [
+        letter.id, letter.number, letter.title, letter.kind,
+        date.text, date.when, date.not_before, date.not_after, date.supplied,
+        letter.place.name if letter.place else None,
+        letter.place.supplied if letter.place else False,
+        LIST_SEPARATOR.join(c.name for c in letter.senders),
+        LIST_SEPARATOR.join(c.name for c in letter.recipients),
+        LIST_SEPARATOR.join(c.ref or "" for c in letter.senders),
+        LIST_SEPARATOR.join(c.ref or "" for c in letter.recipients),
+        archive.repository if archive else None,
+        archive.fond if archive else None,
+        archive.opis if archive else None,
+        archive.delo if archive else None,
+        archive.folios if archive else None,
+        archive.text if archive else None,
+        letter.physical, letter.in_reply_to,
+        letter_href(corpus.edition, letter.id),
+        len(notes),
+        LIST_SEPARATOR.join(str(note.n) for note in notes if not note.anchored),
+    ]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerate the golden diagnostics of the deliberately broken edition
+# (tests/fixtures/broken-edition.expected) after an intended change to a check or a message.
+# Review the diff it shows before committing it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+[ -x "$py" ] || py=python3
+expected=tests/fixtures/broken-edition.expected
+
+env -u SOURCE_DATE_EPOCH "$py" build.py check --editions tests/fixtures/broken-edition 2> "$expected"
+status=$?
+if [ "$status" -ne 1 ]; then
+  echo "regen-golden: expected exit status 1 from the broken edition, got $status" >&2
+  exit 1
+fi
+echo "regen-golden: $(wc -l < "$expected") diagnostics written to $expected"
+git --no-pager diff --stat -- "$expected" 2>/dev/null || true

@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Iterable, Mapping
 
-from .diagnostics import Diagnostic, error
-from .model import Edition, Letter, Note, Person
+from . import anchors
+from .body import Block, Inline, parse_body, parse_inline
+from .citations import find_citations, last_reference
+from .diagnostics import Diagnostic, error, warning
+from .model import ArchiveRef, Edition, Letter, Note, Person
 
 #: An in-text note mark in a record body: `[^12]`.
 NOTE_MARK = re.compile(r"\[\^(\d+)\]")
@@ -36,6 +39,252 @@ class NoteView:
     line: int = 0
 
 
+# --- names -----------------------------------------------------------------------------------
+
+def name_key(text: str) -> str:
+    """A name form without editorial brackets and with single spaces: "Ar[vid]" -> "Arvid"."""
+    return " ".join(text.replace("[", "").replace("]", "").split())
+
+
+def _variant_pattern(key: str) -> str:
+    """A regex for a name form that also matches it with editorial brackets anywhere inside:
+    "Arvid" matches "Arvid", "Ar[vid]" and "[Arvid]"; "Ruth Fischer" matches "Ruth [Fischer]"."""
+    parts = [r"\s+" if ch == " " else re.escape(ch) for ch in key]
+    return r"\[?" + r"[\[\]]?".join(parts) + r"\]?"
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Every name form of the persons register, ready to find in running text."""
+
+    refs: Mapping[str, str] = field(default_factory=dict)
+    """Name form without brackets (name_key) -> person ref."""
+    pattern: re.Pattern[str] | None = None
+    """All forms, longest first, as whole words."""
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, ref) of every name form in text, left to right, never overlapping."""
+        if self.pattern is None:
+            return []
+        out = []
+        for m in self.pattern.finditer(text):
+            ref = self.refs.get(name_key(m.group(0)))
+            if ref is not None:
+                out.append((m.start(), m.end(), ref))
+        return out
+
+
+def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.yaml"
+               ) -> tuple[NameIndex, list[Diagnostic]]:
+    """Index each person's name, full name and variants. A form claimed by two persons links to
+    neither, with a warning, since the text cannot say which one is meant."""
+    diags: list[Diagnostic] = []
+    owner: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for person in sorted(persons, key=lambda p: p.ref):
+        forms = [person.name, *(person.variants or ())]
+        if person.full_name:
+            forms.append(person.full_name)
+        for form in forms:
+            key = name_key(form)
+            if not key:
+                continue
+            other = owner.get(key)
+            if other is None:
+                owner[key] = person.ref
+                line_of[key] = person.line
+            elif other != person.ref and key not in ambiguous:
+                ambiguous.add(key)
+                diags.append(warning(path, person.line, f"name form '{form}' of '{person.ref}' is "
+                                     f"also a form of '{other}' (line {line_of[key]}); it is not "
+                                     "linked: make it unique to one person", "persons-ambiguous-name"))
+    refs = {k: v for k, v in owner.items() if k not in ambiguous}
+    if not refs:
+        return NameIndex(), diags
+    keys = sorted(refs, key=lambda k: (-len(k), k))
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(_variant_pattern(k) for k in keys) + r")(?!\w)")
+    return NameIndex(MappingProxyType(refs), pattern), diags
+
+
+def _atom_text(inline: Inline) -> str:
+    return f"[{inline.text}]" if inline.kind == "supplied" else inline.text
+
+
+def _link_run(run: list[Inline], index: NameIndex) -> list[Inline]:
+    """Wrap the name forms found in a run of text/supplied/gap inlines in "person" inlines. A
+    form may start or end inside plain text but never inside an editorial bracket."""
+    if not run:
+        return []
+    spans: list[tuple[int, int, Inline]] = []
+    pos = 0
+    for atom in run:
+        text = _atom_text(atom)
+        spans.append((pos, pos + len(text), atom))
+        pos += len(text)
+    plain = "".join(_atom_text(a) for a in run)
+    matches = [(s, e, ref) for s, e, ref in index.find(plain)
+               if not any(a.kind != "text" and (a0 < s < a1 or a0 < e < a1) for a0, a1, a in spans)]
+    if not matches:
+        return list(run)
+    # a name the editors completed in brackets straight after it ("Andrei[ey]") is one name
+    starts = {a0: a for a0, _, a in spans}
+    extended = []
+    for s, e, ref in matches:
+        after = starts.get(e)
+        if after is not None and after.kind == "supplied" and not plain[e - 1:e].isspace():
+            e += len(_atom_text(after))
+        extended.append((s, e, ref))
+    matches = [m for i, m in enumerate(extended) if i == 0 or m[0] >= extended[i - 1][1]]
+
+    def pieces(start: int, end: int) -> list[Inline]:
+        out = []
+        for a0, a1, atom in spans:
+            lo, hi = max(a0, start), min(a1, end)
+            if lo >= hi:
+                continue
+            if atom.kind == "text":
+                out.append(Inline("text", atom.text[lo - a0: hi - a0]))
+            else:
+                out.append(atom)
+        return out
+
+    out: list[Inline] = []
+    pos = 0
+    for start, end, ref in matches:
+        out.extend(pieces(pos, start))
+        out.append(Inline("person", ref, children=tuple(pieces(start, end))))
+        pos = end
+    out.extend(pieces(pos, len(plain)))
+    return out
+
+
+def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, ...]:
+    """The inlines with every name form of the register wrapped in Inline("person", ref, ...)."""
+    if index.pattern is None:
+        return inlines
+    out: list[Inline] = []
+    run: list[Inline] = []
+    for inline in inlines:
+        if inline.kind in ("text", "supplied", "gap"):
+            run.append(inline)
+            continue
+        out.extend(_link_run(run, index))
+        run = []
+        if inline.kind in ("em", "strong"):
+            out.append(Inline(inline.kind, inline.text, inline.n, link_names(inline.children, index)))
+        else:
+            out.append(inline)
+    out.extend(_link_run(run, index))
+    return tuple(out)
+
+
+def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
+    """Refs of the "person" inlines, in reading order (repeats kept)."""
+    out: list[str] = []
+    for inline in inlines:
+        if inline.kind == "person":
+            out.append(inline.text)
+        elif inline.children:
+            out.extend(persons_in(inline.children))
+    return out
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place in a letter where a person is named."""
+
+    letter_id: str
+    anchor: str
+    """Id of the paragraph ("p3") or note ("note-2") that names the person."""
+    in_note: bool
+    n: int
+    """Paragraph index (1-based) or note number."""
+
+
+# --- archive concordance ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One document or note citation kept in an archival file."""
+
+    letter_id: str
+    folios: str | None
+    text: str
+    """The citation as printed."""
+    note: int | None = None
+    """None for the letter's own archival reference; the note number for a citation in a note."""
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """An archival file (delo) with everything the edition cites from it."""
+
+    repository: str
+    fond: str
+    opis: str
+    delo: str
+    entries: tuple[ArchiveEntry, ...]
+
+
+def natural_key(text: str | None) -> tuple:
+    """"2565" after "137", "56v" after "56": numbers compare as numbers."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
+                 for p in re.findall(r"\d+|\D+", text or ""))
+
+
+def _file_key(ref: ArchiveRef) -> tuple:
+    return (ref.repository.casefold(), natural_key(ref.fond), natural_key(ref.opis),
+            natural_key(ref.delo))
+
+
+def concordance(letters: tuple[Letter, ...],
+                note_citations: Mapping[str, tuple[tuple[int, ArchiveRef], ...]] = MappingProxyType({})
+                ) -> tuple[ArchiveFile, ...]:
+    """Letters and note citations grouped by repository, fond, opis and delo, in archive order."""
+    files: dict[tuple[str, str, str, str], list[ArchiveEntry]] = {}
+    names: dict[tuple[str, str, str, str], ArchiveRef] = {}
+    for letter in letters:
+        cited: list[tuple[int | None, ArchiveRef]] = []
+        if letter.archive is not None:
+            cited.append((None, letter.archive))
+        cited.extend(note_citations.get(letter.id, ()))
+        for note, ref in cited:
+            key = ref.file_key
+            names.setdefault(key, ref)
+            files.setdefault(key, []).append(ArchiveEntry(letter.id, ref.folios, ref.text, note))
+    out = []
+    for key in sorted(files, key=lambda k: _file_key(names[k])):
+        entries = sorted(files[key], key=lambda e: (natural_key(e.folios), e.note is not None,
+                                                    e.letter_id, e.note or 0))
+        out.append(ArchiveFile(*key, entries=tuple(entries)))
+    return tuple(out)
+
+
+def cited_in_notes(letters: Iterable[Letter]) -> dict[str, tuple[tuple[int, ArchiveRef], ...]]:
+    """Letter id -> (note number, archival reference) of every archival citation in its notes,
+    "Ibid." resolved against the citation before it (the letter's own reference for its first
+    note, as the printed edition reads)."""
+    out: dict[str, tuple[tuple[int, ArchiveRef], ...]] = {}
+    for letter in letters:
+        found: list[tuple[int, ArchiveRef]] = []
+        previous = letter.archive
+        for note in letter.notes:
+            for citation in find_citations(note.text, previous):
+                found.append((note.n, citation.ref))
+            previous = last_reference(note.text, previous)
+        if found:
+            out[letter.id] = tuple(found)
+    return out
+
+
+# --- the corpus ------------------------------------------------------------------------------
+
+def correspondents_key(letter: Letter) -> frozenset[str]:
+    """The parties of a letter, whichever wrote: letters with the same key form a correspondence."""
+    return frozenset(c.ref or f"name:{c.name}" for c in (*letter.senders, *letter.recipients))
+
+
 @dataclass(frozen=True)
 class Corpus:
     edition: Edition
@@ -45,6 +294,14 @@ class Corpus:
     by_id: Mapping[str, Letter] = field(default_factory=dict)
     replies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Letter id -> ids of the letters that answer it."""
+    bodies: Mapping[str, tuple[Block, ...]] = field(default_factory=dict)
+    """Letter id -> its body parsed into blocks (body.parse_body), once for every renderer."""
+    names: NameIndex = field(default_factory=NameIndex)
+    """The register's name forms, to link names in bodies and notes."""
+    mentions: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)
+    """Person ref -> every paragraph and note naming the person, in letter order."""
+    archive_files: tuple[ArchiveFile, ...] = ()
+    """The archive concordance."""
 
     def notes(self, letter: Letter) -> tuple[NoteView, ...]:
         marked = set(note_marks(letter.body))
@@ -57,13 +314,48 @@ class Corpus:
         return (self.letters[i - 1] if i > 0 else None,
                 self.letters[i + 1] if i + 1 < len(self.letters) else None)
 
+    def correspondence(self, letter: Letter) -> tuple[Letter, ...]:
+        """The letters exchanged between the same parties as this one (either way), in date order."""
+        key = correspondents_key(letter)
+        return tuple(other for other in self.letters if correspondents_key(other) == key)
+
+    def correspondence_neighbours(self, letter: Letter) -> tuple[Letter | None, Letter | None]:
+        """Previous and next letter between the same parties."""
+        chain = self.correspondence(letter)
+        i = chain.index(letter)
+        return (chain[i - 1] if i > 0 else None, chain[i + 1] if i + 1 < len(chain) else None)
+
+    def blocks(self, letter: Letter) -> tuple[Block, ...]:
+        cached = self.bodies.get(letter.id)
+        return cached if cached is not None else parse_body(letter.body)[0]
+
 
 def letter_order(letter: Letter) -> tuple:
     return (letter.date.sort_key, letter.number if letter.number is not None else 1 << 30, letter.id)
 
 
-def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[Person, ...]
+def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...]],
+              index: NameIndex) -> dict[str, tuple[Mention, ...]]:
+    found: dict[str, list[Mention]] = {}
+    for letter in letters:
+        places: list[tuple[Mention, tuple[Inline, ...]]] = []
+        for i, block in enumerate(bodies[letter.id], start=1):
+            places.append((Mention(letter.id, anchors.paragraph_id(i), False, i), block.inlines))
+        for note in letter.notes:
+            places.append((Mention(letter.id, anchors.note_id(note.n), True, note.n),
+                           parse_inline(note.text)))
+        for mention, inlines in places:
+            for ref in dict.fromkeys(persons_in(link_names(inlines, index))):
+                found.setdefault(ref, []).append(mention)
+    return {ref: tuple(m) for ref, m in sorted(found.items())}
+
+
+def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[Person, ...],
+                 persons_path: str = "persons.yaml",
+                 note_citations: Mapping[str, tuple[tuple[int, ArchiveRef], ...]] | None = None,
                  ) -> tuple[Corpus, list[Diagnostic]]:
+    """The inventory of every target (letters, paragraphs, notes, persons, archival files) that
+    pages link to, computed before anything is rendered."""
     diags: list[Diagnostic] = []
     by_id: dict[str, Letter] = {}
     for letter in letters:
@@ -79,11 +371,25 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
     for letter in ordered:
         if letter.in_reply_to and letter.in_reply_to in by_id:
             replies.setdefault(letter.in_reply_to, []).append(letter.id)
+    bodies: dict[str, tuple[Block, ...]] = {}
+    for letter in ordered:
+        blocks, problems = parse_body(letter.body)
+        bodies[letter.id] = blocks
+        for problem in problems:
+            diags.append(error(letter.path, letter.body_line + problem.line, problem.message,
+                               problem.code))
+    index, d = name_index(persons, persons_path)
+    diags += d
     corpus = Corpus(
         edition=edition,
         letters=ordered,
-        persons=MappingProxyType({p.ref: p for p in persons}),
+        persons=MappingProxyType({p.ref: p for p in sorted(persons, key=lambda p: p.ref)}),
         by_id=MappingProxyType(by_id),
         replies=MappingProxyType({k: tuple(v) for k, v in replies.items()}),
+        bodies=MappingProxyType(bodies),
+        names=index,
+        mentions=MappingProxyType(_mentions(ordered, bodies, index)),
+        archive_files=concordance(ordered, cited_in_notes(ordered) if note_citations is None
+                                   else note_citations),
     )
     return corpus, diags

@@ -1,0 +1,129 @@
+"""Letter bodies and notes -> HTML fragments, from the parsed blocks (body.parse_body), never from
+raw Markdown HTML.
+
+Every piece of text goes through markupsafe, so whatever a record holds ("<script>", "&") reaches
+the page as text. Every anchor id comes from epistola.anchors. The endnote markup follows the
+DPUB-ARIA contract of DESIGN.md: a mark is `<a role="doc-noteref" href="#note-N" id="ref-N">N</a>`
+inside `<sup>`; a note anchored by marks holds one `<a role="doc-backlink">` for each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from markupsafe import Markup, escape
+
+from . import anchors
+from .body import Block, Inline, parse_inline
+from .corpus import NameIndex, NoteView, link_names
+
+SUPPLIED_TITLE = "Supplied by the editors"
+GAP_TITLE = "Omission marked by the editors"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a letter page."""
+
+    id: str
+    """Its anchor: "p3"."""
+    part: str | None
+    """The letter part (address, salutation, …) or None for running text."""
+    html: Markup
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    """An endnote as the page shows it."""
+
+    n: int
+    id: str
+    html: Markup
+    backlinks: tuple[str, ...]
+    """Ids of the marks pointing at this note, in reading order; empty for an unanchored note."""
+    number_supplied: bool
+
+    @property
+    def anchored(self) -> bool:
+        return bool(self.backlinks)
+
+
+@dataclass(frozen=True)
+class LetterText:
+    paragraphs: tuple[Paragraph, ...]
+    notes: tuple[NoteItem, ...]
+
+
+class _Context:
+    """What inline rendering needs to know: where the site root is, which notes exist, and how
+    many marks of each note have been rendered so far."""
+
+    def __init__(self, root: str, note_numbers: Iterable[int], person_refs: Iterable[str]):
+        self.root = root
+        self.notes = frozenset(note_numbers)
+        self.persons = frozenset(person_refs)
+        self.marks: dict[int, list[str]] = {}
+
+    def mark_id(self, n: int) -> str:
+        seen = self.marks.setdefault(n, [])
+        mark = anchors.noteref_id(n, len(seen) + 1)
+        seen.append(mark)
+        return mark
+
+
+def _inline(inline: Inline, ctx: _Context, in_note: bool) -> Markup:
+    kind = inline.kind
+    if kind == "text":
+        return escape(inline.text)
+    if kind == "supplied":
+        return Markup('<span class="supplied" title="{}">[{}]</span>').format(SUPPLIED_TITLE,
+                                                                              inline.text)
+    if kind == "gap":
+        return Markup('<span class="gap" title="{}">{}</span>').format(GAP_TITLE, inline.text)
+    if kind == "break":
+        return Markup("<br>")
+    if kind == "noteref":
+        if in_note or inline.n not in ctx.notes:
+            # no note to point at: keep the printed number, but never a link that leads nowhere
+            return Markup('<sup class="noteref-unlinked">{}</sup>').format(inline.n)
+        return Markup('<sup><a role="doc-noteref" href="#{}" id="{}">{}</a></sup>').format(
+            anchors.note_id(inline.n), ctx.mark_id(inline.n), inline.n)
+    inner = _inlines(inline.children, ctx, in_note)
+    if kind == "em":
+        return Markup("<em>{}</em>").format(inner)
+    if kind == "strong":
+        return Markup("<strong>{}</strong>").format(inner)
+    if kind == "person":
+        if inline.text not in ctx.persons:
+            return inner
+        return Markup('<a class="person" href="{}">{}</a>').format(
+            ctx.root + anchors.person_url(inline.text), inner)
+    return escape(inline.text)  # a kind added to body.py later still shows its text
+
+
+def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) -> Markup:
+    return Markup("").join(_inline(i, ctx, in_note) for i in inlines)
+
+
+def inline_html(inlines: tuple[Inline, ...], names: NameIndex, root: str,
+                person_refs: Iterable[str] = ()) -> Markup:
+    """Running text outside a letter body (a note on a person page, a title): names linked, note
+    marks shown as plain numbers."""
+    ctx = _Context(root, (), person_refs)
+    return _inlines(link_names(inlines, names), ctx, in_note=True)
+
+
+def letter_text(blocks: tuple[Block, ...], notes: tuple[NoteView, ...], names: NameIndex,
+                root: str, person_refs: Iterable[str]) -> LetterText:
+    """A letter body and its endnotes, cross-linked both ways."""
+    ctx = _Context(root, (n.n for n in notes), person_refs)
+    paragraphs = tuple(
+        Paragraph(anchors.paragraph_id(i), block.part, _inlines(link_names(block.inlines, names), ctx))
+        for i, block in enumerate(blocks, start=1))
+    items = []
+    for note in notes:
+        html = _inlines(link_names(parse_inline(note.text), names), ctx, in_note=True)
+        items.append(NoteItem(note.n, anchors.note_id(note.n), html,
+                              tuple(ctx.marks.get(note.n, ())), note.number_supplied))
+    return LetterText(paragraphs, tuple(items))

@@ -1,0 +1,106 @@
+"""The build, as one recipe: read every record, take the inventory, check it, render everything in
+memory, and only then write, into a fresh folder swapped in when all went well.
+
+    load_editions -> build_corpus -> checks -> render_site (+ exports) -> write, index, swap in
+
+A build with errors (or warnings, with --strict) writes nothing, so the previous site stays
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+from . import fs
+from .corpus import build_corpus
+from .diagnostics import Diagnostic, error, has_errors
+from .export import export_files
+from .render import render_site
+from .search import index_site
+from .validate import check_corpus
+from .validate import check_corpus
+
+#: The templates shipped with Epistola.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def build_date() -> tuple[str | None, list[Diagnostic]]:
+    """The build date from SOURCE_DATE_EPOCH (reproducible builds), or None: never the clock."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if not value:
+        return None, []
+    try:
+        stamp = datetime.datetime.fromtimestamp(int(value), tz=datetime.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None, [error("SOURCE_DATE_EPOCH", 1, f"'{value}' is not a number of seconds since "
+                            "1970-01-01; unset it or give a whole number", "source-date-epoch")]
+    return stamp.date().isoformat(), []
+
+
+def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list[Diagnostic]]:
+    """The page templates (*.html) and the assets (assets/*) of a templates folder."""
+    diags: list[Diagnostic] = []
+    templates: dict[str, str] = {}
+    assets: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return {}, {}, [error(fs.display_path(folder), 1, "templates folder not found",
+                              "templates-missing")]
+    for path in sorted(folder.glob("*.html")):
+        text, d = fs.read_text(path, fs.display_path(path))
+        diags += d
+        if text is not None:
+            templates[path.name] = text
+    asset_folder = folder / "assets"
+    if asset_folder.is_dir():
+        for path in sorted(asset_folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                assets[path.relative_to(asset_folder).as_posix()] = path.read_bytes()
+    return templates, assets, diags
+
+
+def run_build(editions: Path, out: Path, write: bool = True, strict: bool = False,
+              templates: Path | None = None) -> list[Diagnostic]:
+    """Build (write=True) or check (write=False) the edition; return every diagnostic."""
+    files, diags = fs.load_editions(editions)
+    if files.edition is None:
+        return sorted(diags)
+    persons_path = fs.display_path(editions / "persons.yaml")
+    corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path)
+    diags += d
+    diags += check_corpus(corpus, persons_path)
+    diags += check_corpus(corpus, persons_path)
+
+    folder = templates or DEFAULT_TEMPLATES
+    page_templates, assets, d = load_templates(folder)
+    diags += d
+    date, d = build_date()
+    diags += d
+    data, d = export_files(corpus, date)
+    diags += d
+    site, d = render_site(corpus, page_templates, assets, exports=data.keys(), build_date=date,
+                          templates_folder=fs.display_path(folder))
+    diags += d
+    for path in sorted(data.keys() & site.keys()):
+        diags.append(error(path, 1, "an open-data file and a page would be written to the same "
+                           "path; rename the template or the export", "path-clash"))
+    site = {**data, **site}
+    diags = sorted(set(diags))
+    if not write or has_errors(diags, strict):
+        return diags
+
+    with fs.build_lock(out):
+        staging = fs.staging_folder(out)
+        try:
+            fs.write_tree(staging, site)
+            found = index_site(staging)
+        except BaseException:
+            fs.discard(staging)
+            raise
+        diags = sorted(set(diags) | set(found))
+        if has_errors(found, strict):
+            fs.discard(staging)  # the previous site stays as it was
+            return diags
+        fs.swap_in(staging, out)
+    return diags

@@ -1,0 +1,49 @@
+"""The one place that creates the Jinja environment: autoescape on, undefined names fail loudly.
+
+Templates are given as text (name -> source), read from disk by the command that builds, so
+rendering stays a pure function of the corpus and the templates.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Mapping
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, TemplateError
+
+from .diagnostics import Diagnostic, error
+
+
+def environment(templates: Mapping[str, str]) -> Environment:
+    sources = dict(templates)
+
+    def load(name: str) -> tuple[str, str, object] | None:
+        # the name doubles as file name, so an error at render time can say which template failed
+        return (sources[name], name, lambda: True) if name in sources else None
+
+    env = Environment(
+        loader=FunctionLoader(load),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def template_diagnostic(exc: TemplateError, name: str, folder: str = "templates") -> Diagnostic:
+    """A template error as one line that points at the template file and line."""
+    line = getattr(exc, "lineno", None)
+    where = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    if line is None:  # raised while rendering: the innermost template frame says where
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_template_frame(f)]
+        if frames:
+            where, line = frames[-1].filename, frames[-1].lineno
+    line, where = line or 1, where or name
+    return error(f"{folder}/{where}", line, f"template error: {exc.message or exc}", "template")
+
+
+def _is_template_frame(frame: traceback.FrameSummary) -> bool:
+    """Jinja rewrites the frames of template code to point at the template and its line."""
+    return frame.name in ("template", "top-level template code") or frame.name.startswith("block '")

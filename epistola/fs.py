@@ -155,3 +155,27 @@ def swap_in(staging: Path, out: Path) -> None:
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no such file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise EpistolaError(error(display_path(path), 1, f"cannot read file: {exc.strerror}",
+                                  "io")) from None
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new ones, never half of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.parent / f".{path.name}.tmp"
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise EpistolaError(error(display_path(path), 1, f"cannot write file: {exc.strerror}",
+                                  "io")) from None

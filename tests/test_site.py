@@ -1,0 +1,358 @@
+"""The built site, read back with lxml: the endnote contract, letter parts, person links, the
+archive concordance, citation metadata, determinism, and a failed build that changes nothing.
+
+Builds go through `epistola.pipeline.run_build`, as `python build.py build` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+
+from epistola.diagnostics import has_errors
+from epistola.model import LETTER_PARTS
+from epistola.pipeline import run_build
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini-edition"
+EDITIONS = ROOT / "editions"
+
+
+def build(editions: Path, out: Path, **kwargs) -> Path:
+    diags = run_build(editions, out, write=True, strict=False, templates=None, **kwargs)
+    assert not has_errors(diags), "\n".join(map(str, diags))
+    return out
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def parse(site: Path, page: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((site / page).read_bytes())
+
+
+def resolve(page: str, href: str) -> str:
+    """The file a relative link on a page leads to: "about/index.html" + "../" -> "index.html"."""
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(page), href.split("#")[0]))
+    path = "" if path == "." else path
+    return posixpath.join(path, "index.html") if href.split("#")[0].endswith("/") or not path else path
+
+
+def letter_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in (site / "letters").glob("*/index.html"))
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> Path:
+    return build(MINI, tmp_path_factory.mktemp("mini") / "site")
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory) -> Path:
+    if not any((EDITIONS / "letters").glob("*.md")):
+        pytest.skip("editions/ has no records yet")
+    return build(EDITIONS, tmp_path_factory.mktemp("edition") / "site")
+
+
+@pytest.fixture(scope="module", params=["mini", "edition"])
+def site(request) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+# --- the endnote contract (DESIGN.md) --------------------------------------------------------
+
+def test_every_mark_points_at_a_note_and_every_anchored_note_back_at_its_mark(site):
+    for page in letter_pages(site):
+        doc = parse(site, page)
+        ids = doc.xpath("//@id")
+        assert len(ids) == len(set(ids)), f"{page}: duplicate ids"
+        sections = doc.xpath('//*[@role="doc-endnotes"]')
+        marks = doc.xpath('//a[@role="doc-noteref"]')
+        if not marks and not sections:
+            continue
+        assert len(sections) == 1, f"{page}: one notes section expected"
+        notes = {el.get("id"): el for el in sections[0].xpath('.//*[starts-with(@id, "note-")]')}
+        for mark in marks:
+            href = mark.get("href")
+            assert href.startswith("#note-"), f"{page}: mark {href}"
+            n = href.removeprefix("#note-")
+            assert mark.text == n, f"{page}: mark text {mark.text!r} for {href}"
+            assert mark.get("id") in (f"ref-{n}",) or mark.get("id").startswith(f"ref-{n}-")
+            assert mark.getparent().tag == "sup"
+            note = notes.get(href[1:])
+            assert note is not None, f"{page}: {href} has no note in the endnotes"
+            backs = note.xpath('.//a[@role="doc-backlink"]/@href')
+            assert "#" + mark.get("id") in backs, f"{page}: note {n} does not link back to its mark"
+        mark_ids = {m.get("id") for m in marks}
+        for note_id, note in notes.items():
+            backs = note.xpath('.//a[@role="doc-backlink"]/@href')
+            for back in backs:
+                assert back[1:] in mark_ids, f"{page}: {note_id} links back to missing {back}"
+            anchored = any(m.get("href") == f"#{note_id}" for m in marks)
+            assert bool(backs) == anchored, f"{page}: {note_id} anchored={anchored}, back-links={backs}"
+            if not anchored:
+                assert "unanchored" in note.get("class", "")
+                assert "mark lost in the source" in note.text_content().lower()
+
+
+def test_mini_notes_in_printed_order_with_supplied_number_flagged(mini):
+    doc = parse(mini, "letters/176/index.html")
+    notes = doc.xpath('//*[@role="doc-endnotes"]//li')
+    assert [n.get("id") for n in notes] == ["note-1", "note-2"]
+    assert "Number supplied by the editors" in notes[0].text_content()
+    assert notes[0].xpath('.//a[@role="doc-backlink"]')[0].text_content().startswith("[1]")
+    assert "supplied" not in notes[1].text_content()
+
+
+def test_unanchored_note_is_listed_flagged_and_without_back_link(tmp_path):
+    editions = tmp_path / "ed"
+    shutil.copytree(MINI, editions)
+    record = editions / "letters" / "174.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("excesses[^2].", "excesses."), encoding="utf-8")
+    site = tmp_path / "site"
+    run_build(editions, site, write=True, strict=False, templates=None)
+    doc = parse(site, "letters/174/index.html")
+    note = doc.get_element_by_id("note-2")
+    assert note.xpath('.//a[@role="doc-backlink"]') == []
+    assert "unanchored" in note.get("class")
+    assert "Mark lost in the source" in note.text_content()
+    assert doc.xpath('//a[@href="#note-2"]') == []
+
+
+# --- body ------------------------------------------------------------------------------------
+
+def test_paragraphs_have_ids_and_letter_parts_as_classes(mini):
+    doc = parse(mini, "letters/174/index.html")
+    paragraphs = doc.xpath('//section[contains(@class, "letter-text")]/p')
+    assert [p.get("id") for p in paragraphs] == [f"p{i}" for i in range(1, len(paragraphs) + 1)]
+    parts = [p.get("class") for p in paragraphs]
+    assert parts == ["address", "salutation", None, None, None, "closing", "signature", "dateline"]
+    assert all(p is None or p in LETTER_PARTS for p in parts)
+    address = paragraphs[0]
+    assert address.xpath("br"), "the address keeps its line break"
+
+
+def test_editorial_brackets_are_marked_as_supplied(mini):
+    doc = parse(mini, "letters/174/index.html")
+    supplied = doc.xpath('//p[@id="p4"]//span[@class="supplied"]')
+    assert [s.text for s in supplied] == ["[I]"]
+    assert supplied[0].get("title")
+
+
+def test_names_in_text_and_notes_link_to_the_register(mini):
+    doc = parse(mini, "letters/176/index.html")
+    links = {(a.text_content(), a.get("href")) for a in doc.xpath('//a[@class="person"]')}
+    assert ("MAGIDOV", "../../persons/magidov/") in links
+    assert ("Yaroslavsky", "../../persons/yaroslavsky/") in links
+    assert ("I. Stalin", "../../persons/stalin/") in links
+    note = doc.get_element_by_id("note-1")
+    assert note.xpath('.//a[@class="person"]/@href') == ["../../persons/yaroslavsky/"]
+    # correspondents link to the register too
+    meta = doc.xpath('//dl[@class="letter-meta"]')[0]
+    assert "../../persons/stalin/" in meta.xpath(".//a/@href")
+
+
+def test_person_page_lists_letters_and_exact_mentions(mini):
+    doc = parse(mini, "persons/magidov/index.html")
+    assert len(doc.xpath("//h1")) == 1
+    hrefs = doc.xpath("//main//a/@href")
+    assert "../../letters/174/" in hrefs  # sent
+    assert "../../letters/176/" in hrefs  # received
+    assert "../../letters/174/#note-1" in hrefs  # named in note 1 of No. 174
+    assert "../../letters/176/#p2" in hrefs  # "Dear comrade. MAGIDOV!"
+    sent = doc.xpath('//section[@aria-labelledby="sent-heading"]//a/@href')
+    assert sent == ["../../letters/174/"]
+
+
+def test_every_mention_on_a_person_page_names_the_person_at_its_target(site):
+    for page in sorted(site.glob("persons/*/index.html")):
+        ref = page.parent.name
+        doc = lxml.html.fromstring(page.read_bytes())
+        section = doc.xpath('//section[@aria-labelledby="mentioned-heading"]')[0]
+        for href in section.xpath(".//a/@href"):
+            if "#" not in href:
+                continue
+            letter = parse(site, resolve(f"persons/{ref}/index.html", href))
+            fragment = href.split("#")[1]
+            element = letter.get_element_by_id(fragment)
+            links = element.xpath('.//a[@class="person"]/@href')
+            assert f"../../persons/{ref}/" in links, f"{href} from persons/{ref}/ does not name {ref}"
+
+
+# --- letter page ------------------------------------------------------------------------------
+
+def test_letter_page_shows_dates_place_archive_and_replies(mini):
+    doc = parse(mini, "letters/174/index.html")
+    meta = doc.xpath('//dl[@class="letter-meta"]')[0].text_content()
+    assert "November 10 [1923]" in meta and "10 November 1923" in meta
+    assert "partly supplied by the editors" in meta
+    assert "RTSKHIDNI. F. 558. On. 1. D. 2565. L. 2-7." in meta
+    assert "fond 558, inventory 1, file 2565, folios 2–7" in meta
+    assert doc.xpath('//dl//time/@datetime') == ["1923-11-10"]
+    # No. 176 answers No. 174: linked both ways
+    assert doc.xpath('//dt[text()="Answered by"]/following-sibling::dd[1]//a/@href') == ["../../letters/176/"]
+    reply = parse(mini, "letters/176/index.html")
+    assert reply.xpath('//dt[text()="In reply to"]/following-sibling::dd[1]//a/@href') == ["../../letters/174/"]
+
+
+def test_previous_and_next_in_date_order_and_in_the_correspondence(mini):
+    first = parse(mini, "letters/174/index.html")
+    assert first.xpath('//a[@rel="next"]/@href') == ["../../letters/176/"]
+    assert first.xpath('//a[@rel="prev"]') == []
+    last = parse(mini, "letters/176/index.html")
+    assert last.xpath('//a[@rel="prev"]/@href') == ["../../letters/174/"]
+    pager = last.xpath('//nav[@class="letter-nav"]//div[@class="pager"]')[1]
+    assert "Between I. V. Stalin and B. I. Magidov (2 letters)" in pager.text_content()
+    assert pager.xpath(".//a/@href") == ["../../letters/174/"]
+
+
+def test_citation_meta_tags_and_downloads(mini):
+    doc = parse(mini, "letters/174/index.html")
+    meta = [(m.get("name"), m.get("content")) for m in doc.xpath('//meta[starts-with(@name, "citation_")]')]
+    names = dict(meta)
+    assert names["citation_title"] == "B. I. Magidov to I. V. Stalin"
+    assert ("citation_author", "B. I. Magidov") in meta
+    assert names["citation_date"] == "1923/11/10"
+    assert names["citation_public_url"] == "https://example.org/mini/letters/174/"
+    assert names["citation_book_title"].startswith("Bolshevik leadership")
+    assert ("citation_editor", "O. V. Khlevnyuk") in meta
+    downloads = doc.xpath('//ul[@class="downloads"]//a/@href')
+    assert downloads == ["../../letters/174/tei.xml", "../../letters/174/letter.json"]
+    for href in downloads:
+        assert (mini / "letters" / "174" / href.rsplit("/", 1)[1]).is_file()
+    cite = doc.xpath('//section[@class="cite-letter"]//p[@class="citation"]')[0].text_content()
+    assert "No. 174" in cite and "https://example.org/mini/letters/174/" in cite
+    note_cite = doc.xpath('//li[@id="note-2"]//p[@class="citation"]')[0].text_content()
+    assert note_cite.startswith("Note 2 to B. I. Magidov to I. V. Stalin")
+    assert note_cite.endswith("https://example.org/mini/letters/174/#note-2")
+
+
+# --- the other pages --------------------------------------------------------------------------
+
+def test_concordance_groups_letters_and_note_citations_by_file(mini):
+    doc = parse(mini, "archive/index.html")
+    shared = doc.get_element_by_id("rtskhidni-f558-op1-d2565")
+    hrefs = shared.xpath(".//a/@href")
+    assert hrefs == ["../letters/176/", "../letters/174/"]  # in folio order: L. 1, then L. 2-7
+    # the "Ibid." of note 2 of No. 174 resolves to the file of note 1's citation (F. 17, Op. 112)
+    ibid = doc.get_element_by_id("rtskhidni-f17-op112-d561")
+    assert ibid.xpath(".//a/@href")[0] == "../letters/174/#note-2"
+    headings = [h.text_content().split(" RTsKhIDNI")[0] for h in doc.xpath("//h2|//h3|//h4|//h5")]
+    assert headings.index("Fond 17") < headings.index("Fond 558")  # numeric order
+    letter = parse(mini, "letters/174/index.html")
+    assert "../../archive/#rtskhidni-f558-op1-d2565" in letter.xpath("//dd//a/@href")
+
+
+def test_every_page_has_one_h1_a_language_a_skip_link_and_the_search_link(site):
+    pages = sorted(p for p in site.rglob("*.html") if "pagefind" not in p.parts)
+    assert len(pages) >= 10
+    for page in pages:
+        doc = lxml.html.fromstring(page.read_bytes())
+        rel = page.relative_to(site).as_posix()
+        assert len(doc.xpath("//h1")) == 1, rel
+        assert doc.get("lang") == "en", rel
+        assert doc.xpath('//a[@class="skip-link"]/@href') == ["#main"], rel
+        assert doc.xpath("//main[@id='main']"), rel
+        nav = doc.xpath('//nav[@aria-label="Site"]//a/@href')
+        assert any(h.endswith("search/") for h in nav), rel
+        if rel != "404.html":
+            for href in nav:  # relative links, resolved from the page itself
+                assert not urlsplit(href).scheme and not href.startswith("/"), (rel, href)
+                target = resolve(rel, href)
+                if target == "search/index.html" and not (site / "search").exists():
+                    continue
+                assert (site / target).is_file(), (rel, href)
+
+
+def test_letters_list_is_a_table_in_date_order(mini):
+    doc = parse(mini, "letters/index.html")
+    rows = doc.xpath('//table[@id="letters-table"]/tbody/tr')
+    assert [r.xpath("td[1]//a/@href")[0] for r in rows] == ["../letters/174/", "../letters/176/"]
+    assert [r.xpath("td[2]/@data-value")[0] for r in rows] == ["1923-11-10", "1923-11-22"]
+    assert "B. I. Magidov → I. V. Stalin" in rows[0].text_content()
+    assert doc.xpath('//form[@class="table-filter"]')[0].get("hidden") is not None  # shown by JS
+
+
+def test_404_page_links_from_the_site_root(mini):
+    doc = parse(mini, "404.html")
+    assert doc.xpath('//link[@rel="stylesheet"]/@href') == ["/mini/assets/edition.css"]
+    assert "/mini/letters/" in doc.xpath("//main//a/@href")
+
+
+# --- safety and determinism -------------------------------------------------------------------
+
+def test_hostile_text_in_a_record_renders_as_text(tmp_path):
+    editions = tmp_path / "ed"
+    shutil.copytree(MINI, editions)
+    record = editions / "letters" / "174.md"
+    evil = '<script>alert(1)</script> {{ 7*7 }} "quoted" & <b>bold</b>'
+    text = record.read_text(encoding="utf-8")
+    text = text.replace("title: B. I. Magidov to I. V. Stalin", f"title: '{evil}'")
+    text = text.replace("Dear comrade.", f"Dear comrade. {evil}")
+    text = text.replace("Circular of the Central", f"{evil} Circular of the Central")
+    record.write_text(text, encoding="utf-8")
+    site = build(editions, tmp_path / "site")
+    raw = (site / "letters" / "174" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in raw and "<b>bold" not in raw
+    doc = lxml.html.fromstring(raw)
+    assert evil in doc.xpath("//h1")[0].text_content()
+    assert evil in doc.get_element_by_id("p2").text_content()
+    assert evil in doc.get_element_by_id("note-2").text_content()
+    assert "{{ 7*7 }}" in doc.get_element_by_id("p2").text_content()
+    assert [s.get("src") for s in doc.xpath("//script")] == ["../../assets/edition.js"]
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    a = build(MINI, tmp_path / "a")
+    b = build(MINI, tmp_path / "b")
+    assert snapshot(a) == snapshot(b)
+
+
+def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path):
+    editions = tmp_path / "ed"
+    shutil.copytree(MINI, editions)
+    site = build(editions, tmp_path / "site")
+    before = snapshot(site)
+    record = editions / "letters" / "176.md"
+    record.write_text(record.read_text(encoding="utf-8").replace("in_reply_to: '174'",
+                                                                 "in_reply_to: '999'"),
+                      encoding="utf-8")
+    diags = run_build(editions, site, write=True, strict=False, templates=None)
+    assert has_errors(diags)
+    assert snapshot(site) == before
+    assert not (tmp_path / ".site.new").exists()
+
+
+def test_a_template_error_is_one_diagnostic_and_writes_nothing(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    page = templates / "about.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("{{ edition.title }}", "{{ edition.nonexistent }}")
+                    .replace("{% block content %}", "{% block content %}{{ no_such_name }}"), encoding="utf-8")
+    diags = run_build(MINI, tmp_path / "site", write=True, strict=False, templates=templates)
+    errors = [d for d in diags if d.code == "template"]
+    assert len(errors) == 1 and "about.html" in errors[0].path, diags
+    assert "no_such_name" in errors[0].message
+    assert not (tmp_path / "site").exists()
+
+
+def test_source_date_epoch_dates_the_build_when_the_edition_does_not(tmp_path, monkeypatch):
+    editions = tmp_path / "ed"
+    shutil.copytree(MINI, editions)
+    yaml_path = editions / "edition.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("published: '2026-11-26'\n", ""),
+                         encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    site = tmp_path / "site"
+    run_build(editions, site, write=True, strict=False, templates=None)
+    doc = parse(site, "index.html")
+    assert doc.xpath('//footer//time/@datetime') == ["2023-11-14"]

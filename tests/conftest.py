@@ -11,9 +11,10 @@ Fixtures for everyone's tests:
 - ``mini_site``: the two-letter test edition (``tests/fixtures/mini-edition``) built once per session.
 - ``build_site(editions, out)``: build any editions folder through the command line; returns the
   site folder and fails the test with the diagnostics when the build fails.
-- ``serve_folder(folder)``: serve a folder on 127.0.0.1 on a free port; returns the base URL
-  (ending in ``/``). Servers stop at the end of the session.
-- ``edition_url`` / ``mini_url``: the two built sites, served.
+- ``serve_folder(folder, mount="/")``: serve a folder on 127.0.0.1 on a free port at the path
+  ``mount``; returns the base URL (ending in ``/``). Servers stop at the end of the session.
+- ``edition_url`` / ``mini_url``: the two built sites, each served at the path of its edition's
+  ``base_url`` (as deployed: the 404 page must link from any depth, so it uses that path).
 - ``vnu_jar``, ``axe_script``, ``linkinator_bin``: paths to the npm checkers in ``tools/``
   (installed by ``bash scripts/test.sh``).
 - ``run_vnu(files)``, ``run_axe(page)``, ``run_linkinator(urls)``: run a checker and return its
@@ -32,6 +33,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -137,8 +139,15 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".svg": "image/svg+xml",
     }
 
+    mount = "/"
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass
+
+    def translate_path(self, path):
+        if not path.startswith(self.mount):
+            return str(Path(self.directory) / "\0outside-the-mount")  # no such file: 404
+        return super().translate_path("/" + path[len(self.mount):])
 
     def list_directory(self, path):
         self.send_error(404)
@@ -158,18 +167,31 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
-@pytest.fixture(scope="session")
-def serve_folder() -> Iterator[Callable[[Path], str]]:
-    """``serve_folder(folder) -> "http://127.0.0.1:PORT/"``; every server stops after the session."""
-    servers: list[http.server.ThreadingHTTPServer] = []
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
 
-    def serve(folder: Path) -> str:
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
+    def handle_error(self, request, client_address):
+        # A client that hangs up early (linkinator cancels bodies it does not need) is no fault.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def serve_folder() -> Iterator[Callable[..., str]]:
+    """``serve_folder(folder, mount="/") -> "http://127.0.0.1:PORT/MOUNT/"``.
+
+    Every server stops after the session.
+    """
+    servers: list[QuietServer] = []
+
+    def serve(folder: Path, mount: str = "/") -> str:
+        mount = "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
+        handler_class = type("MountedHandler", (QuietHandler,), {"mount": mount})
+        handler = functools.partial(handler_class, directory=str(folder))
+        server = QuietServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
+        return f"http://127.0.0.1:{server.server_address[1]}{mount}"
 
     yield serve
     for server in servers:
@@ -177,16 +199,24 @@ def serve_folder() -> Iterator[Callable[[Path], str]]:
         server.server_close()
 
 
+def base_path(editions: Path) -> str:
+    """The path part of the edition's ``base_url`` (``/`` when it has none)."""
+    import yaml
+
+    data = yaml.safe_load((editions / "edition.yaml").read_text(encoding="utf-8")) or {}
+    return urllib.parse.urlsplit(str(data.get("base_url") or "/")).path or "/"
+
+
 @pytest.fixture(scope="session")
 def edition_url(edition_site, serve_folder) -> str:
     """The bundled edition's site, served over HTTP; the base URL ends in ``/``."""
-    return serve_folder(edition_site)
+    return serve_folder(edition_site, base_path(EDITIONS))
 
 
 @pytest.fixture(scope="session")
 def mini_url(mini_site, serve_folder) -> str:
     """The test edition's site, served over HTTP; the base URL ends in ``/``."""
-    return serve_folder(mini_site)
+    return serve_folder(mini_site, base_path(MINI_EDITION))
 
 
 # --- checkers -------------------------------------------------------------------------------------

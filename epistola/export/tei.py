@@ -15,18 +15,18 @@ from collections import Counter
 from lxml import etree
 
 from ..anchors import letter_url, note_id, noteref_id, paragraph_id
-from ..body import Block, Inline, parse_body, parse_inline
-from ..corpus import Corpus, NoteView
+from ..body import Block, Inline, parse_inline, plain_text
+from ..corpus import Corpus, NoteView, link_names
 from ..model import ArchiveRef, Letter
 from .xmlutil import (
     absolute,
     append_text,
     base_url,
     corresp_actions,
-    correspondence_neighbours,
     element,
     letter_href,
     letter_label,
+    name_element,
     serialise,
     sub,
     tei,
@@ -67,10 +67,10 @@ def letter_tei(corpus: Corpus, letter: Letter) -> bytes:
     _corresp_desc(sub(profile, "correspDesc", ref=letter_href(edition, letter.id)), corpus, letter)
     text = sub(root, "text")
     notes = corpus.notes(letter)
-    defined = {note.n for note in notes}
-    marks = _render_body(sub(text, "body"), letter, defined)
+    body = _Body(corpus, {note.n for note in notes})
+    body.render(sub(text, "body"), letter)
     if notes:
-        _render_notes(sub(sub(text, "back"), "div", type="notes"), notes, marks)
+        body.render_notes(sub(sub(text, "back"), "div", type="notes"), notes)
     return serialise(root, TEI_ALL)
 
 
@@ -109,7 +109,10 @@ def _file_desc(file_desc: etree._Element, corpus: Corpus, letter: Letter) -> Non
     source_desc = sub(file_desc, "sourceDesc")
     if letter.archive is not None:
         _ms_desc(sub(source_desc, "msDesc"), letter, letter.archive)
-    _print_bibl(source_desc, corpus, letter)
+    if edition.source or letter.number is not None:
+        _print_bibl(source_desc, corpus, letter)
+    if not len(source_desc):
+        sub(source_desc, "p", "No archival or printed source is recorded for this letter.")
 
 
 def _ms_desc(ms_desc: etree._Element, letter: Letter, archive: ArchiveRef) -> None:
@@ -168,16 +171,14 @@ def _print_bibl(source_desc: etree._Element, corpus: Corpus, letter: Letter) -> 
 def _corresp_desc(desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
     edition = corpus.edition
     date = corresp_actions(desc, corpus, letter)
-    if date is not None:
-        _append_inlines(date, parse_inline(letter.date.text), None)
-    else:
-        sent = desc.find(tei("correspAction"))
-        _append_inlines(sub(sent, "date"), parse_inline(letter.date.text), None)
+    if date is None:  # no normalised date: keep the date as printed all the same
+        date = sub(desc.find(tei("correspAction")), "date")
+    _Body(corpus, set()).inlines(date, parse_inline(letter.date.text), link=False)
 
     links: list[tuple[str, str | None, Letter]] = []
     prev, next_ = corpus.neighbours(letter)
     links += [("prev", "withinCollection", prev), ("next", "withinCollection", next_)]
-    prev, next_ = correspondence_neighbours(corpus.letters, letter)
+    prev, next_ = corpus.correspondence_neighbours(letter)
     links += [("prev", "withinCorrespondence", prev), ("next", "withinCorrespondence", next_)]
     if letter.in_reply_to and letter.in_reply_to in corpus.by_id:
         links.append(("replyTo", None, corpus.by_id[letter.in_reply_to]))
@@ -193,108 +194,87 @@ def _corresp_desc(desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
 
 # --- body ------------------------------------------------------------------------------------
 
-class _Marks:
-    """The note marks of a body, in reading order: each gets its own id (ref-3, then ref-3-2)."""
+class _Body:
+    """Renders a letter's blocks and notes: letter parts, editorial brackets, names linked to the
+    register, and note marks, each mark with its own id (ref-3, then ref-3-2 for a second one)."""
 
-    def __init__(self, defined: set[int]):
-        self.defined = defined
+    def __init__(self, corpus: Corpus, defined_notes: set[int]):
+        self.corpus = corpus
+        self.defined = defined_notes
         self.count: Counter[int] = Counter()
-        self.ids: dict[int, list[str]] = {}
+        self.mark_ids: dict[int, list[str]] = {}
 
-    def next_id(self, n: int) -> str:
-        self.count[n] += 1
-        mark = noteref_id(n, self.count[n])
-        self.ids.setdefault(n, []).append(mark)
-        return mark
+    def render(self, body: etree._Element, letter: Letter) -> None:
+        div = sub(body, "div", type="letter",
+                  n=None if letter.number is None else str(letter.number))
+        numbered = list(enumerate(self.corpus.blocks(letter), start=1))
 
+        # The opening: headings, then address, salutation and dateline before the running text.
+        i = 0
+        opener = None
+        while i < len(numbered) and numbered[i][1].part in ("heading", *OPENER_PARTS):
+            index, block = numbered[i]
+            if block.part == "heading":
+                self.block(div, "head", index, block)
+                opener = None
+            else:
+                if opener is None:
+                    opener = sub(div, "opener")
+                self.part(opener, index, block)
+            i += 1
 
-def _render_body(body: etree._Element, letter: Letter, defined: set[int]) -> _Marks:
-    blocks, _ = parse_body(letter.body)
-    marks = _Marks(defined)
-    div = sub(body, "div", type="letter", n=None if letter.number is None else str(letter.number))
-    numbered = list(enumerate(blocks, start=1))
+        # Postscripts run from the first one to the end of the letter, each to the next one.
+        end = next((j for j in range(i, len(numbered)) if numbered[j][1].part == "postscript"),
+                   len(numbered))
+        main, postscripts = numbered[i:end], numbered[end:]
+        self.running_text(div, main, needs_text=bool(postscripts))
+        starts = [j for j, (_, block) in enumerate(postscripts) if block.part == "postscript"]
+        for j, k in zip(starts, [*starts[1:], len(postscripts)]):
+            self.running_text(sub(div, "postscript"), postscripts[j:k])
 
-    # The opening: headings, then address, salutation and dateline before the running text.
-    i = 0
-    opener = None
-    while i < len(numbered) and numbered[i][1].part in ("heading", *OPENER_PARTS):
-        index, block = numbered[i]
-        if block.part == "heading":
-            _block(div, "head", index, block, marks)
-            opener = None
-        else:
-            if opener is None:
-                opener = sub(div, "opener")
-            _part(opener, index, block, marks)
-        i += 1
+    def running_text(self, parent: etree._Element, blocks: list[tuple[int, Block]],
+                     needs_text: bool = False) -> None:
+        """Paragraphs, then the closing parts (closing, signature, dateline...) in a closer. TEI
+        wants running text before a closer or a postscript: a letter with none gets an empty p."""
+        cut = len(blocks)
+        while cut > 0 and blocks[cut - 1][1].part in CLOSER_PARTS:
+            cut -= 1
+        text, closing = blocks[:cut], blocks[cut:]
+        for index, block in text:
+            rend = None if block.part in (None, "postscript") else block.part
+            self.block(parent, "p", index, block, rend=rend)
+        if not text and (closing or needs_text):
+            sub(parent, "p")
+        if closing:
+            closer = sub(parent, "closer")
+            for index, block in closing:
+                self.part(closer, index, block)
 
-    # Postscripts run from the first one to the end of the letter.
-    end = next((j for j in range(i, len(numbered)) if numbered[j][1].part == "postscript"),
-               len(numbered))
-    main, postscripts = numbered[i:end], numbered[end:]
-    _running_text(div, main, marks, empty_p=not postscripts and i == 0)
+    def part(self, parent: etree._Element, index: int, block: Block) -> None:
+        """A letter part inside an opener or closer."""
+        if block.part == "address":
+            address = sub(parent, "address", xml_id=paragraph_id(index))
+            for line in _lines(block.inlines):
+                self.inlines(sub(address, "addrLine"), line)
+        elif block.part == "signature":
+            self.block(parent, "signed", index, block)
+        elif block.part == "dateline":
+            self.block(parent, "dateline", index, block)
+        else:  # salutation, closing
+            self.block(parent, "salute", index, block)
 
-    groups: list[list[tuple[int, Block]]] = []
-    for index, block in postscripts:
-        if block.part == "postscript" or not groups:
-            groups.append([])
-        groups[-1].append((index, block))
-    for group in groups:
-        _running_text(sub(div, "postscript"), group, marks, empty_p=True)
-    return marks
+    def block(self, parent: etree._Element, tag: str, index: int, block: Block,
+              rend: str | None = None) -> None:
+        self.inlines(sub(parent, tag, xml_id=paragraph_id(index), rend=rend), block.inlines)
 
+    def inlines(self, parent: etree._Element, inlines: tuple[Inline, ...], link: bool = True,
+                in_note: bool = False) -> None:
+        if link:
+            inlines = link_names(inlines, self.corpus.names)
+        for inline in inlines:
+            self.inline(parent, inline, in_note)
 
-def _running_text(parent: etree._Element, blocks: list[tuple[int, Block]], marks: _Marks,
-                  empty_p: bool) -> None:
-    """Paragraphs, then the closing parts (closing, signature, dateline) in a closer."""
-    cut = len(blocks)
-    while cut > 0 and blocks[cut - 1][1].part in CLOSER_PARTS:
-        cut -= 1
-    text, closing = blocks[:cut], blocks[cut:]
-    for index, block in text:
-        rend = None if block.part in (None, "postscript") else block.part
-        _block(parent, "p", index, block, marks, rend=rend)
-    if not text and empty_p and (closing or len(parent) == 0):
-        sub(parent, "p")  # TEI wants some running text before a closer; the letter has none
-    if closing:
-        closer = sub(parent, "closer")
-        for index, block in closing:
-            _part(closer, index, block, marks)
-
-
-def _part(parent: etree._Element, index: int, block: Block, marks: _Marks) -> None:
-    """A letter part inside an opener or closer."""
-    if block.part == "address":
-        address = sub(parent, "address", xml_id=paragraph_id(index))
-        for line in _lines(block.inlines):
-            _append_inlines(sub(address, "addrLine"), line, marks)
-    elif block.part == "signature":
-        _block(parent, "signed", index, block, marks)
-    elif block.part == "dateline":
-        _block(parent, "dateline", index, block, marks)
-    else:  # salutation, closing
-        _block(parent, "salute", index, block, marks)
-
-
-def _block(parent: etree._Element, tag: str, index: int, block: Block, marks: _Marks,
-           rend: str | None = None) -> etree._Element:
-    el = sub(parent, tag, xml_id=paragraph_id(index), rend=rend)
-    _append_inlines(el, block.inlines, marks)
-    return el
-
-
-def _lines(inlines: tuple[Inline, ...]) -> list[tuple[Inline, ...]]:
-    lines: list[list[Inline]] = [[]]
-    for inline in inlines:
-        if inline.kind == "break":
-            lines.append([])
-        else:
-            lines[-1].append(inline)
-    return [tuple(line) for line in lines if line]
-
-
-def _append_inlines(parent: etree._Element, inlines: tuple[Inline, ...], marks: _Marks | None) -> None:
-    for inline in inlines:
+    def inline(self, parent: etree._Element, inline: Inline, in_note: bool) -> None:
         if inline.kind == "text":
             append_text(parent, inline.text)
         elif inline.kind == "supplied":
@@ -305,24 +285,43 @@ def _append_inlines(parent: etree._Element, inlines: tuple[Inline, ...], marks: 
             sub(parent, "lb")
         elif inline.kind in ("em", "strong"):
             hi = sub(parent, "hi", rend="italic" if inline.kind == "em" else "bold")
-            _append_inlines(hi, inline.children, marks)
+            for child in inline.children:
+                self.inline(hi, child, in_note)
+        elif inline.kind == "person":
+            name = name_element(parent, self.corpus, inline.text)
+            for child in inline.children:
+                self.inline(name, child, in_note)
         elif inline.kind == "noteref":
-            if marks is None:  # a mark inside a note or a date: keep the number as text
+            if in_note:  # a note cannot hold another note's mark: keep the number as printed
                 append_text(parent, f"[{inline.n}]")
-                continue
-            target = f"#{note_id(inline.n)}" if inline.n in marks.defined else None
+                return
+            self.count[inline.n] += 1
+            mark = noteref_id(inline.n, self.count[inline.n])
+            self.mark_ids.setdefault(inline.n, []).append(mark)
+            target = f"#{note_id(inline.n)}" if inline.n in self.defined else None
             sub(parent, "ref", str(inline.n), type="noteAnchor", n=str(inline.n), target=target,
-                xml_id=marks.next_id(inline.n))
+                xml_id=mark)
+        else:  # a kind added to the body model later: never lose its text
+            append_text(parent, plain_text((inline,)))
+
+    def render_notes(self, div: etree._Element, notes: tuple[NoteView, ...]) -> None:
+        """The notes as printed, each pointing to its marks; a note without one is flagged."""
+        for note in notes:
+            refs = self.mark_ids.get(note.n, [])
+            el = sub(div, "note", xml_id=note_id(note.n), n=str(note.n), type="editorial",
+                     subtype=None if refs else "unanchored",
+                     target=" ".join(f"#{r}" for r in refs) or None)
+            if note.number_supplied:
+                sub(sub(el, "label"), "supplied", str(note.n), reason="lost-in-transcription")
+                append_text(el, " ")
+            self.inlines(el, parse_inline(note.text), in_note=True)
 
 
-def _render_notes(div: etree._Element, notes: tuple[NoteView, ...], marks: _Marks) -> None:
-    for note in notes:
-        refs = marks.ids.get(note.n, [])
-        el = sub(div, "note", xml_id=note_id(note.n), n=str(note.n), type="editorial",
-                 subtype=None if note.anchored and refs else "unanchored",
-                 target=" ".join(f"#{r}" for r in refs) or None)
-        if note.number_supplied:
-            label = sub(el, "label")
-            sub(label, "supplied", str(note.n), reason="lost-in-transcription")
-            append_text(el, " ")
-        _append_inlines(el, parse_inline(note.text), None)
+def _lines(inlines: tuple[Inline, ...]) -> list[tuple[Inline, ...]]:
+    lines: list[list[Inline]] = [[]]
+    for inline in inlines:
+        if inline.kind == "break":
+            lines.append([])
+        else:
+            lines[-1].append(inline)
+    return [tuple(line) for line in lines if line]

@@ -5,7 +5,7 @@ Every element is built with lxml, so text from a record can never break the mark
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from lxml import etree
 
@@ -106,21 +106,6 @@ def letter_label(letter: Letter) -> str:
     return f"{number}{letter.title}, {letter.date.text}"
 
 
-def correspondence_key(letter: Letter) -> frozenset[str]:
-    """The parties of a letter, sender and recipient alike: letters with the same parties belong to
-    one correspondence (Magidov to Stalin and Stalin to Magidov)."""
-    return frozenset(c.ref or f"name:{c.name}" for c in (*letter.senders, *letter.recipients))
-
-
-def correspondence_neighbours(letters: Iterable[Letter], letter: Letter
-                              ) -> tuple[Letter | None, Letter | None]:
-    """Previous and next letter (in the given date order) between the same parties."""
-    key = correspondence_key(letter)
-    same = [other for other in letters if correspondence_key(other) == key]
-    i = same.index(letter)
-    return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
-
-
 def corresp_actions(desc: etree._Element, corpus: Corpus, letter: Letter) -> etree._Element:
     """The sent and received actions of a letter inside desc (a correspDesc); returns the date
     element of the sent action (None when the letter has no known date), for callers that add the
@@ -144,30 +129,63 @@ def corresp_actions(desc: etree._Element, corpus: Corpus, letter: Letter) -> etr
     return date
 
 
-def _party(action: etree._Element, corpus: Corpus, person: Correspondent) -> None:
-    """A sender or recipient, linked to the register page when the register has them."""
-    registered = corpus.persons.get(person.ref) if person.ref else None
+def name_element(parent: etree._Element, corpus: Corpus, ref: str | None,
+                 text: str | None = None) -> etree._Element:
+    """A persName (orgName for an organisation) at the end of parent, pointing to the register
+    page when the register has an entry for ref."""
+    registered = corpus.persons.get(ref) if ref else None
     tag = "orgName" if registered is not None and registered.kind == "organisation" else "persName"
-    ref = person_href(corpus.edition, person.ref) if registered is not None else None
-    sub(action, tag, person.name, ref=ref)
+    href = person_href(corpus.edition, registered.ref) if registered is not None else None
+    return sub(parent, tag, text, ref=href)
+
+
+def _party(action: etree._Element, corpus: Corpus, person: Correspondent) -> None:
+    """A sender or recipient."""
+    name_element(action, corpus, person.ref, person.name)
+
+
+#: Elements that hold only other elements (or where the TEI Guidelines lay their children out on
+#: lines of their own): only these are indented, so no whitespace is ever added to running text.
+BLOCK_ELEMENTS = frozenset({
+    "TEI", "teiHeader", "fileDesc", "titleStmt", "publicationStmt", "availability", "seriesStmt",
+    "notesStmt", "sourceDesc", "msDesc", "msIdentifier", "altIdentifier", "msContents", "msItem",
+    "physDesc", "encodingDesc", "editorialDecl", "profileDesc", "langUsage", "correspDesc",
+    "correspAction", "correspContext", "text", "body", "back", "div", "opener", "closer",
+    "postscript", "address",
+    # sitemap.xml
+    "urlset", "url",
+})
+
+
+def indent(el: etree._Element, level: int = 0) -> None:
+    """Put each child of a block element on its own line, two spaces deeper; leave mixed
+    content (a paragraph, a date, a name) exactly as built."""
+    if etree.QName(el).localname not in BLOCK_ELEMENTS or not len(el):
+        return
+    if (el.text and el.text.strip()) or any(child.tail and child.tail.strip() for child in el):
+        return
+    inner = "\n" + "  " * (level + 1)
+    el.text = inner
+    for child in el:
+        child.tail = inner
+        indent(child, level + 1)
+    el[-1].tail = "\n" + "  " * level
 
 
 def serialise(root: etree._Element, schema_href: str | None = None,
               schema_type: str = "http://relaxng.org/ns/structure/1.0") -> bytes:
-    """UTF-8 XML with a declaration, indented where that adds no text to mixed content, and an
-    `<?xml-model?>` line naming the schema, ending with a newline."""
-    tree = etree.ElementTree(root)
+    """UTF-8 XML with a declaration and an `<?xml-model?>` line naming the schema, block elements
+    indented, ending with a newline."""
+    prolog = b""
     if schema_href is not None:
         pi = etree.ProcessingInstruction(
             "xml-model", f'href="{schema_href}" type="application/xml" schematypens="{schema_type}"')
-        root.addprevious(pi)
-    return to_bytes(tree)
+        prolog = etree.tostring(pi, encoding="UTF-8") + b"\n"
+    return to_bytes(root, prolog)
 
 
-def to_bytes(tree: etree._ElementTree | etree._Element) -> bytes:
-    """UTF-8 with the usual declaration, indented, ending with a newline."""
-    data = etree.tostring(tree, encoding="UTF-8", pretty_print=True)
-    if data.startswith(b"<?xml version"):
-        data = data.split(b"\n", 1)[1]
-    data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + data
-    return data if data.endswith(b"\n") else data + b"\n"
+def to_bytes(root: etree._Element, prolog: bytes = b"") -> bytes:
+    """UTF-8 with the usual declaration, block elements indented, ending with a newline."""
+    indent(root)
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + prolog + body + b"\n"

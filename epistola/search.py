@@ -1,0 +1,303 @@
+"""The search index: Pagefind bundles written into a built site, with no network and no server.
+
+Letters are indexed in one bundle per year (`pagefind/years/<year>/`), the register in its own
+(`pagefind/register/`). The search page reads `pagefind/bundles.json`, opens one Pagefind
+instance per bundle and joins their results itself: per-year bundles already come back in date
+order, so joining them in year order gives the whole edition in date order, which Pagefind's own
+`mergeIndex` does not keep (it re-sorts merged results by score).
+
+Indexing year by year keeps the indexer's memory bounded by the largest year rather than the
+whole edition, and lets a rebuild copy every bundle whose pages did not change from the site it
+replaces: an edited letter re-indexes its own year only.
+
+What goes into the index is said by the pages themselves, with Pagefind's attributes:
+`data-pagefind-body` around the letter text and notes (navigation, headers and footers stay
+outside it), `data-pagefind-meta` for title, number, date and the names a letter can be found
+by, `data-pagefind-filter` for the facets and `data-pagefind-sort="date:…"` for date order.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import cbor2
+
+from .diagnostics import Diagnostic, error, warning
+from .fs import display_path
+from .model import LETTER_ID, PERSON_REF
+
+#: Where the bundles and their manifest live, relative to the site root.
+PAGEFIND_DIR = "pagefind"
+MANIFEST = "bundles.json"
+#: Bundle of letters without a year.
+UNDATED = "undated"
+#: What a bundle keeps of what Pagefind writes: its index, and what the browser loads from the
+#: bundle the search starts from (the worker and the WebAssembly of the index language). The
+#: script itself and the highlighter are kept once, in pagefind/; Pagefind's prebuilt user
+#: interfaces are not used.
+_KEEP = re.compile(r"^(pagefind-worker\.js|pagefind-entry\.json|pagefind\..+\.pf_meta)$")
+_SHARED = ("pagefind.js", "pagefind-highlight.js")
+_KEEP_DIRS = ("index", "fragment", "filter")
+_LETTER_PAGE = re.compile(rf"^letters/({LETTER_ID.pattern})/index\.html$")
+_REGISTER_PAGE = re.compile(rf"^persons/({PERSON_REF.pattern})/index\.html$")
+_SORT_DATE = re.compile(rb'data-pagefind-sort="date:(\d{4})')
+_HTML_LANG = re.compile(rb'<html[^>]*\slang="([A-Za-z]{2,3})(?:-[A-Za-z0-9-]+)?"')
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One Pagefind index: a set of pages indexed together into one folder."""
+
+    name: str
+    """"register", a year ("1923") or "undated"."""
+    folder: str
+    """Folder of the bundle relative to the site root, with a trailing slash."""
+    pages: tuple[str, ...]
+    """The HTML files of the bundle, relative to the site root, sorted."""
+    digest: str
+    """Hash of everything the bundle is made from: pages, language and indexer version."""
+
+
+def pagefind_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("pagefind-bin")
+    except Exception:  # noqa: BLE001 - the version only keys the reuse of old bundles
+        return "unknown"
+
+
+def plan_bundles(pages: Mapping[str, bytes], language: str, version: str) -> list[Bundle]:
+    """Which pages go into which bundle (pure).
+
+    `pages` maps each letter and register page (relative path) to its bytes. A letter goes into
+    the bundle of the year its `data-pagefind-sort="date:…"` starts with; register pages into
+    "register". Bundles come in the order the search page joins them: years ascending, letters
+    without a year after them, the register last.
+    """
+    groups: dict[str, list[str]] = {}
+    for path in sorted(pages):
+        if _LETTER_PAGE.match(path):
+            m = _SORT_DATE.search(pages[path])
+            year = m.group(1).decode() if m and m.group(1) != b"9999" else UNDATED
+            groups.setdefault(year, []).append(path)
+        elif _REGISTER_PAGE.match(path):
+            groups.setdefault("register", []).append(path)
+    order = sorted((g for g in groups if g.isdigit()), key=int)
+    order += [g for g in (UNDATED, "register") if g in groups]
+    bundles = []
+    for name in order:
+        h = hashlib.sha256(f"{version}\n{language}\n".encode())
+        for path in groups[name]:
+            h.update(path.encode() + b"\n" + hashlib.sha256(pages[path]).digest())
+        folder = f"{PAGEFIND_DIR}/register/" if name == "register" else f"{PAGEFIND_DIR}/years/{name}/"
+        bundles.append(Bundle(name, folder, tuple(groups[name]), h.hexdigest()))
+    return bundles
+
+
+def manifest(bundles: Iterable[Bundle], language: str) -> bytes:
+    """pagefind/bundles.json: what the search page loads, in the order it joins results."""
+    data = {
+        "language": language,
+        "bundles": [{"name": b.name, "path": b.folder.removeprefix(PAGEFIND_DIR + "/"),
+                     "kind": "register" if b.name == "register" else "letters",
+                     "pages": len(b.pages), "digest": b.digest} for b in bundles],
+    }
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def glob_for(pages: Iterable[str]) -> str:
+    """A Pagefind --glob matching exactly these pages."""
+    pages = list(pages)
+    if len(pages) == 1:
+        return pages[0]
+    return "{" + ",".join(pages) + "}"
+
+
+def _site_pages(site_dir: Path) -> dict[str, bytes]:
+    pages: dict[str, bytes] = {}
+    for sub in ("letters", "persons"):
+        for path in sorted((site_dir / sub).glob("*/index.html")):
+            rel = path.relative_to(site_dir).as_posix()
+            if _LETTER_PAGE.match(rel) or _REGISTER_PAGE.match(rel):
+                pages[rel] = path.read_bytes()
+    return pages
+
+
+def _site_language(site_dir: Path) -> str:
+    """The language the search page asks Pagefind for: its own `<html lang>`."""
+    for page in ("search/index.html", "index.html"):
+        path = site_dir / page
+        if path.is_file():
+            m = _HTML_LANG.search(path.read_bytes()[:2048])
+            if m:
+                return m.group(1).decode().lower()
+    return "en"
+
+
+def _previous_site(site_dir: Path) -> Path | None:
+    """The site a build in the staging folder `.site.new` replaces (`site`), if there is one."""
+    name = site_dir.name
+    if name.startswith(".") and name.endswith(".new"):
+        live = site_dir.parent / name[1:-4]
+        if live.is_dir():
+            return live
+    return None
+
+
+def _reusable(previous: Path | None, bundle: Bundle) -> Path | None:
+    """The previous site's copy of this bundle when it was made from exactly the same input."""
+    if previous is None:
+        return None
+    try:
+        old = json.loads((previous / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for entry in old.get("bundles", []) if isinstance(old, dict) else []:
+        if isinstance(entry, dict) and entry.get("digest") == bundle.digest:
+            folder = previous / PAGEFIND_DIR / str(entry.get("path", ""))
+            if (folder / "pagefind-entry.json").is_file():
+                return folder
+    return None
+
+
+def _prune(folder: Path) -> None:
+    """Remove what the site does not load: Pagefind's prebuilt UIs and unused WebAssembly."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+    wasm = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
+    for item in folder.iterdir():
+        if item.is_dir():
+            if item.name not in _KEEP_DIRS:
+                shutil.rmtree(item)
+        elif not (_KEEP.match(item.name) or item.name in wasm or item.name in _SHARED):
+            item.unlink()
+
+
+def _run_pagefind(site_dir: Path, bundle: Bundle, language: str) -> str | None:
+    """Index one bundle with the pinned Pagefind binary. Returns an error message or None."""
+    try:
+        from pagefind_bin import get_executable
+        binary = str(get_executable())
+    except (ImportError, FileNotFoundError):
+        return "the Pagefind binary was not found; install the pinned version with pip install 'pagefind[bin]==1.5.2'"
+    out = (site_dir / bundle.folder).resolve()
+    args = [binary, "--site", str(site_dir.resolve()), "--glob", glob_for(bundle.pages),
+            "--output-path", str(out), "--force-language", language, "--silent"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
+    try:
+        proc = subprocess.run(args, cwd=site_dir, env=env, capture_output=True, text=True,
+                              check=False)
+    except OSError as exc:
+        return f"cannot run Pagefind: {exc.strerror}"
+    if proc.returncode != 0:
+        lines = [l for l in (proc.stderr + proc.stdout).splitlines() if l.strip()]
+        return f"Pagefind failed on the {bundle.name} bundle: {lines[-1] if lines else proc.returncode}"
+    return None
+
+
+def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]:
+    """Write the Pagefind index of a built site into site_dir/pagefind/.
+
+    `previous` is the site this build replaces; bundles whose pages are unchanged are copied from
+    it instead of being indexed again. By default it is the live site beside a staging folder
+    named `.site.new`.
+    """
+    shown = display_path(site_dir / PAGEFIND_DIR)
+    pages = _site_pages(site_dir)
+    if not pages:
+        return [warning(shown, 1, "no letter or register pages to index; the search page will "
+                                  "find nothing", "search-empty")]
+    language = _site_language(site_dir)
+    bundles = plan_bundles(pages, language, pagefind_version())
+    if previous is None:
+        previous = _previous_site(site_dir)
+    root = site_dir / PAGEFIND_DIR
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    diags: list[Diagnostic] = []
+    for bundle in bundles:
+        target = site_dir / bundle.folder
+        old = _reusable(previous, bundle)
+        if old is not None:
+            shutil.copytree(old, target)
+            continue
+        problem = _run_pagefind(site_dir, bundle, language)
+        if problem is not None:
+            diags.append(error(shown, 1, problem, "search-index"))
+            return diags
+        _prune(target)
+        try:
+            canonicalise_bundle(target)
+        except (OSError, ValueError, KeyError, IndexError, TypeError, cbor2.CBORError) as exc:
+            diags.append(warning(shown, 1, f"the {bundle.name} bundle is left as Pagefind wrote it "
+                                 f"and may differ from build to build ({exc})", "search-unstable"))
+        for name in _SHARED:
+            if not (root / name).exists():
+                shutil.copyfile(target / name, root / name)
+            (target / name).unlink()
+    for name in _SHARED:
+        if not (root / name).exists() and previous is not None:  # every bundle was reused
+            shutil.copyfile(previous / PAGEFIND_DIR / name, root / name)
+    (root / MANIFEST).write_bytes(manifest(bundles, language))
+    return diags
+
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _unpack(data: bytes):
+    raw = gzip.decompress(data)
+    if not raw.startswith(_SIGNATURE):
+        raise ValueError("not a Pagefind data file")
+    return cbor2.loads(raw[len(_SIGNATURE):])
+
+
+def _pack(value) -> bytes:
+    return gzip.compress(_SIGNATURE + cbor2.dumps(value), mtime=0)
+
+
+def _name(prefix: str, data: bytes, length: int) -> str:
+    return f"{prefix}_{hashlib.sha256(data).hexdigest()[:length]}"
+
+
+def canonicalise_bundle(folder: Path) -> None:
+    """Make a bundle byte-identical for identical input.
+
+    Pagefind 1.5 writes the values of each filter in hash-map order, which changes from run to
+    run, and the names of the filter files and of the metadata file are hashes of that content.
+    Here the values are put in sorted order, the files renamed after their new content, and the
+    metadata and entry files pointed at the new names. Everything else Pagefind writes is already
+    stable. The files are read back with the same codec Pagefind uses (gzip around CBOR).
+    """
+    entry_path = folder / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, info in entry["languages"].items():
+        meta_path = folder / f"pagefind.{info['hash']}.pf_meta"
+        meta = _unpack(meta_path.read_bytes())
+        filters = meta[3]
+        renamed = []
+        for filter_name, chunk in filters:
+            chunk_path = folder / "filter" / f"{chunk}.pf_filter"
+            name, values = _unpack(chunk_path.read_bytes())
+            packed = _pack([name, sorted(values, key=lambda v: v[0])])
+            new = _name(language, packed, 7)
+            chunk_path.unlink()
+            (folder / "filter" / f"{new}.pf_filter").write_bytes(packed)
+            renamed.append([filter_name, new])
+        meta[3] = sorted(renamed)
+        packed = _pack(meta)
+        new_meta = _name(language, packed, 10)
+        meta_path.unlink()
+        (folder / f"pagefind.{new_meta}.pf_meta").write_bytes(packed)
+        info["hash"] = new_meta
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
+                          encoding="utf-8")

@@ -1,0 +1,80 @@
+"""Body and notes -> HTML fragments: exact endnote markup, letter parts, editorial brackets,
+person links, and escaping of whatever a record holds."""
+
+from __future__ import annotations
+
+import lxml.html
+from markupsafe import Markup
+
+from epistola.body import parse_body, parse_inline
+from epistola.corpus import NoteView, name_index
+from epistola.markup import inline_html, letter_text
+from epistola.model import Person
+
+INDEX, _ = name_index((Person("stalin", "I. V. Stalin", variants=("Stalin", "St[alin]")),))
+
+
+def render(body: str, notes: dict[int, str], unanchored: tuple[int, ...] = (), supplied: tuple[int, ...] = ()):
+    blocks, problems = parse_body(body)
+    assert not problems
+    views = tuple(NoteView(n, text, n not in unanchored, n in supplied) for n, text in notes.items())
+    return letter_text(blocks, views, INDEX, "../../", {"stalin"})
+
+
+def test_note_mark_is_exactly_the_design_contract():
+    text = render("He came[^1].", {1: "A note."})
+    assert text.paragraphs[0].html == Markup(
+        'He came<sup><a role="doc-noteref" href="#note-1" id="ref-1">1</a></sup>.')
+    assert text.notes[0].id == "note-1" and text.notes[0].backlinks == ("ref-1",)
+
+
+def test_second_mark_of_a_note_gets_its_own_id_and_back_link():
+    text = render("One[^2] and two[^2].\n\nThree[^2].", {2: "Twice."})
+    html = "".join(p.html for p in text.paragraphs)
+    ids = lxml.html.fragment_fromstring(html, create_parent="div").xpath("//a/@id")
+    assert ids == ["ref-2", "ref-2-2", "ref-2-3"]
+    assert text.notes[0].backlinks == ("ref-2", "ref-2-2", "ref-2-3")
+
+
+def test_a_mark_without_a_note_is_never_a_dead_link():
+    text = render("Lost[^7] mark.", {1: "Other."}, unanchored=(1,))
+    assert str(text.paragraphs[0].html) == 'Lost<sup class="noteref-unlinked">7</sup> mark.'
+    assert text.notes[0].backlinks == () and not text.notes[0].anchored
+
+
+def test_paragraph_ids_and_letter_parts():
+    body = "{.address}\nTo comrade St[alin].\nMoscow\n\n{.salutation}\nDear comrade!\n\nText.\n\n{.postscript}\nPS More."
+    text = render(body, {})
+    assert [(p.id, p.part) for p in text.paragraphs] == [
+        ("p1", "address"), ("p2", "salutation"), ("p3", None), ("p4", "postscript")]
+    assert "<br>" in text.paragraphs[0].html
+
+
+def test_brackets_and_gaps_are_editorial_spans_and_names_link():
+    text = render("Dear St[alin], the [armed] rising [...] failed.", {})
+    doc = lxml.html.fragment_fromstring(str(text.paragraphs[0].html), create_parent="div")
+    assert doc.xpath('//a[@class="person"]/@href') == ["../../persons/stalin/"]
+    assert doc.xpath('//a[@class="person"]')[0].text_content() == "St[alin]"
+    assert [s.text for s in doc.xpath('//span[@class="supplied"]')] == ["[alin]", "[armed]"]
+    assert [s.text for s in doc.xpath('//span[@class="gap"]')] == ["[...]"]
+    assert all(s.get("title") for s in doc.xpath("//span"))
+
+
+def test_notes_are_rendered_with_person_links_and_no_marks():
+    text = render("X[^1].", {1: "Stalin wrote [^3] *this*."})
+    html = str(text.notes[0].html)
+    assert '<a class="person" href="../../persons/stalin/">Stalin</a>' in html
+    assert "<em>this</em>" in html and 'role="doc-noteref"' not in html
+
+
+def test_hostile_text_is_escaped_everywhere():
+    evil = '<script>alert(1)</script> & "q" {{ x }}'
+    text = render(f"{evil}[^1]", {1: evil})
+    for html in (str(text.paragraphs[0].html), str(text.notes[0].html)):
+        assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
+    assert "<script>" not in str(inline_html(parse_inline(evil), INDEX, ""))
+
+
+def test_unknown_person_refs_are_not_linked():
+    text = letter_text(parse_body("Stalin.")[0], (), INDEX, "", person_refs=())
+    assert str(text.paragraphs[0].html) == "Stalin."

@@ -25,17 +25,16 @@ from ..model import (
     Place,
     SourceSpan,
 )
-from .dates import ParsedDate, parse_date, parse_dateline
+from .dates import ParsedDate, parse_date, parse_dateline, parse_short_date
 from .headers import Heading, Party, initials, normalise_initials, parse_heading, person_ref, slug
 from .notes import (
     Candidate,
     NoteDef,
     apply_marks,
     candidates,
-    choose_marks,
-    context_before,
     identified_site,
     parse_notes,
+    place_marks,
     stray_sites,
 )
 from .parts import Para, mark_parts, paragraphs
@@ -122,7 +121,7 @@ def rule_date(doc: Doc) -> None:
     if not doc.rest:
         return
     line = doc.rest[0]
-    parsed = parse_date(line.text)
+    parsed = parse_date(line.text) or _short_date(line.text)
     if parsed is None:
         text = line.text.strip()
         looks_like_date = len(text) <= 60 and bool(
@@ -147,6 +146,12 @@ def rule_date(doc: Doc) -> None:
     elif d.supplied:
         doc.warn(line.n, f"the date '{d.text}' was partly supplied by the editors (in brackets); "
                  f"recorded as {d.when} with supplied: true", "date-supplied")
+
+
+def _short_date(text: str) -> ParsedDate | None:
+    """A date line printed as the writer abbreviated it ("10/1 1926"), when it names a year."""
+    parsed = parse_short_date(text)
+    return parsed if parsed is not None and parsed.date.when else None
 
 
 def rule_second_date(doc: Doc) -> None:
@@ -185,7 +190,7 @@ def rule_archive(doc: Doc) -> None:
         doc.archive_line = line.n
         doc.rest = doc.rest[:i]
         return
-    last = doc.block.lines[-1].n if doc.block.lines else doc.block.first
+    last = _last_content_line(doc.block) or doc.block.first
     doc.warn(last, f"{doc.label} has no archival line"
              + ("" if doc.has_notes_section else " and no notes")
              + "; the page may be cut off here: check the record against the printed edition",
@@ -208,20 +213,17 @@ def rule_body(doc: Doc) -> None:
 def rule_notes_and_marks(doc: Doc) -> None:
     """Note definitions, the marks that call them, and the marks the source lost."""
     units = _units(doc.paras)
-    found = [(u, c) for u, line in enumerate(units) for c in candidates(line.text)
-             if doc.paras[_unit_para(doc.paras, u)].part != "dateline"]
-    defs, issues = parse_notes(doc.note_lines, {c.n for _, c in found})
+    texts = [line.text.strip() for line in units]
+    skip = frozenset(u for u in range(len(units))
+                     if doc.paras[_unit_para(doc.paras, u)].part == "dateline")
+    hints = {c.n for u, text in enumerate(texts) if u not in skip for c in candidates(text)}
+    defs, issues = parse_notes(doc.note_lines, hints)
     for issue in issues:
         doc.warn(issue.line, issue.message, issue.code)
     defined = {d.n for d in defs}
-    chosen = choose_marks(found, defined)
-    marks: dict[int, list[Candidate]] = {}
-    for u, c in found:
-        if (u, c.start) in chosen:
-            marks.setdefault(u, []).append(c)
-    texts = [apply_marks(line.text.strip(), _shift(line.text, marks.get(u, [])), escape_markdown)
-             for u, line in enumerate(units)]
-    doc.body = _body(doc.paras, texts)
+    marks = place_marks(texts, defined, skip)
+    doc.body = _body(doc.paras, [apply_marks(text, marks.get(u, []), escape_markdown)
+                                 for u, text in enumerate(texts)])
     doc.notes = tuple(Note(d.n, escape_markdown(d.text)) for d in defs)
     doc.unnumbered = tuple(d.n for d in defs if not d.numbered)
     anchored = {c.n for cs in marks.values() for c in cs}
@@ -229,7 +231,7 @@ def rule_notes_and_marks(doc: Doc) -> None:
         if not d.numbered:
             doc.warn(d.line, f"note {d.n} has no number in the source; numbered {d.n} from its "
                      f"place {_between(d.n, defs)}", "note-unnumbered")
-    _report_lost_marks(doc, defs, anchored, units, marks)
+    _report_lost_marks(doc, defs, anchored, units, texts, marks)
 
 
 DOCUMENT_RULES: tuple[Callable[[Doc], None], ...] = (
@@ -255,12 +257,6 @@ def _unit_para(paras: list[Para], unit: int) -> int:
             return i
         unit -= len(p.lines)
     return len(paras) - 1
-
-
-def _shift(raw: str, marks: list[Candidate]) -> list[Candidate]:
-    """Candidates found in the raw line, moved to the stripped line."""
-    lead = len(raw) - len(raw.lstrip())
-    return [Candidate(c.n, c.start - lead, c.end - lead, c.strong, c.glued_before) for c in marks]
 
 
 def _body(paras: list[Para], texts: list[str]) -> str:
@@ -310,9 +306,8 @@ def _between(n: int, defs: list[NoteDef]) -> str:
     return "as the only note"
 
 
-def _report_lost_marks(doc: Doc, defs: list[NoteDef], anchored: set[int],
-                       units: list[SourceLine], marks: dict[int, list[Candidate]]) -> None:
-    texts = [u.text for u in units]
+def _report_lost_marks(doc: Doc, defs: list[NoteDef], anchored: set[int], units: list[SourceLine],
+                       texts: list[str], marks: dict[int, list[Candidate]]) -> None:
     position = {c.n: (u, c.start) for u, cs in marks.items() for c in cs}
     strays = stray_sites(texts)
     used: set[tuple[int, int]] = set()
@@ -416,33 +411,42 @@ def register(parties: list[Party], refs: dict[Party, str]) -> tuple[Person, ...]
     return tuple(out)
 
 
+_COMPILERS = re.compile(r"^(?:Compiled by|Compilers?|Comp\.|Compiled)\s*:?\s*(?P<names>.+)$", re.I)
+_COLLECTION_LINE = re.compile(r"\b(?:collection|documents|correspondence|edition|volume|vol\.|"
+                              r"publish\w*|press|series|(?:1[89]|20)\d\d)\b", re.I)
+
+
 def read_collection(lines: tuple[SourceLine, ...], path: str, diags: list[Diagnostic]
                     ) -> Edition | None:
-    """The collection's title, year, compilers and bibliographic description."""
+    """The collection's title, year, compilers and bibliographic description from the lines
+    before the first document; any other line there is a page cut off above it."""
     if not lines:
         return None
-    title = lines[0].text.strip().rstrip(".").strip()
+    title_line = lines[0].text.strip()
+    if len(title_line) > 160:
+        diags.append(warning(path, lines[0].n, "the text before the first document does not start "
+                             "with the collection's title; it is not part of any letter (page cut "
+                             "off?) and was skipped", "source-skipped"))
+        return None
+    title = title_line.rstrip(".").strip()
     compilers: tuple[str, ...] = ()
     year = None
-    described = [lines[0].text.strip()]
+    described = [title_line]
     for line in lines[1:]:
         text = line.text.strip()
-        m = re.match(r"^(?:Compiled by|Compilers?|Comp\.|Compiled)\s*:?\s*(.+)$", text, re.I)
+        m = _COMPILERS.match(text)
         if m:
             compilers = tuple(normalise_initials(c) for c in re.split(r"\s*,\s*|\s+and\s+",
-                                                                       m.group(1).rstrip(".")) if c)
+                                                                       m["names"].rstrip(".")) if c)
             continue
-        y = re.search(r"\b(1[89]\d\d|20\d\d)\s*\.?$", text)
-        if y and year is None:
-            year = int(y.group(1))
+        if len(text) <= 160 and _COLLECTION_LINE.search(text):
+            y = re.search(r"\b(1[89]\d\d|20\d\d)\s*\.?$", text)
+            if y and year is None:
+                year = int(y.group(1))
             described.append(text)
             continue
-        if len(text) <= 200:
-            described.append(text)
-        else:
-            diags.append(warning(path, line.n, "a long line before the first document is not "
-                                 "part of any letter (page cut off?); it was skipped",
-                                 "source-skipped"))
+        diags.append(warning(path, line.n, "a line before the first document is not part of any "
+                             "letter (page cut off?); it was skipped", "source-skipped"))
     source = " ".join(d if d.endswith(".") else d + "." for d in described)
     return Edition(title=title, compilers=compilers, year=year, source=source)
 

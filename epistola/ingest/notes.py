@@ -132,11 +132,10 @@ def parse_notes(lines: list[SourceLine], mark_hints: set[int] | None = None
 _NOT_BEFORE_MARK = frozenset("""
 no. no nos. № platform platforms paragraph paragraphs point points item items issue issues article
 articles clause clauses page pages p. pp. part parts section sections chapter chapters volume vol.
-number numbers protocol protocols minutes circular order decree resolution of and or to from than
-about approximately by for on in at the a an with over under only all after before each every per
-is are was were be been his her its their our my your some these those first last next nearly
-almost around up down into until till since within among between f. d. l. op. on. st. s. t. no.,
-nearly, only, total, totalling, some, over, exceeding, roughly, approx. ca. c. group, groups,
+number numbers of and or to from than about approximately by for on in at the a an with over
+under only all after before each every per is are was were be been his her its their our my your
+some these those first last next nearly almost around up down into until till since within among
+between f. d. l. op. on. st. s. t. total roughly approx. ca. c.
 """.split())
 _ABBREVIATIONS = frozenset("etc tov comrade com ibid cf resp approx".split())
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
@@ -210,7 +209,7 @@ def _candidate(text: str, s: int, e: int) -> Candidate | None:
         if re.match(r"\s*(?:[.,;:!?)]|$)", after):
             return Candidate(n, s, e, True, False)
         return None
-    word = _previous_word(before)
+    word = _previous_word(before).lstrip("([«\"'“‘")
     if word.lower() in _NOT_BEFORE_MARK or word.lower().rstrip(",") in _NOT_BEFORE_MARK:
         return None
     if word.lower() in MONTHS or word.lower().rstrip(".") in MONTHS:
@@ -235,14 +234,17 @@ def choose_marks(found: list[tuple[int, Candidate]], defined: set[int]) -> set[t
     items = [(p, c) for p, c in found if c.n in defined]
     if not items:
         return set()
-    weight = [3 if c.strong else 1 for _, c in items]
-    best = weight[:]
+    # score: (weight of strong and weak marks, fewer note numbers skipped); higher is better
+    best = [((3 if c.strong else 1), -(c.n - 1)) for _, c in items]
     back = [-1] * len(items)
-    for j in range(len(items)):
+    for j, (_, cj) in enumerate(items):
+        gain = 3 if cj.strong else 1
         for i in range(j):
-            if items[i][1].n < items[j][1].n and best[i] + weight[j] > best[j]:
-                best[j] = best[i] + weight[j]
-                back[j] = i
+            ci = items[i][1]
+            if ci.n < cj.n:
+                score = (best[i][0] + gain, best[i][1] - (cj.n - ci.n - 1))
+                if score > best[j]:
+                    best[j], back[j] = score, i
     j = max(range(len(items)), key=lambda k: (best[k], -k))
     chosen = set()
     while j != -1:
@@ -250,6 +252,19 @@ def choose_marks(found: list[tuple[int, Candidate]], defined: set[int]) -> set[t
         chosen.add((p, c.start))
         j = back[j]
     return chosen
+
+
+def place_marks(texts: list[str], defined: set[int],
+                skip: frozenset[int] = frozenset()) -> dict[int, list[Candidate]]:
+    """The note marks in a letter's paragraphs (paragraph index -> its marks): candidates of
+    every paragraph but those in skip, filtered by choose_marks."""
+    found = [(p, c) for p, text in enumerate(texts) if p not in skip for c in candidates(text)]
+    chosen = choose_marks(found, defined)
+    marks: dict[int, list[Candidate]] = {}
+    for p, c in found:
+        if (p, c.start) in chosen:
+            marks.setdefault(p, []).append(c)
+    return marks
 
 
 def apply_marks(text: str, marks: list[Candidate], escape) -> str:

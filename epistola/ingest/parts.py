@@ -104,7 +104,7 @@ def _is_signature(text: str) -> bool:
 
 
 def _is_closing(text: str) -> bool:
-    return len(text) <= 120 and bool(_CLOSING.search(text))
+    return len(text) <= 80 and bool(_CLOSING.search(text))
 
 
 def mark_opener(paras: list[Para]) -> list[Para]:
@@ -120,6 +120,11 @@ def mark_opener(paras: list[Para]) -> list[Para]:
         if len(para.text) > 160:
             break
     out = list(paras)
+    for i in range(salutation if salutation is not None else min(len(out), 2)):
+        if out[i].part is None and len(out[i].lines) == 1:
+            dateline = parse_dateline(out[i].text)
+            if dateline is not None:
+                out[i] = replace(out[i], part="dateline", dateline=dateline)
     if salutation is None:
         first = next((i for i, p in enumerate(out) if p.part is None), None)
         if first is not None and _ADDRESS.match(out[first].text) and len(out[first].text) <= 80 \
@@ -146,10 +151,15 @@ def mark_opener(paras: list[Para]) -> list[Para]:
 
 def _split_salutation(line: SourceLine) -> tuple[SourceLine, SourceLine | None]:
     text = line.text.strip()
-    if len(text) <= 80 and text[-1:] in ("!", "."):
-        return line, None  # the whole line is the salutation: "Dear comrade. MAGIDOV!"
-    m = re.match(r"^(.{1,80}?[!])\s+(?=\S)", text) or re.match(r"^((?:Dear|My dear)[^.!?]{0,60}"
-                                                                 r"[.,])\s+(?=[A-Z])", text)
+    bang = text.find("!")
+    if 0 <= bang < len(text) - 1 and bang <= 80:
+        m = re.match(r"^(.{1,80}?!)\s+(?=\S)", text)
+    elif bang == len(text) - 1:
+        m = None  # the whole line is the salutation: "Dear comrade. MAGIDOV!"
+    else:
+        m = re.match(r"^((?:Dear|My dear)[^.!?]{0,60}[.,])\s+(?=[A-Z])", text)
+        if m and len(text) - m.end() < 20:
+            m = None
     if m and len(text) > m.end():
         return SourceLine(line.n, m.group(1)), SourceLine(line.n, text[m.end():])
     return line, None

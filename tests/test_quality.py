@@ -87,7 +87,8 @@ def test_every_kind_of_page_has_no_wcag_violation(kind, built, page, run_axe):
                 if violations:
                     found.append(format_axe(violations, f"/{url} (note preview open) "))
         if kind == "search":
-            box = page.locator('input[type="search"], [role="search"] input').first
+            box = page.locator('main input[type="search"], main input[type="text"], '
+                               '[role="search"] input').first
             if box.count():
                 box.fill("Stalin")
                 page.wait_for_load_state("networkidle")

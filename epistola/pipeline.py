@@ -20,7 +20,6 @@ from .export import export_files
 from .render import render_site
 from .search import index_site
 from .validate import check_corpus
-from .validate import check_corpus
 
 #: The templates shipped with Epistola.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -69,7 +68,6 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     persons_path = fs.display_path(editions / "persons.yaml")
     corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path)
     diags += d
-    diags += check_corpus(corpus, persons_path)
     diags += check_corpus(corpus, persons_path)
 
     folder = templates or DEFAULT_TEMPLATES

@@ -99,18 +99,18 @@ def parse_notes(lines: list[SourceLine], mark_hints: set[int] | None = None
                 last_note = notes[-1]
                 joined = " ".join([last_note.text] + [t for _, _, t in run])
                 notes[-1] = NoteDef(last_note.n, joined, last_note.line, last_note.numbered)
-            else:
-                issues.append(NoteIssue(run[0][0].n, "text before the first note cannot be "
-                                        "given a number; kept as note 1", "note-unnumbered"))
-                notes.append(NoteDef(1, " ".join(t for _, _, t in run), run[0][0].n, False))
-                prev_n = 1
+            elif i < len(items):  # text before note 1: its beginning, cut from its number
+                issues.append(NoteIssue(run[0][0].n, "text stands before the first numbered note "
+                                        "and is kept as the beginning of that note; check it",
+                                        "note-ambiguous"))
+                line, n, text = items[i]
+                items[i] = (line, n, " ".join([t for _, _, t in run] + [text]))
             continue
         if missing < len(run):
             issues.append(NoteIssue(run[0][0].n, f"{len(run)} unnumbered lines stand where "
-                                    f"{missing} note(s) are missing; the first "
-                                    f"{missing - 1 if missing > 1 else ''} line(s) were taken as "
-                                    "notes and the rest as their continuation; check the split",
-                                    "note-ambiguous"))
+                                    f"{missing} note(s) are missing: the first {missing} were "
+                                    "taken as notes and the rest as their continuation; check "
+                                    "the split", "note-ambiguous"))
         for k, (line, _, text) in enumerate(run):
             if k < missing:
                 number = prev_n + k + 1

@@ -31,6 +31,7 @@ Codes (stable; tests and editors rely on them):
     reply-before-original   a reply dated before the letter it answers (warning)
     number-duplicate        two letters with one printed number (warning)
     id-filename             a record whose id differs from its file name (warning)
+    edition-url             base_url or licence_url in edition.yaml that is not an http(s) URL
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import difflib
 import re
 from pathlib import PurePosixPath
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from .corpus import Corpus
 from .diagnostics import Diagnostic, error, warning
@@ -72,6 +74,7 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None) -> list[Diagno
         diags += _check_file_name(letter)
     diags += _check_numbers(corpus)
     diags += _check_unused_persons(corpus, persons_path)
+    diags += _check_edition(corpus, str(PurePosixPath(persons_path).parent / "edition.yaml"))
     return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
 
 
@@ -284,6 +287,22 @@ def _check_numbers(corpus: Corpus) -> list[Diagnostic]:
                              f"also the number of letter '{other.id}' ({other.path}:"
                              f"{other.line_of('number')}); printed numbers are unique",
                              "number-duplicate"))
+    return diags
+
+
+def _check_edition(corpus: Corpus, edition_path: str) -> list[Diagnostic]:
+    """Links the pages print from edition.yaml must go to the web, never run script."""
+    if corpus.edition is None:
+        return []
+    diags = []
+    for key in ("base_url", "licence_url"):
+        value = getattr(corpus.edition, key)
+        if value is None:
+            continue
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            diags.append(error(edition_path, 1, f"{key} '{value}' is not a web address; give an "
+                               "absolute http:// or https:// URL", "edition-url"))
     return diags
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from epistola.diagnostics import has_errors
+from epistola.ingest.command import run_ingest
 from epistola.model import (
     ArchiveRef,
     Correspondent,
@@ -245,3 +246,43 @@ def test_arbitrary_records_build_or_are_refused_without_a_traceback(tmp_path_fac
 def test_records_with_arbitrary_text_build_as_text(tmp_path_factory, records):
     built = _build_and_look(tmp_path_factory.mktemp("build"), records)
     event("built" if built else "refused")
+
+
+# --- arbitrary source text: ingest, then check and build ------------------------------------------
+
+_SEED = Path(__file__).resolve().parent.parent / "sources" / "bolshevik-correspondence-1923-nos-173-176.txt"
+_SOURCE_LINES = [line for line in _SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+_source_line = (st.sampled_from(_SOURCE_LINES + list(PAYLOADS) + ["No. 9", "No. 10", "", "Notes"])
+                | _text)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(_source_line, max_size=60).map("\n".join) | st.binary(max_size=400))
+def test_arbitrary_source_text_ingests_checks_and_builds_without_a_traceback(tmp_path_factory,
+                                                                             source):
+    folder = tmp_path_factory.mktemp("ingest")
+    path = folder / "source.txt"
+    path.write_bytes(source if isinstance(source, bytes) else source.encode("utf-8"))
+    editions, out = folder / "ed", folder / "site"
+    diags = run_ingest([path], editions)
+    for d in diags:
+        assert_one_line(str(d))
+    if not (editions / "edition.yaml").exists():
+        event("ingest refused or found no edition")
+        return
+    diags = run_build(editions, out)
+    for d in diags:
+        assert_one_line(str(d))
+    event("refused" if has_errors(diags) else "built")
+    assert out.exists() != has_errors(diags)
+
+
+def test_the_seed_ingests_and_builds_cleanly(tmp_path):
+    """The same path on the real source, as a baseline for the property test above."""
+    editions = tmp_path / "ed"
+    diags = run_ingest([_SEED], editions)
+    assert not has_errors(diags), [str(d) for d in diags]
+    diags = run_build(editions, tmp_path / "site")
+    assert not has_errors(diags), [str(d) for d in diags]
+    assert len(list((tmp_path / "site" / "letters").glob("*/index.html"))) == 4

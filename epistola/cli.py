@@ -45,7 +45,8 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
-def report(diagnostics: Sequence[Diagnostic], stream=sys.stderr) -> None:
+def report(diagnostics: Sequence[Diagnostic], stream=None) -> None:
+    stream = stream or sys.stderr  # looked up at call time, so redirected stderr is honoured
     for d in diagnostics:
         print(d, file=stream)
 

@@ -28,7 +28,7 @@ XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 MINI_BASE = "https://example.org/mini/"
 
 needs_editions = pytest.mark.skipif(not any((EDITIONS / "letters").glob("*.md")),
-                                    reason="editions/letters is empty: run 'python build.py ingest'")
+                                    reason="editions/letters is empty: run build.py ingest")
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +330,8 @@ def test_tei_body_keeps_every_word_of_the_record(which, request):
         blocks, _ = parse_body(letter.body)
         for i, block in enumerate(blocks, start=1):
             el = one(doc, f"//t:body//*[@xml:id='p{i}']")
-            assert _as_printed(el) == plain_text(block.inlines).replace(" ", ""), f"{letter.id} p{i}"
+            expected = plain_text(block.inlines).replace(" ", "")
+            assert _as_printed(el) == expected, f"{letter.id} p{i}"
 
 
 def _as_printed(el) -> str:
@@ -395,7 +396,8 @@ def test_sitemap_lists_every_page(mini):
 
 def test_without_a_publication_date_cmif_is_left_out_with_a_warning(mini):
     corpus = mini[0]
-    undated = dataclasses.replace(corpus, edition=dataclasses.replace(corpus.edition, published=None))
+    edition = dataclasses.replace(corpus.edition, published=None)
+    undated = dataclasses.replace(corpus, edition=edition)
     files, diags = export_files(undated)
     assert "data/cmif.xml" not in files
     assert [(d.level, d.code) for d in diags] == [("warning", "export-no-date")]
@@ -445,3 +447,20 @@ def test_real_edition_replies_are_linked_both_ways(real):
                                   f"'/letters/{letter.id}/')]", namespaces=NS)
     rows = csv_rows(files)
     assert len(rows) == len(json.loads(files["data/letters.json"])["letters"]) == 4
+
+
+def test_a_control_character_costs_one_character_not_the_file(mini):
+    corpus = mini[0]
+    letter = corpus.by_id["174"]
+    body = letter.body.replace("Dear comrade.", "Dear\x0bcomrade.")
+    broken = dataclasses.replace(letter, body=body)
+    corpus, _ = build_corpus(corpus.edition, (broken, corpus.by_id["176"]),
+                             tuple(corpus.persons.values()))
+    files, diags = export_files(corpus)
+    assert [str(d) for d in diags] == [
+        "tests/fixtures/mini-edition/letters/174.md:27: warning: character U+000B cannot appear "
+        "in XML; the TEI file shows U+FFFD in its place: delete it or type the character meant "
+        "[export-bad-character]"]
+    salute = one(tei_doc(files, "174"), "//t:opener/t:salute")
+    assert salute.text == "Dear\ufffdcomrade."
+    assert json.loads(files["letters/174/letter.json"])["id"] == "174"

@@ -8,16 +8,20 @@ Each checker is shown to be real: the invalid examples in tests/schemas/examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from epistola.corpus import build_corpus
 from epistola.export import export_files
 from epistola.fs import load_editions
+from epistola.model import LetterDate, Note, Place
 from epistola.records import parse_edition, parse_letter, parse_persons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +146,8 @@ Secret
 {.dateline}
 [Moscow, late 1923]
 
-Text with *emphasis <b>&amp;</b>* and **strong**, a gap [...] and St[alin][^1], again[^1], a mark with no note[^9].
+Text with *emphasis <b>&amp;</b>* and **strong**, a gap [...] and St[alin][^1],
+again[^1], a mark with no note[^9].
 
 {.heading}
 1. Second section
@@ -323,3 +328,46 @@ def test_breaking_the_export_is_caught(exported, cmif_rng):
     found = codes(schematron_findings(doc))
     assert "E0002" in found
     assert date is None or "E0004" in found
+
+
+# --- any record ------------------------------------------------------------------------------
+
+_PARTS = ("", "", "", "address", "salutation", "heading", "dateline", "closing", "signature",
+          "postscript")
+_PIECES = [*"abc XYZ.,![]^*_\\<>&'\"\n\t{}\x0b\u2013é",
+           "[...]", "[^1]", "[^2]", "[^7]", "St[alin]", "Stalin", "\n\n", "*x*"]
+_WORDS = st.lists(st.sampled_from(_PIECES), max_size=25).map("".join)
+
+
+@st.composite
+def _letters(draw):
+    paragraphs = []
+    for _ in range(draw(st.integers(0, 7))):
+        part = draw(st.sampled_from(_PARTS))
+        text = draw(_WORDS).strip() or "x"
+        paragraphs.append((f"{{.{part}}}\n" if part else "") + text)
+    notes = tuple(Note(n, draw(_WORDS).strip() or "note", 0)
+                  for n in sorted(draw(st.sets(st.sampled_from([1, 2, 3, 7]), max_size=4))))
+    base = edge_corpus().by_id["x-1"]
+    when = draw(st.sampled_from([None, "1923", "1923-11", "1923-11-10"]))
+    date = LetterDate(text=draw(_WORDS) or "d", when=when,
+                      not_before=None if when else draw(st.sampled_from([None, "1923-10"])),
+                      supplied=draw(st.booleans()))
+    return dataclasses.replace(
+        base, body="\n\n".join(paragraphs), notes=notes, date=date,
+        title=draw(_WORDS) or "t", unnumbered_notes=tuple(n.n for n in notes[:1]),
+        place=draw(st.sampled_from([None, Place("Berlin"), Place("B\x01", supplied=True)])))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(letter=_letters())
+def test_any_record_gives_valid_tei_and_cmif(letter, tei_all, cmif_rng):
+    """Whatever an editor types in a record (brackets, marks, markup characters, a stray control
+    character, parts in any order), the TEI and CMIF stay valid."""
+    corpus = edge_corpus()
+    corpus, _ = build_corpus(corpus.edition, (letter, *corpus.letters[1:]),
+                             tuple(corpus.persons.values()))
+    files, _ = export_files(corpus)
+    assert rng_errors(tei_all, files["letters/x-1/tei.xml"]) == []
+    assert rng_errors(cmif_rng, files["data/cmif.xml"]) == []
+    assert schematron_findings(etree.fromstring(files["data/cmif.xml"])) == []

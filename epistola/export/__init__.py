@@ -18,6 +18,7 @@ from .cmif import CMIF_PATH, cmif_xml
 from .sitemap import sitemap_xml
 from .tabular import letter_json, letters_csv, letters_json
 from .tei import letter_tei
+from .xmlutil import NOT_XML
 
 __all__ = ["export_files", "LETTERS_JSON", "LETTERS_CSV", "CMIF_PATH", "SITEMAP", "tei_path",
            "json_path"]
@@ -45,7 +46,7 @@ def export_files(corpus: Corpus, build_date: str | None = None
     when that is not set; without either, cmif.xml (which must carry a date) is left out and the
     sitemap has no lastmod, with a warning saying how to fix it.
     """
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = _unsafe_characters(corpus)
     edition = corpus.edition
     files: dict[str, bytes] = {
         LETTERS_JSON: letters_json(corpus),
@@ -73,6 +74,25 @@ def export_files(corpus: Corpus, build_date: str | None = None
                              "them; add 'editors: [NAME]'", "export-no-editors"))
     files[SITEMAP] = sitemap_xml(corpus, date)
     return files, diags
+
+
+def _unsafe_characters(corpus: Corpus) -> list[Diagnostic]:
+    """A warning for each letter whose text holds a character XML cannot (a control character
+    pasted from elsewhere); the XML files show U+FFFD in its place."""
+    diags = []
+    for letter in corpus.letters:
+        places = [(letter.body, letter.body_line)]
+        places += [(note.text, note.line) for note in letter.notes]
+        for text, first_line in places:
+            m = NOT_XML.search(text)
+            if m:
+                line = first_line + text.count("\n", 0, m.start()) if first_line else 1
+                diags.append(warning(letter.path or letter.id, line, f"character "
+                                     f"U+{ord(m.group()):04X} cannot appear in XML; the TEI file "
+                                     "shows U+FFFD in its place: delete it or type the character "
+                                     "meant", "export-bad-character"))
+                break
+    return diags
 
 
 def _edition_path(corpus: Corpus) -> str:

@@ -28,7 +28,8 @@ CMIF_SCHEMA = ("https://raw.githubusercontent.com/TEI-Correspondence-SIG/CMIF/ma
 CMIF_PATH = "data/cmif.xml"
 #: CMIF requires its metadata to be free to reuse under CC BY 4.0 (whatever the letters' licence).
 CMIF_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-CMIF_LICENCE_TEXT = "This file is licensed under the terms of the Creative-Commons-License CC-BY 4.0"
+CMIF_LICENCE_TEXT = ("This file is licensed under the terms of the Creative-Commons-License "
+                     "CC-BY 4.0")
 
 
 def edition_bibl_id(corpus: Corpus) -> str:

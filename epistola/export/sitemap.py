@@ -6,7 +6,7 @@ from lxml import etree
 
 from ..anchors import letter_url, person_url
 from ..corpus import Corpus
-from .xmlutil import absolute, to_bytes
+from .xmlutil import absolute, to_bytes, xml_safe
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 #: The pages that are not a letter or a person, relative to the site root.
@@ -28,7 +28,8 @@ def sitemap_xml(corpus: Corpus, lastmod: str | None) -> bytes:
     root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
     for page in page_urls(corpus):
         url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = absolute(corpus.edition, page)
+        loc = etree.SubElement(url, f"{{{SITEMAP_NS}}}loc")
+        loc.text = xml_safe(absolute(corpus.edition, page))
         if lastmod:
-            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod
+            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = xml_safe(lastmod)
     return to_bytes(root)

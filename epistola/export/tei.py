@@ -128,7 +128,7 @@ def _ms_desc(ms_desc: etree._Element, letter: Letter, archive: ArchiveRef) -> No
     item = sub(sub(ms_desc, "msContents"), "msItem")
     if archive.folios:
         first, last = folio_range(archive.folios)
-        sub(item, "locus", archive.folios, scheme="folio", **{"from": first, "to": last})
+        sub(item, "locus", archive.folios, **{"from": first, "to": last})
     for sender in letter.senders:
         sub(item, "author", sender.name)
     sub(item, "title", letter.title)
@@ -173,7 +173,8 @@ def _corresp_desc(desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
     date = corresp_actions(desc, corpus, letter)
     if date is None:  # no normalised date: keep the date as printed all the same
         date = sub(desc.find(tei("correspAction")), "date")
-    _Body(corpus, set()).inlines(date, parse_inline(letter.date.text), link=False)
+    _Body(corpus, set()).inlines(date, parse_inline(letter.date.text), link=False,
+                                 plain_marks=True)
 
     links: list[tuple[str, str | None, Letter]] = []
     prev, next_ = corpus.neighbours(letter)
@@ -268,13 +269,13 @@ class _Body:
         self.inlines(sub(parent, tag, xml_id=paragraph_id(index), rend=rend), block.inlines)
 
     def inlines(self, parent: etree._Element, inlines: tuple[Inline, ...], link: bool = True,
-                in_note: bool = False) -> None:
+                plain_marks: bool = False) -> None:
         if link:
             inlines = link_names(inlines, self.corpus.names)
         for inline in inlines:
-            self.inline(parent, inline, in_note)
+            self.inline(parent, inline, plain_marks)
 
-    def inline(self, parent: etree._Element, inline: Inline, in_note: bool) -> None:
+    def inline(self, parent: etree._Element, inline: Inline, plain_marks: bool) -> None:
         if inline.kind == "text":
             append_text(parent, inline.text)
         elif inline.kind == "supplied":
@@ -286,13 +287,13 @@ class _Body:
         elif inline.kind in ("em", "strong"):
             hi = sub(parent, "hi", rend="italic" if inline.kind == "em" else "bold")
             for child in inline.children:
-                self.inline(hi, child, in_note)
+                self.inline(hi, child, plain_marks)
         elif inline.kind == "person":
             name = name_element(parent, self.corpus, inline.text)
             for child in inline.children:
-                self.inline(name, child, in_note)
+                self.inline(name, child, plain_marks)
         elif inline.kind == "noteref":
-            if in_note:  # a note cannot hold another note's mark: keep the number as printed
+            if plain_marks:  # a mark in a note or a date points nowhere: keep it as printed
                 append_text(parent, f"[{inline.n}]")
                 return
             self.count[inline.n] += 1
@@ -314,7 +315,7 @@ class _Body:
             if note.number_supplied:
                 sub(sub(el, "label"), "supplied", str(note.n), reason="lost-in-transcription")
                 append_text(el, " ")
-            self.inlines(el, parse_inline(note.text), in_note=True)
+            self.inlines(el, parse_inline(note.text), plain_marks=True)
 
 
 def _lines(inlines: tuple[Inline, ...]) -> list[tuple[Inline, ...]]:

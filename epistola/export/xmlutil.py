@@ -5,6 +5,7 @@ Every element is built with lxml, so text from a record can never break the mark
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from lxml import etree
@@ -17,6 +18,16 @@ TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_ID = f"{{{XML_NS}}}id"
 XML_LANG = f"{{{XML_NS}}}lang"
+
+
+#: Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE, U+FFFF).
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str | None) -> str | None:
+    """Text with every character XML cannot hold replaced by U+FFFD, so a stray control
+    character in a record costs one character, not the file."""
+    return text if text is None else NOT_XML.sub("\ufffd", text)
 
 
 def tei(tag: str) -> str:
@@ -34,14 +45,14 @@ def attrs(values: Mapping[str, str | None]) -> dict[str, str]:
             key = XML_ID
         elif key == "xml:lang":
             key = XML_LANG
-        out[key] = value
+        out[key] = xml_safe(value)
     return out
 
 
 def element(tag: str, text: str | None = None, **attributes: str | None) -> etree._Element:
     """A new TEI element (the root of a document)."""
     el = etree.Element(tei(tag), attrs(_xmlify(attributes)), nsmap={None: TEI_NS})
-    el.text = text
+    el.text = xml_safe(text)
     return el
 
 
@@ -50,7 +61,7 @@ def sub(parent: etree._Element, tag: str, text: str | None = None,
     """A new TEI child element at the end of parent; attributes set to None are left out
     (`xml_id=` and `xml_lang=` stand for `xml:id` and `xml:lang`)."""
     el = etree.SubElement(parent, tei(tag), attrs(_xmlify(attributes)))
-    el.text = text
+    el.text = xml_safe(text)
     return el
 
 
@@ -62,6 +73,7 @@ def append_text(parent: etree._Element, text: str) -> None:
     """Add text at the end of parent's content (after its last child, if any)."""
     if not text:
         return
+    text = xml_safe(text)
     if len(parent):
         last = parent[-1]
         last.tail = (last.tail or "") + text
@@ -178,8 +190,8 @@ def serialise(root: etree._Element, schema_href: str | None = None,
     indented, ending with a newline."""
     prolog = b""
     if schema_href is not None:
-        pi = etree.ProcessingInstruction(
-            "xml-model", f'href="{schema_href}" type="application/xml" schematypens="{schema_type}"')
+        pi = etree.ProcessingInstruction("xml-model", f'href="{schema_href}" '
+                                         f'type="application/xml" schematypens="{schema_type}"')
         prolog = etree.tostring(pi, encoding="UTF-8") + b"\n"
     return to_bytes(root, prolog)
 

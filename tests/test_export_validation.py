@@ -371,3 +371,23 @@ def test_any_record_gives_valid_tei_and_cmif(letter, tei_all, cmif_rng):
     assert rng_errors(tei_all, files["letters/x-1/tei.xml"]) == []
     assert rng_errors(cmif_rng, files["data/cmif.xml"]) == []
     assert schematron_findings(etree.fromstring(files["data/cmif.xml"])) == []
+
+
+# --- the built sites -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("site", ["mini_site", "edition_site"])
+def test_built_site_tei_and_cmif_validate(site, request, tei_all, cmif_rng):
+    """The files `build.py` publishes, not only what export_files returns, pass every check;
+    each letter page offers its TEI and JSON."""
+    folder: Path = request.getfixturevalue(site)
+    pages = sorted(folder.glob("letters/*/index.html"))
+    assert pages
+    for page in pages:
+        tei = page.parent / "tei.xml"
+        assert rng_errors(tei_all, tei.read_bytes()) == [], tei
+        assert (page.parent / "letter.json").is_file()
+    cmif = (folder / "data" / "cmif.xml").read_bytes()
+    assert rng_errors(cmif_rng, cmif) == []
+    assert schematron_findings(etree.fromstring(cmif)) == []
+    assert len(etree.fromstring(cmif).findall(".//{http://www.tei-c.org/ns/1.0}correspDesc")) \
+        == len(pages)

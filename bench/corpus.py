@@ -239,13 +239,16 @@ def _letter(w: _Writer, rng: random.Random, number: int, day: date, earlier: lis
     n_notes = rng.randint(3, 12) if kind != "telegram" else rng.randint(0, 3)
     notes = tuple(Note(i, _note_text(w, rng)) for i in range(1, n_notes + 1))
     lost = {n.n for n in notes if rng.random() < 0.03}
+    marked: dict[int, list[int]] = {}  # paragraph -> note numbers marked in it, in order
     for note in notes:
-        if note.n in lost:
-            continue
-        i = min(len(paragraphs) - 1, int(len(paragraphs) * (note.n - 0.5) / max(n_notes, 1)))
+        if note.n not in lost:
+            i = min(len(paragraphs) - 1, int(len(paragraphs) * (note.n - 0.5) / n_notes))
+            marked.setdefault(i, []).append(note.n)
+    for i, numbers in marked.items():
         words_of = paragraphs[i].split(" ")
-        at = rng.randint(1, len(words_of))
-        words_of[at - 1] += f"[^{note.n}]"
+        spots = sorted(rng.sample(range(len(words_of)), min(len(numbers), len(words_of))))
+        for n, at in zip(numbers, spots + [len(words_of) - 1] * len(numbers)):
+            words_of[at] += f"[^{n}]"
         paragraphs[i] = " ".join(words_of)
 
     recipient = recipients[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -46,31 +47,57 @@ def name_key(text: str) -> str:
     return " ".join(text.replace("[", "").replace("]", "").split())
 
 
-def _variant_pattern(key: str) -> str:
-    """A regex for a name form that also matches it with editorial brackets anywhere inside:
-    "Arvid" matches "Arvid", "Ar[vid]" and "[Arvid]"; "Ruth Fischer" matches "Ruth [Fischer]"."""
-    parts = [r"\s+" if ch == " " else re.escape(ch) for ch in key]
-    return r"\[?" + r"[\[\]]?".join(parts) + r"\]?"
+_WORD_START = re.compile(r"(?<!\w)\w")
 
 
 @dataclass(frozen=True)
 class NameIndex:
-    """Every name form of the persons register, ready to find in running text."""
+    """Every name form of the persons register, ready to find in running text.
+
+    A form matches with editorial brackets anywhere inside it: "Arvid" finds "Arvid", "Ar[vid]"
+    and "[Arvid]", "L. D. Trotsky" finds "L. D. [Trotsky]". Matching compares the text with its
+    brackets taken out, at each word start, against the forms that begin with the same two
+    characters, longest first; both ends must be word boundaries in the printed text.
+    """
 
     refs: Mapping[str, str] = field(default_factory=dict)
     """Name form without brackets (name_key) -> person ref."""
-    pattern: re.Pattern[str] | None = None
-    """All forms, longest first, as whole words."""
+    by_prefix: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """First two characters of a form -> the forms starting with them, longest first."""
+    linked: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """Memo of link_names: the page, the TEI file and the mentions all link the same text."""
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, ref) of every name form in text, left to right, never overlapping."""
-        if self.pattern is None:
+        if not self.refs:
             return []
-        out = []
-        for m in self.pattern.finditer(text):
-            ref = self.refs.get(name_key(m.group(0)))
-            if ref is not None:
-                out.append((m.start(), m.end(), ref))
+        if "[" in text or "]" in text:
+            kept = [i for i, ch in enumerate(text) if ch not in "[]"]
+            bare = "".join(text[i] for i in kept)
+        else:
+            kept, bare = range(len(text)), text
+        out: list[tuple[int, int, str]] = []
+        done = 0
+        for m in _WORD_START.finditer(bare):
+            pos = m.start()
+            if pos < done:
+                continue
+            start = kept[pos]
+            if start > 0 and text[start - 1] == "[":
+                start -= 1
+            if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # "Andrei[she]": "she" is not a word of its own
+            for key in self.by_prefix.get(bare[pos:pos + 2], ()):
+                if not bare.startswith(key, pos):
+                    continue
+                end = kept[pos + len(key) - 1] + 1
+                if end < len(text) and text[end] == "]":
+                    end += 1
+                if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                    continue
+                out.append((start, end, self.refs[key]))
+                done = pos + len(key)
+                break
         return out
 
 
@@ -99,12 +126,12 @@ def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.
                 diags.append(warning(path, person.line, f"name form '{form}' of '{person.ref}' is "
                                      f"also a form of '{other}' (line {line_of[key]}); it is not "
                                      "linked: make it unique to one person", "persons-ambiguous-name"))
-    refs = {k: v for k, v in owner.items() if k not in ambiguous}
-    if not refs:
-        return NameIndex(), diags
-    keys = sorted(refs, key=lambda k: (-len(k), k))
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(_variant_pattern(k) for k in keys) + r")(?!\w)")
-    return NameIndex(MappingProxyType(refs), pattern), diags
+    refs = {k: v for k, v in owner.items() if k not in ambiguous and re.match(r"\w", k)}
+    by_prefix: dict[str, list[str]] = {}
+    for key in sorted(refs, key=lambda k: (-len(k), k)):
+        by_prefix.setdefault(key[:2], []).append(key)
+    return (NameIndex(MappingProxyType(refs),
+                      MappingProxyType({k: tuple(v) for k, v in sorted(by_prefix.items())})), diags)
 
 
 def _atom_text(inline: Inline) -> str:
@@ -161,8 +188,11 @@ def _link_run(run: list[Inline], index: NameIndex) -> list[Inline]:
 
 def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, ...]:
     """The inlines with every name form of the register wrapped in Inline("person", ref, ...)."""
-    if index.pattern is None:
+    if not index.refs:
         return inlines
+    done = index.linked.get(inlines)
+    if done is not None:
+        return done
     out: list[Inline] = []
     run: list[Inline] = []
     for inline in inlines:
@@ -176,7 +206,8 @@ def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, .
         else:
             out.append(inline)
     out.extend(_link_run(run, index))
-    return tuple(out)
+    index.linked[inlines] = result = tuple(out)
+    return result
 
 
 def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
@@ -310,19 +341,29 @@ class Corpus:
 
     def neighbours(self, letter: Letter) -> tuple[Letter | None, Letter | None]:
         """Previous and next letter in date order."""
-        i = self.letters.index(letter)
+        i = self._positions[letter.id]
         return (self.letters[i - 1] if i > 0 else None,
                 self.letters[i + 1] if i + 1 < len(self.letters) else None)
 
+    @cached_property
+    def _correspondences(self) -> Mapping[frozenset[str], tuple[Letter, ...]]:
+        chains: dict[frozenset[str], list[Letter]] = {}
+        for letter in self.letters:
+            chains.setdefault(correspondents_key(letter), []).append(letter)
+        return {key: tuple(chain) for key, chain in chains.items()}
+
+    @cached_property
+    def _positions(self) -> Mapping[str, int]:
+        return {letter.id: i for i, letter in enumerate(self.letters)}
+
     def correspondence(self, letter: Letter) -> tuple[Letter, ...]:
         """The letters exchanged between the same parties as this one (either way), in date order."""
-        key = correspondents_key(letter)
-        return tuple(other for other in self.letters if correspondents_key(other) == key)
+        return self._correspondences.get(correspondents_key(letter), (letter,))
 
     def correspondence_neighbours(self, letter: Letter) -> tuple[Letter | None, Letter | None]:
         """Previous and next letter between the same parties."""
         chain = self.correspondence(letter)
-        i = chain.index(letter)
+        i = next(i for i, other in enumerate(chain) if other.id == letter.id)
         return (chain[i - 1] if i > 0 else None, chain[i + 1] if i + 1 < len(chain) else None)
 
     def blocks(self, letter: Letter) -> tuple[Block, ...]:

@@ -242,6 +242,13 @@ class Site:
         self.corpus = corpus
         self.edition = corpus.edition
         self.exports = frozenset(exports)
+        self.sent: dict[str, list[Letter]] = {}
+        self.received: dict[str, list[Letter]] = {}
+        for letter in corpus.letters:
+            for ref in dict.fromkeys(c.ref for c in letter.senders if c.ref):
+                self.sent.setdefault(ref, []).append(letter)
+            for ref in dict.fromkeys(c.ref for c in letter.recipients if c.ref):
+                self.received.setdefault(ref, []).append(letter)
 
     def person_link(self, c: Correspondent, root: str) -> PersonLink:
         if c.ref and c.ref in self.corpus.persons:
@@ -366,21 +373,17 @@ class Site:
 
     def person_view(self, person: Person, root: str) -> PersonView:
         c = self.corpus
-        sent = tuple(self.letter_link(letter, root) for letter in c.letters
-                     if any(s.ref == person.ref for s in letter.senders))
-        received = tuple(self.letter_link(letter, root) for letter in c.letters
-                         if any(r.ref == person.ref for r in letter.recipients))
+        sent = tuple(self.letter_link(letter, root) for letter in self.sent.get(person.ref, ()))
+        received = tuple(self.letter_link(letter, root) for letter in self.received.get(person.ref, ()))
         groups: dict[str, list[Mention]] = {}
         for m in c.mentions.get(person.ref, ()):
-            groups.setdefault(m.letter_id, []).append(m)
+            groups.setdefault(m.letter_id, []).append(m)  # mentions come in letter order
         mentioned = []
-        for letter in c.letters:
-            if letter.id not in groups:
-                continue
-            url = root + anchors.letter_url(letter.id)
+        for letter_id, mentions in groups.items():
+            url = root + anchors.letter_url(letter_id)
             places = tuple((f"{url}#{m.anchor}", f"note {m.n}" if m.in_note else f"¶ {m.n}")
-                           for m in groups[letter.id])
-            mentioned.append(MentionGroup(self.letter_link(letter, root), places))
+                           for m in mentions)
+            mentioned.append(MentionGroup(self.letter_link(c.by_id[letter_id], root), places))
         return PersonView(person.ref, root + anchors.person_url(person.ref), person, sent, received,
                           tuple(mentioned))
 

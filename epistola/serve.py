@@ -1,0 +1,341 @@
+"""`python build.py serve`: build, serve the site on 127.0.0.1, rebuild on every save, reload pages.
+
+The loop an editor works in: save a record, see the letter change in the browser. Three parts:
+
+- a watcher that polls the modification times of editions/ and templates/ (assets included) and
+  rebuilds when something changed and then stayed still for a moment (an editor's save can touch
+  several files);
+- an HTTP server (threaded, quiet, 127.0.0.1 only) that serves the built site and adds to every
+  HTML page it sends a small script listening to /__epistola/events (server-sent events). The
+  files on disk never contain that script: the built site stays deployable as it is;
+- when the latest build failed, every page request is answered with the diagnostic lines instead
+  of the stale page, until a save fixes them; the open page then reloads to the fixed site.
+
+Progress lines are written only when stderr is a terminal; diagnostics always are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import http.server
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterator, Sequence, TextIO
+from urllib.parse import unquote, urlsplit
+
+from .diagnostics import Diagnostic, EpistolaError, error, has_errors
+
+EVENTS_PATH = "/__epistola/events"
+#: Injected before </body> of every HTML page the server sends (never written to disk).
+RELOAD_SCRIPT = (
+    b'<script>(function(){if(!window.EventSource)return;'
+    b'var s=new EventSource("' + EVENTS_PATH.encode() + b'");'
+    b's.addEventListener("reload",function(){s.close();location.reload();});})();</script>\n'
+)
+POLL_SECONDS = 0.25
+#: A change must hold still this long before a rebuild starts (a save may touch several files).
+SETTLE_SECONDS = 0.15
+HEARTBEAT_SECONDS = 15.0
+
+Builder = Callable[[], list[Diagnostic]]
+
+
+# --- what changed --------------------------------------------------------------------------------
+
+def _ignored(name: str) -> bool:
+    """Editors' swap, backup and lock files."""
+    return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp")) \
+        or name in (".DS_Store", "4913")
+
+
+def snapshot(folders: Sequence[Path]) -> frozenset[tuple[str, int, int]]:
+    """(path, mtime_ns, size) of every file under the folders: equal snapshots, nothing changed."""
+    found: set[tuple[str, int, int]] = set()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if _ignored(name):
+                    continue
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    found.add((path, st.st_mtime_ns, st.st_size))
+    return frozenset(found)
+
+
+# --- shared state between the watcher and the request handlers -----------------------------------
+
+@dataclass
+class ServeState:
+    """The outcome of the latest build, and a condition to wait for the next one on."""
+
+    generation: int = 0
+    failed: tuple[Diagnostic, ...] | None = None
+    """The diagnostics of the latest build when it failed; None when the site is current."""
+    stopping: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, failed: tuple[Diagnostic, ...] | None) -> None:
+        with self.changed:
+            self.failed = failed
+            self.generation += 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+
+def error_page(diagnostics: Sequence[Diagnostic]) -> bytes:
+    """The page shown instead of the site while the latest build has failed."""
+    lines = "\n".join(html.escape(str(d)) for d in diagnostics) or "(no diagnostics)"
+    errors = sum(d.level == "error" for d in diagnostics)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>Build failed</title>\n<style>body{font:1rem/1.5 system-ui,sans-serif;margin:2rem;"
+        "color:#1a1a1a}pre{white-space:pre-wrap;background:#fff4f4;border-left:4px solid #b00020;"
+        "padding:1rem;font-size:.9rem}</style>\n</head>\n<body>\n<main>\n"
+        "<h1>The build failed</h1>\n"
+        f"<p>{errors} error{'s' if errors != 1 else ''} (with <code>--strict</code>, warnings "
+        "count too). Fix the files named below and save: this page reloads by itself.</p>\n"
+        f"<pre id=\"diagnostics\">{lines}</pre>\n</main>\n</body>\n</html>\n"
+    ).encode("utf-8")
+
+
+def inject_reload(page: bytes) -> bytes:
+    at = page.lower().rfind(b"</body>")
+    return page + RELOAD_SCRIPT if at < 0 else page[:at] + RELOAD_SCRIPT + page[at:]
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder; HTML pages get the reload script; a failed build gets its page."""
+
+    state: ServeState  # set on the subclass made for each server
+
+    def log_message(self, format: str, *args) -> None:  # quiet: no line per request
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == EVENTS_PATH:
+            self._events()
+            return
+        failed = self.state.failed
+        if failed is not None and (path.endswith("/") or path.endswith(".html")):
+            self._send(500, inject_reload(error_page(failed)))
+            return
+        file = Path(self.translate_path(self.path))
+        if file.is_dir():
+            if not path.endswith("/"):
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            file = file / "index.html"
+        if file.suffix == ".html" and file.is_file():
+            self._send_file(200, file)
+        elif not file.exists() and unquote(path).endswith(("/", ".html")) \
+                and (Path(self.directory) / "404.html").is_file():
+            self._send_file(404, Path(self.directory) / "404.html")
+        elif self.command == "HEAD":
+            super().do_HEAD()
+        else:
+            super().do_GET()
+
+    def _send_file(self, status: int, file: Path) -> None:
+        try:
+            data = file.read_bytes()
+        except OSError:  # swapped out between the check and the read: the next request sees it
+            self.send_error(503, "the site is being rebuilt; reload in a moment")
+            return
+        self._send(status, inject_reload(data))
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-sent events: one `reload` event after each build, until the server stops."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        state = self.state
+        with state.changed:
+            seen = state.generation
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            self.wfile.flush()
+            while True:
+                with state.changed:
+                    state.changed.wait_for(lambda: state.stopping or state.generation != seen,
+                                           timeout=HEARTBEAT_SECONDS)
+                    if state.stopping:
+                        return
+                    current = state.generation
+                if current != seen:
+                    seen = current
+                    self.wfile.write(f"event: reload\ndata: {current}\n\n".encode())
+                else:
+                    self.wfile.write(b": still here\n\n")
+                self.wfile.flush()
+        except OSError:  # the page went away
+            return
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(out: Path, port: int, state: ServeState) -> http.server.ThreadingHTTPServer:
+    handler = type("SiteHandler", (Handler,), {"state": state})
+    try:
+        return _Server(("127.0.0.1", port), partial(handler, directory=str(out)))
+    except OSError as exc:
+        raise EpistolaError(error("serve", 1, f"cannot listen on 127.0.0.1:{port} "
+                                  f"({exc.strerror or exc}); pass another --port",
+                                  "serve-port")) from None
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+class Progress:
+    """Progress lines on a terminal; nothing in CI or when output goes to a file."""
+
+    def __init__(self, stream: TextIO = sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def start(self, what: str) -> float:
+        if self.live:
+            self.stream.write(f"\r\x1b[K{what}…")
+            self.stream.flush()
+        return time.perf_counter()
+
+    def done(self, started: float, diagnostics: Sequence[Diagnostic], failed: bool) -> None:
+        if self.live:
+            took = time.perf_counter() - started
+            self.stream.write(f"\r\x1b[K{'build failed' if failed else 'built'} in {took:.2f} s\n")
+        for d in diagnostics:
+            print(d, file=self.stream)
+        self.stream.flush()
+
+
+def watch(folders: Sequence[Path], build: Builder, state: ServeState, strict: bool,
+          progress: Progress, stop: threading.Event,
+          seen: frozenset[tuple[str, int, int]] | None = None) -> None:
+    """Rebuild after every settled change under folders, until stop is set. `seen` is the
+    snapshot the current site was built from (taken before that build, so that no save is lost)."""
+    if seen is None:
+        seen = snapshot(folders)
+    while not stop.wait(POLL_SECONDS):
+        now = snapshot(folders)
+        if now == seen:
+            continue
+        while not stop.wait(SETTLE_SECONDS):  # let the save finish
+            later = snapshot(folders)
+            if later == now:
+                break
+            now = later
+        seen = now  # taken before the build: a save during the build triggers another one
+        if not stop.is_set():
+            _rebuild(build, state, strict, progress, "rebuilding")
+
+
+def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress,
+             what: str) -> None:
+    started = progress.start(what)
+    try:
+        diags = build()
+    except EpistolaError as exc:
+        d = exc.diagnostic
+        diags = [d if isinstance(d, Diagnostic) else error("build", 1, str(d), "build")]
+    failed = has_errors(diags, strict)
+    progress.done(started, diags, failed)
+    state.publish(tuple(diags) if failed else None)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl+C and SIGTERM stop the loop cleanly (only possible in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve(editions: Path, out: Path, port: int, build: Builder, watched: Sequence[Path],
+          strict: bool = False, stop: threading.Event | None = None,
+          on_ready: Callable[[str], None] | None = None, progress: Progress | None = None) -> int:
+    """Build, serve and rebuild until stop is set (or Ctrl+C); the core of run_serve."""
+    stop = stop or threading.Event()
+    progress = progress or Progress()
+    state = ServeState()
+    seen = snapshot(watched)
+    _rebuild(build, state, strict, progress, "building")
+    server = make_server(out, port, state)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="epistola-serve", daemon=True)
+    thread.start()
+    try:
+        print(f"Serving {out} at {url} (watching {', '.join(str(f) for f in watched)}; "
+              "Ctrl+C to stop)", flush=True)
+        if on_ready is not None:
+            on_ready(url)
+        with _stop_on_signals(stop):
+            watch(watched, build, state, strict, progress, stop, seen)
+    finally:
+        state.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    return 0
+
+
+def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
+    """`python build.py serve`: the command-line entry (cli.py)."""
+    from .pipeline import DEFAULT_TEMPLATES, run_build
+
+    folder = templates or DEFAULT_TEMPLATES
+    if not editions.is_dir():
+        raise EpistolaError(error(str(editions), 1, "editions folder not found; run 'python "
+                                  "build.py ingest SOURCE' first or pass --editions DIR",
+                                  "no-editions"))
+
+    def build() -> list[Diagnostic]:
+        return run_build(editions, out, write=True, strict=strict, templates=templates)
+
+    return serve(editions, out, port, build, [editions, folder], strict=strict)

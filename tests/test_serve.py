@@ -1,0 +1,258 @@
+"""`python build.py serve`: builds, serves on 127.0.0.1, rebuilds on save, shows a failed build in
+the browser, reloads open pages, and stops cleanly. Every wait is bounded."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from epistola.diagnostics import error
+from epistola.serve import RELOAD_SCRIPT, error_page, inject_reload, snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini-edition"
+TIMEOUT = 60.0
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float = TIMEOUT) -> object:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except (OSError, urllib.error.URLError) as exc:
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+class Served:
+    """A `build.py serve` process on a free port over a copy of an edition."""
+
+    def __init__(self, tmp: Path, *args: str):
+        self.editions = tmp / "editions"
+        self.out = tmp / "site"
+        shutil.copytree(MINI, self.editions)
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--editions",
+             str(self.editions), "--out", str(self.out), *args],
+            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            first = self.lines.get(timeout=TIMEOUT)
+        except queue.Empty:
+            self.stop()
+            raise AssertionError("serve printed nothing: " + self.process.stderr.read())
+        assert first.startswith("Serving "), first
+        self.url = first.split(" at ", 1)[1].split(" ", 1)[0]
+        assert self.url.startswith("http://127.0.0.1:") and self.url.endswith("/")
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def record(self, name: str = "174.md") -> Path:
+        return self.editions / "letters" / name
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.record(name)
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            _, err = self.process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise AssertionError("serve did not stop on " + signal.Signals(sig).name)
+        return self.process.returncode, err
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    server = Served(tmp_path_factory.mktemp("serve"))
+    yield server
+    server.stop()
+
+
+def test_serves_the_site_and_only_served_pages_carry_the_reload_script(served):
+    status, page = fetch(served.url + "letters/174/")
+    assert status == 200
+    assert "B. I. Magidov to I. V. Stalin" in page
+    assert page.count(RELOAD_SCRIPT.decode()) == 1
+    on_disk = (served.out / "letters" / "174" / "index.html").read_text(encoding="utf-8")
+    assert "__epistola" not in on_disk
+    assert not any("__epistola" in p.read_text(encoding="utf-8", errors="replace")
+                   for p in served.out.rglob("*") if p.is_file() and p.suffix in (".html", ".js"))
+    # the page as served is the page on disk plus the script, nothing else
+    assert page.replace(RELOAD_SCRIPT.decode(), "") == on_disk
+    status, css = fetch(served.url + "assets/edition.css")
+    assert status == 200 and "__epistola" not in css
+    assert fetch(served.url + "no/such/page/")[0] == 404
+
+
+def test_a_save_rebuilds_and_tells_open_pages_to_reload(served):
+    events = urllib.request.urlopen(served.url + "__epistola/events", timeout=TIMEOUT)
+    try:
+        assert events.headers["Content-Type"] == "text/event-stream"
+        assert events.readline() == b"retry: 500\n"
+        served.edit("174.md", "title: B. I. Magidov to I. V. Stalin", "title: Magidov writes to Stalin")
+        lines = []
+        while not lines or not lines[-1].startswith(b"event: reload"):
+            lines.append(events.readline())  # bounded by the socket timeout
+        assert lines[-1] == b"event: reload\n"
+    finally:
+        events.close()
+    status, page = fetch(served.url + "letters/174/")
+    assert status == 200 and "Magidov writes to Stalin" in page
+    served.edit("174.md", "title: Magidov writes to Stalin", "title: B. I. Magidov to I. V. Stalin")
+    wait_for("the title back", lambda: "B. I. Magidov to I. V. Stalin" in fetch(served.url + "letters/174/")[1])
+
+
+def test_a_broken_record_shows_its_diagnostics_instead_of_a_stale_page(served):
+    good = served.record().read_text(encoding="utf-8")
+    before = (served.out / "letters" / "174" / "index.html").read_bytes()
+    served.edit("174.md", "ref: stalin}]", "ref: stallin}]")
+    status, page = wait_for("the error page", lambda: (r := fetch(served.url + "letters/176/"))[0] == 500 and r)
+    assert "The build failed" in page
+    assert ("174.md:7: error: recipient &#x27;I. V. Stalin&#x27; has ref &#x27;stallin&#x27;, which "
+            "is not in") in page
+    assert "did you mean &#x27;stalin&#x27;? [person-unknown]" in page
+    assert RELOAD_SCRIPT.decode() in page  # so that the fix reloads it
+    # every page shows it, not only the one that changed; the site on disk is untouched
+    assert fetch(served.url)[0] == 500
+    assert (served.out / "letters" / "174" / "index.html").read_bytes() == before
+    served.record().write_text(good, encoding="utf-8")
+    status, page = wait_for("the fixed page", lambda: (r := fetch(served.url + "letters/176/"))[0] == 200 and r)
+    assert "The build failed" not in page
+
+
+def test_a_template_change_rebuilds(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    server = Served(tmp_path, "--templates", str(templates))
+    try:
+        about = templates / "about.html"
+        about.write_text(about.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}<p>Freshly edited template.</p>", 1),
+            encoding="utf-8")
+        wait_for("the edited template", lambda: "Freshly edited template." in fetch(server.url + "about/")[1])
+        css = templates / "assets" / "edition.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\n/* edited asset */\n", encoding="utf-8")
+        wait_for("the edited asset", lambda: "edited asset" in fetch(server.url + "assets/edition.css")[1])
+        about.write_text(about.read_text(encoding="utf-8").replace("Freshly edited template.",
+                                                                   "{{ no_such_value }}"),
+                         encoding="utf-8")
+        status, page = wait_for("the template error", lambda: (r := fetch(server.url + "about/"))[0] == 500 and r)
+        assert "about.html:" in page and "no_such_value" in page and "[template]" in page
+    finally:
+        code, err = server.stop(signal.SIGTERM)
+    assert code == 0
+    assert "Traceback" not in err
+    assert "[template]" in err  # diagnostics are printed as well
+
+
+def test_stops_cleanly_on_ctrl_c_and_prints_no_progress_off_a_terminal(tmp_path):
+    server = Served(tmp_path)
+    assert fetch(server.url)[0] == 200
+    code, err = server.stop(signal.SIGINT)
+    assert code == 0
+    assert err == ""  # a clean edition, and stderr is not a terminal: nothing to say
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1].strip("/"))),
+                                 timeout=2).close()
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        editions = tmp_path / "editions"
+        shutil.copytree(MINI, editions)
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
+                                 "--editions", str(editions), "--out", str(tmp_path / "site")],
+                                capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"serve:1: error: cannot listen on 127.0.0.1:{port} (Address already in use); pass "
+        "another --port [serve-port]"]
+
+
+def test_an_open_page_reloads_itself_in_the_browser(served, chromium_launch_args):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**chromium_launch_args)
+        try:
+            page = browser.new_page()
+            page.goto(served.url + "letters/176/")
+            page.wait_for_function("document.readyState === 'complete'")
+            page.evaluate("window.__marker = 1")
+            served.edit("176.md", "{.salutation}\nDear comrade. MAGIDOV!",
+                        "{.salutation}\nDear comrade MAGIDOV, edited!")
+            page.wait_for_function("window.__marker === undefined", timeout=TIMEOUT * 1000)
+            page.wait_for_selector("text=Dear comrade MAGIDOV, edited!", timeout=TIMEOUT * 1000)
+        finally:
+            browser.close()
+            served.edit("176.md", "Dear comrade MAGIDOV, edited!", "Dear comrade. MAGIDOV!")
+
+
+# --- the pieces ----------------------------------------------------------------------------------
+
+def test_error_page_escapes_the_diagnostics():
+    page = error_page([error("a.md", 3, "<script>alert(1)</script> & more", "x")]).decode()
+    assert "<script>alert" not in page
+    assert "a.md:3: error: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more [x]" in page
+    assert page.startswith("<!DOCTYPE html>") and "<title>Build failed</title>" in page
+
+
+def test_reload_script_goes_before_the_last_closing_body():
+    page = b"<html><body><p>x</p></BODY></html>"
+    assert inject_reload(page) == b"<html><body><p>x</p>" + RELOAD_SCRIPT + b"</BODY></html>"
+    assert inject_reload(b"<p>no body</p>") == b"<p>no body</p>" + RELOAD_SCRIPT
+
+
+def test_snapshot_sees_edits_and_ignores_editor_swap_files(tmp_path):
+    (tmp_path / "letters").mkdir()
+    record = tmp_path / "letters" / "a.md"
+    record.write_text("one", encoding="utf-8")
+    first = snapshot([tmp_path])
+    for name in (".a.md.swp", "a.md~", ".#a.md", "4913"):
+        (tmp_path / "letters" / name).write_text("x", encoding="utf-8")
+    assert snapshot([tmp_path]) == first
+    record.write_text("two!", encoding="utf-8")
+    assert snapshot([tmp_path]) != first
+    second = snapshot([tmp_path])
+    record.unlink()
+    assert snapshot([tmp_path]) != second

@@ -497,7 +497,8 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
     for person in persons:
         path = f"{anchors.person_url(person.ref)}index.html"
         root = page_root(path)
-        note = inline_html(parse_inline(person.description), corpus.names, root, corpus.persons) \
+        others = [ref for ref in corpus.persons if ref != person.ref]  # no link to this very page
+        note = inline_html(parse_inline(person.description), corpus.names, root, others) \
             if person.description else Markup("")
         page("person.html", path, "persons", person.name, view=site.person_view(person, root),
              description=note)

@@ -27,13 +27,16 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import cbor2
 
 from .diagnostics import Diagnostic, error, warning
 from .fs import display_path
-from .model import LETTER_ID, PERSON_REF
+from .model import LETTER_ID, PERSON_REF, Person
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
 
 #: Where the bundles and their manifest live, relative to the site root.
 PAGEFIND_DIR = "pagefind"
@@ -65,6 +68,40 @@ class Bundle:
     """The HTML files of the bundle, relative to the site root, sorted."""
     digest: str
     """Hash of everything the bundle is made from: pages, language and indexer version."""
+
+
+def person_forms(person: Person) -> tuple[str, ...]:
+    """Every form of a person's name the register knows: as displayed, in full, and each variant
+    (pseudonym, transliteration, the name as printed)."""
+    forms = [person.name, person.full_name, *person.variants]
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def letter_search_names(corpus: "Corpus") -> dict[str, tuple[str, ...]]:
+    """Letter id -> every name form of the persons who wrote, received or are named in it.
+
+    A letter page gives these to the index as its `names` metadata, so that any spelling in the
+    register finds the letters of that person, even where the letter prints another one.
+    """
+    refs: dict[str, dict[str, None]] = {letter.id: {} for letter in corpus.letters}
+    for letter in corpus.letters:
+        for party in (*letter.senders, *letter.recipients):
+            refs[letter.id][party.ref or f"name:{party.name}"] = None
+    for ref, mentions in corpus.mentions.items():
+        for mention in mentions:
+            if mention.letter_id in refs:
+                refs[mention.letter_id][ref] = None
+    names: dict[str, tuple[str, ...]] = {}
+    for letter_id, found in refs.items():
+        forms: list[str] = []
+        for ref in found:
+            person = corpus.persons.get(ref)
+            if person is not None:
+                forms += person_forms(person)
+            elif ref.startswith("name:"):
+                forms.append(ref[5:])
+        names[letter_id] = tuple(dict.fromkeys(forms))
+    return names
 
 
 def pagefind_version() -> str:

@@ -22,6 +22,7 @@ from .corpus import ArchiveFile, Corpus, Mention, natural_key
 from .diagnostics import Diagnostic
 from .markup import LetterText, inline_html, letter_text
 from .model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Person
+from .search import letter_search_names
 from .templating import environment, template_diagnostic
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -489,10 +490,12 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
                 for repo, by_repo in _group(views, lambda v: v.repository)]
         page(template, path, current, title, **context)
 
+    search_names = letter_search_names(corpus)
     for letter in corpus.letters:
         path = f"{anchors.letter_url(letter.id)}index.html"
         view = site.letter_page(letter, page_root(path))
-        page("letter.html", path, "letters", letter.title, page=view)
+        page("letter.html", path, "letters", letter.title, page=view,
+             search_names=search_names[letter.id])
 
     for person in persons:
         path = f"{anchors.person_url(person.ref)}index.html"

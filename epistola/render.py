@@ -494,7 +494,8 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
     for letter in corpus.letters:
         path = f"{anchors.letter_url(letter.id)}index.html"
         view = site.letter_page(letter, page_root(path))
-        page("letter.html", path, "letters", letter.title, page=view,
+        title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
+        page("letter.html", path, "letters", title, page=view,
              search_names=search_names[letter.id])
 
     for person in persons:

@@ -359,3 +359,49 @@ def test_source_date_epoch_dates_the_build_when_the_edition_does_not(tmp_path, m
     run_build(editions, site, write=True, strict=False, templates=None)
     doc = parse(site, "index.html")
     assert doc.xpath('//footer//time/@datetime') == ["2023-11-14"]
+
+
+# --- the bundled edition: Nos. 173-176 ---------------------------------------------------------
+
+def person_links(doc, anchor: str) -> list[tuple[str, str]]:
+    element = doc.get_element_by_id(anchor)
+    return [(a.text_content(), a.get("href").split("/")[-2]) for a in element.xpath('.//a[@class="person"]')]
+
+
+def test_edition_pseudonyms_and_variants_link_to_their_person(edition):
+    doc = parse(edition, "letters/173/index.html")
+    linked = {(text, ref) for p in doc.xpath('//section[contains(@class, "letter-text")]/p')
+              for text, ref in person_links(doc, p.get("id"))}
+    assert ("Arvid", "pyatakov") in linked
+    assert ("A[rvid]", "pyatakov") in linked
+    assert ("Andrey", "radek") in linked and ("Andrei", "radek") in linked
+    assert ("St[alin]", "stalin") in linked
+    lenin = parse(edition, "letters/174/index.html")
+    assert any(ref == "lenin" and "Ilyich" in text
+               for p in lenin.xpath('//section[contains(@class, "letter-text")]/p')
+               for text, ref in person_links(lenin, p.get("id")))
+
+
+def test_edition_letters_pages_the_unanchored_notes_and_the_reply(edition):
+    doc = parse(edition, "letters/173/index.html")
+    unanchored = [li.get("id") for li in doc.xpath('//*[@role="doc-endnotes"]//li[contains(@class, "unanchored")]')]
+    assert unanchored == ["note-4", "note-8", "note-9"]
+    supplied = doc.get_element_by_id("note-7")
+    assert "Number supplied by the editors" in supplied.text_content()
+    assert doc.xpath('//a[@rel="next"]/@href') == ["../../letters/174/"]
+    assert "fond 558, inventory 2, file 137, folios 1–5" in doc.xpath('//dl[@class="letter-meta"]')[0].text_content()
+    reply = parse(edition, "letters/176/index.html")
+    assert reply.xpath('//dt[text()="In reply to"]/following-sibling::dd[1]//a/@href') == ["../../letters/174/"]
+    original = parse(edition, "letters/174/index.html")
+    assert original.xpath('//dt[text()="Answered by"]/following-sibling::dd[1]//a/@href') == ["../../letters/176/"]
+
+
+def test_edition_concordance(edition):
+    doc = parse(edition, "archive/index.html")
+    shared = doc.get_element_by_id("rtskhidni-f558-op1-d2565")
+    assert [h for h in shared.xpath(".//a/@href")] == ["../letters/176/", "../letters/174/"]
+    d162 = doc.get_element_by_id("rtskhidni-f76-op3-d162")
+    rows = [(r.xpath("td[1]")[0].text_content(), r.xpath("td[2]//a/@href")[0]) for r in d162.xpath(".//tbody/tr")]
+    # the notes of No. 175 cite folios 14 and 17 of the file its own folios 15-16 come from
+    assert rows == [("folio 14", "../letters/175/#note-2"), ("folios 15–16", "../letters/175/"),
+                    ("folio 17", "../letters/175/#note-4")]

@@ -183,6 +183,8 @@ class LetterPage:
     replies: tuple[LetterLink, ...]
     citation: str
     note_citations: Mapping[int, str]
+    note_archives: Mapping[int, tuple[tuple[str, str], ...]]
+    """Note number -> (concordance URL, gloss) of each archival file the note cites."""
     meta: tuple[tuple[str, str], ...]
     """Zotero-readable citation_* meta tags, in a fixed order."""
     downloads: tuple[tuple[str, str, str], ...]
@@ -243,6 +245,16 @@ class Site:
         self.corpus = corpus
         self.edition = corpus.edition
         self.exports = frozenset(exports)
+        self.cited_files: dict[str, dict[int, list[tuple[str, str]]]] = {}
+        for f in corpus.archive_files:
+            ref = ArchiveRef(f.repository, f.fond or None, f.opis or None, f.delo or None)
+            target = ("archive/#" + archive_anchor(f.repository, f.fond, f.opis, f.delo),
+                      f"{f.repository}, {archive_gloss(ref)}")
+            for e in f.entries:
+                if e.note is not None:
+                    cited = self.cited_files.setdefault(e.letter_id, {}).setdefault(e.note, [])
+                    if target not in cited:
+                        cited.append(target)
         self.sent: dict[str, list[Letter]] = {}
         self.received: dict[str, list[Letter]] = {}
         for letter in corpus.letters:
@@ -368,6 +380,8 @@ class Site:
             citation=self.letter_citation(letter),
             note_citations={n.n: self.letter_citation(letter, "#" + anchors.note_id(n.n), n.n)
                             for n in notes},
+            note_archives={n: tuple((root + url, gloss) for url, gloss in files)
+                           for n, files in self.cited_files.get(letter.id, {}).items()},
             meta=self.meta_tags(letter), downloads=tuple(downloads),
             canonical=self.absolute(anchors.letter_url(letter.id)),
         )

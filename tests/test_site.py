@@ -250,6 +250,9 @@ def test_concordance_groups_letters_and_note_citations_by_file(mini):
     assert headings.index("Fond 17") < headings.index("Fond 558")  # numeric order
     letter = parse(mini, "letters/174/index.html")
     assert "../../archive/#rtskhidni-f558-op1-d2565" in letter.xpath("//dd//a/@href")
+    # and each note that cites a file links to it
+    assert letter.xpath('//li[@id="note-2"]//p[@class="note-archive"]/a/@href') == [
+        "../../archive/#rtskhidni-f17-op112-d561"]
 
 
 def test_every_page_has_one_h1_a_language_a_skip_link_and_the_search_link(site):

@@ -68,6 +68,16 @@ function matches(word, term) {
   return word.length >= 3 && INFLECTIONS.includes(term.slice(word.length));
 }
 
+/* Is `word` (any word of a name) a form of `term`: the term itself, a longer word it starts,
+   or the same word with another ending ("party" for "parties")? */
+function resembles(word, term) {
+  if (!word) return false;
+  if (word.startsWith(term)) return true;
+  let common = 0;
+  while (common < word.length && word[common] === term[common]) common++;
+  return common >= 3 && common >= Math.min(word.length, term.length) - 3;
+}
+
 function words(text) {
   return text.split(/\s+/).filter(Boolean);
 }
@@ -316,7 +326,7 @@ function titleOf(data) {
 
 function namesMatched(data, terms) {
   const names = String(data.meta.names || "").split(/,\s+/).filter(Boolean);
-  return names.filter((name) => words(name).some((w) => terms.some((t) => matches(normalise(w), t))));
+  return names.filter((name) => words(name).some((w) => terms.some((t) => resembles(normalise(w), t))));
 }
 
 function renderHit(data, terms) {

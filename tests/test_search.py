@@ -1,0 +1,210 @@
+"""The search index without a browser: which pages go into which bundle, what the pages give the
+index, a byte-identical index for identical pages, and a rebuild that re-indexes only the year
+whose pages changed. The index itself is made by the pinned Pagefind binary."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import cbor2
+import pytest
+from lxml import html as lxml_html
+
+from bench.corpus import generate
+from conftest import MINI_EDITION
+from epistola.corpus import build_corpus
+from epistola.fs import load_editions
+from epistola.search import (MANIFEST, PAGEFIND_DIR, UNDATED, glob_for, index_site,
+                             letter_search_names, plan_bundles)
+
+
+def page(year: str | None) -> bytes:
+    sort = f' data-pagefind-sort="date:{year}-05-01 000000001"' if year else ' data-pagefind-sort="date:9999 x"'
+    return f'<html lang="en"><body><article data-pagefind-body{sort}><p id="p1">x</p></article></body></html>'.encode()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def pages_only(site: Path, target: Path) -> Path:
+    """A copy of a built site without its index: what the build hands to index_site."""
+    shutil.copytree(site, target, ignore=shutil.ignore_patterns(PAGEFIND_DIR))
+    return target
+
+
+# --- planning (pure) -----------------------------------------------------------------------------
+
+def test_letters_go_into_the_bundle_of_their_year_and_the_register_comes_last():
+    pages = {"letters/3/index.html": page("1923"), "letters/1/index.html": page("1917"),
+             "letters/2/index.html": page(None), "letters/4/index.html": page("1917"),
+             "persons/stalin/index.html": b"<html><body>S</body></html>",
+             "about/index.html": page("1917"), "letters/index.html": page("1917")}
+    bundles = plan_bundles(pages, "en", "1.5.2")
+    assert [(b.name, b.folder, b.pages) for b in bundles] == [
+        ("1917", "pagefind/years/1917/", ("letters/1/index.html", "letters/4/index.html")),
+        ("1923", "pagefind/years/1923/", ("letters/3/index.html",)),
+        (UNDATED, "pagefind/years/undated/", ("letters/2/index.html",)),
+        ("register", "pagefind/register/", ("persons/stalin/index.html",)),
+    ]
+
+
+def test_a_changed_page_changes_the_digest_of_its_own_bundle_only():
+    pages = {f"letters/{i}/index.html": page(str(1912 + i % 3)) for i in range(9)}
+    before = {b.name: b.digest for b in plan_bundles(pages, "en", "1.5.2")}
+    pages["letters/4/index.html"] += b"<!-- edited -->"  # 1912 + 4 % 3 = 1913
+    after = {b.name: b.digest for b in plan_bundles(pages, "en", "1.5.2")}
+    assert [name for name in before if before[name] != after[name]] == ["1913"]
+    # the indexer's version and the language are part of what a bundle is made from
+    assert {b.digest for b in plan_bundles(pages, "en", "1.6.0")}.isdisjoint(after.values())
+    assert {b.digest for b in plan_bundles(pages, "ru", "1.5.2")}.isdisjoint(after.values())
+
+
+def test_the_glob_names_exactly_the_pages_of_a_bundle():
+    assert glob_for(["letters/1/index.html"]) == "letters/1/index.html"
+    assert glob_for(["letters/1/index.html", "letters/22/index.html"]) == \
+        "{letters/1/index.html,letters/22/index.html}"
+
+
+def test_a_letter_is_found_by_every_register_form_of_whoever_wrote_received_or_is_named_in_it():
+    files, _ = load_editions(MINI_EDITION)
+    corpus, _ = build_corpus(files.edition, files.letters, files.persons)
+    names = letter_search_names(corpus)
+    assert names["174"] == ("B. I. Magidov", "Boris Iosifovich Magidov", "Magidov", "MAGIDOV",
+                            "B. Magidov", "I. V. Stalin", "Iosif Vissarionovich Stalin", "Stalin",
+                            "STALIN", "I. Stalin", "St[alin]")
+    # No. 176 names Yaroslavsky in its text: he is found there, not in No. 174
+    assert "Yaroslavsky" in names["176"] and "E. M. Yaroslavsky" in names["176"]
+    assert "Yaroslavsky" not in names["174"]
+
+
+# --- what the built pages give the index ---------------------------------------------------------
+
+def test_letter_pages_index_the_text_and_notes_but_not_navigation_headers_or_footers(mini_site):
+    for path in sorted((mini_site / "letters").glob("*/index.html")):
+        doc = lxml_html.parse(str(path))
+        bodies = doc.xpath("//*[@data-pagefind-body]")
+        assert len(bodies) == 1 and bodies[0].tag == "article", path
+        body = bodies[0]
+        for outside in ("//header", "//footer", '//nav[@aria-label="Site"]', '//nav[@class="letter-nav"]'):
+            for element in doc.xpath(outside):
+                assert body not in element.iterancestors() and element not in body.iterdescendants(), (path, outside)
+        assert body.xpath('.//section[@class="letter-text"]/p[@id="p1"]'), path
+        assert body.xpath('.//section[@role="doc-endnotes"]//li[@id="note-1"]'), path
+        attributes = " ".join(body.xpath(".//@data-pagefind-filter | @data-pagefind-filter"))
+        for facet in ("kind:", "year:", "fond:", "sender", "recipient"):
+            assert facet in attributes, (path, facet)
+        assert body.xpath('@data-pagefind-sort')[0].startswith("date:1923-11-")
+
+
+def test_every_build_writes_the_index_with_a_bundle_per_year_and_one_for_the_register(mini_site):
+    manifest = json.loads((mini_site / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
+    assert [(b["name"], b["kind"], b["pages"]) for b in manifest["bundles"]] == [
+        ("1923", "letters", 2), ("register", "register", 3)]
+    assert manifest["language"] == "en"
+    for b in manifest["bundles"]:
+        folder = mini_site / PAGEFIND_DIR / b["path"]
+        assert (folder / "pagefind-entry.json").is_file()
+        assert (folder / "wasm.en.pagefind").is_file()
+        assert not list(folder.glob("pagefind-*ui*")), "Pagefind's unused UIs are left in"
+    assert (mini_site / PAGEFIND_DIR / "pagefind.js").is_file()
+    assert (mini_site / PAGEFIND_DIR / "pagefind-highlight.js").is_file()
+
+
+def _filter_values(bundle: Path) -> dict[str, list[str]]:
+    out = {}
+    for path in sorted((bundle / "filter").glob("*.pf_filter")):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(b"pagefind_dcd")
+        name, values = cbor2.loads(raw[len(b"pagefind_dcd"):])
+        out[name] = [v[0] for v in values]
+        # the file is named after its content, so a change can never hide behind an old name
+        assert path.stem == f"en_{hashlib.sha256(path.read_bytes()).hexdigest()[:7]}"
+    return out
+
+
+def test_the_same_pages_give_a_byte_identical_index(mini_site, tmp_path):
+    first = pages_only(mini_site, tmp_path / "one")
+    second = pages_only(mini_site, tmp_path / "two")
+    assert index_site(first) == []
+    assert index_site(second) == []
+    assert tree(first / PAGEFIND_DIR) == tree(second / PAGEFIND_DIR)
+    assert tree(first / PAGEFIND_DIR) == tree(mini_site / PAGEFIND_DIR)
+    values = _filter_values(first / PAGEFIND_DIR / "years" / "1923")
+    assert set(values) == {"fond", "kind", "place", "recipient", "sender", "year"}
+    assert all(v == sorted(v) for v in values.values()), values
+
+
+@pytest.fixture(scope="module")
+def many_years(tmp_path_factory, build_site) -> Path:
+    """A small synthetic edition spread over many years, built with its index."""
+    editions = tmp_path_factory.mktemp("years") / "editions"
+    generate(40, editions, seed=3)
+    return build_site(editions, editions.parent / "site")
+
+
+def test_a_rebuild_reindexes_only_the_year_whose_pages_changed(many_years, tmp_path):
+    previous = many_years
+    manifest = json.loads((previous / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
+    years = [b for b in manifest["bundles"] if b["kind"] == "letters"]
+    assert len(years) >= 5
+    for b in manifest["bundles"]:  # a mark that only a copy of the old bundle can carry
+        (previous / PAGEFIND_DIR / b["path"] / "copied-from-before").write_text(b["name"])
+
+    # one letter of one year edited, as an editor's correction would
+    edited = years[2]["name"]
+    staging = pages_only(previous, tmp_path / ".site.new")
+    letter = next(p for p in sorted((staging / "letters").glob("*/index.html"))
+                  if f'data-pagefind-sort="date:{edited}-'.encode() in p.read_bytes())
+    text = letter.read_text(encoding="utf-8").replace('<p id="p1"', '<p id="p1" data-edited', 1)
+    letter.write_text(text.replace("</article>", "<p>Zebrafish.</p></article>", 1), encoding="utf-8")
+
+    assert index_site(staging, previous) == []
+    after = json.loads((staging / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
+    changed = [b["name"] for b, a in zip(manifest["bundles"], after["bundles"]) if b["digest"] != a["digest"]]
+    assert changed == [edited]
+    for b in after["bundles"]:
+        copied = (staging / PAGEFIND_DIR / b["path"] / "copied-from-before").exists()
+        assert copied == (b["name"] != edited), b["name"]
+    # and the re-indexed year is the same as a clean index of the same pages
+    clean = pages_only(staging, tmp_path / "clean")
+    assert index_site(clean) == []
+    path = f"{PAGEFIND_DIR}/years/{edited}"
+    assert tree(clean / path) == tree(staging / path)
+
+
+def test_the_live_site_beside_a_staging_folder_is_the_one_reused(many_years, tmp_path):
+    live = tmp_path / "site"
+    shutil.copytree(many_years, live)
+    first = json.loads((live / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))["bundles"][0]
+    (live / PAGEFIND_DIR / first["path"] / "copied-from-before").write_text("x")
+    staging = pages_only(live, tmp_path / ".site.new")
+    assert index_site(staging) == []
+    assert (staging / PAGEFIND_DIR / first["path"] / "copied-from-before").exists()
+
+
+# --- failures are one line each -----------------------------------------------------------------
+
+def test_a_site_without_letters_or_persons_is_a_warning(tmp_path):
+    (tmp_path / "about").mkdir()
+    (tmp_path / "about" / "index.html").write_text("<html><body>About</body></html>")
+    diags = index_site(tmp_path)
+    assert [(d.level, d.code) for d in diags] == [("warning", "search-empty")]
+
+
+def test_a_missing_pagefind_binary_is_one_error_not_a_traceback(mini_site, tmp_path, monkeypatch):
+    import pagefind_bin
+
+    def missing():
+        raise FileNotFoundError("no binary")
+
+    monkeypatch.setattr(pagefind_bin, "get_executable", missing)
+    staging = pages_only(mini_site, tmp_path / "site")
+    diags = index_site(staging)
+    assert [(d.level, d.code) for d in diags] == [("error", "search-index")]
+    assert "pip install" in diags[0].message
+    assert "\n" not in str(diags[0])

@@ -309,6 +309,17 @@ def cited_in_notes(letters: Iterable[Letter]) -> dict[str, tuple[tuple[int, Arch
     return out
 
 
+def _cited(letters: tuple[Letter, ...], memo: Memo | None
+           ) -> dict[str, tuple[tuple[int, ArchiveRef], ...]]:
+    if memo is None:
+        return cited_in_notes(letters)
+    out = {}
+    for letter in letters:
+        found = _memoized(memo, ("cited", letter), lambda: cited_in_notes((letter,)))
+        out.update(found)
+    return out
+
+
 # --- the corpus ------------------------------------------------------------------------------
 
 def correspondents_key(letter: Letter) -> frozenset[str]:
@@ -375,28 +386,61 @@ def letter_order(letter: Letter) -> tuple:
     return (letter.date.sort_key, letter.number if letter.number is not None else 1 << 30, letter.id)
 
 
+def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex
+                     ) -> tuple[tuple[str, Mention], ...]:
+    """(person ref, place) of every paragraph and note of one letter that names a person."""
+    places: list[tuple[Mention, tuple[Inline, ...]]] = []
+    for i, block in enumerate(blocks, start=1):
+        places.append((Mention(letter.id, anchors.paragraph_id(i), False, i), block.inlines))
+    for note in letter.notes:
+        places.append((Mention(letter.id, anchors.note_id(note.n), True, note.n),
+                       parse_inline(note.text)))
+    return tuple((ref, mention) for mention, inlines in places
+                 for ref in dict.fromkeys(persons_in(link_names(inlines, index))))
+
+
 def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...]],
-              index: NameIndex) -> dict[str, tuple[Mention, ...]]:
+              index: NameIndex, memo: Memo | None = None) -> dict[str, tuple[Mention, ...]]:
     found: dict[str, list[Mention]] = {}
     for letter in letters:
-        places: list[tuple[Mention, tuple[Inline, ...]]] = []
-        for i, block in enumerate(bodies[letter.id], start=1):
-            places.append((Mention(letter.id, anchors.paragraph_id(i), False, i), block.inlines))
-        for note in letter.notes:
-            places.append((Mention(letter.id, anchors.note_id(note.n), True, note.n),
-                           parse_inline(note.text)))
-        for mention, inlines in places:
-            for ref in dict.fromkeys(persons_in(link_names(inlines, index))):
-                found.setdefault(ref, []).append(mention)
+        blocks = bodies[letter.id]
+        for ref, mention in _memoized(memo, ("mentions", letter),
+                                      lambda: _letter_mentions(letter, blocks, index)):
+            found.setdefault(ref, []).append(mention)
     return {ref: tuple(m) for ref, m in sorted(found.items())}
+
+
+class Memo:
+    """Results of the per-letter work of build_corpus, kept between builds (incremental.py).
+
+    Keys hold everything a result depends on: a letter's body, the letter itself, and `token`,
+    which stands for the persons register (name linking depends on all of it)."""
+
+    def __init__(self, token: str = "", entries: dict | None = None):
+        self.token = token
+        self.entries: dict = entries if entries is not None else {}
+        self.used: set = set()
+
+
+def _memoized(memo: Memo | None, key: tuple, compute):
+    if memo is None:
+        return compute()
+    key = (*key, memo.token)
+    memo.used.add(key)
+    try:
+        return memo.entries[key]
+    except KeyError:
+        value = memo.entries[key] = compute()
+        return value
 
 
 def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[Person, ...],
                  persons_path: str = "persons.yaml",
                  note_citations: Mapping[str, tuple[tuple[int, ArchiveRef], ...]] | None = None,
-                 ) -> tuple[Corpus, list[Diagnostic]]:
+                 memo: Memo | None = None) -> tuple[Corpus, list[Diagnostic]]:
     """The inventory of every target (letters, paragraphs, notes, persons, archival files) that
-    pages link to, computed before anything is rendered."""
+    pages link to, computed before anything is rendered. `memo` keeps the per-letter work for
+    the next build; its token must change whenever the persons register does."""
     diags: list[Diagnostic] = []
     by_id: dict[str, Letter] = {}
     for letter in letters:
@@ -414,7 +458,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
             replies.setdefault(letter.in_reply_to, []).append(letter.id)
     bodies: dict[str, tuple[Block, ...]] = {}
     for letter in ordered:
-        blocks, problems = parse_body(letter.body)
+        blocks, problems = _memoized(memo, ("body", letter.body), lambda: parse_body(letter.body))
         bodies[letter.id] = blocks
         for problem in problems:
             diags.append(error(letter.path, letter.body_line + problem.line, problem.message,
@@ -429,8 +473,8 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         replies=MappingProxyType({k: tuple(v) for k, v in replies.items()}),
         bodies=MappingProxyType(bodies),
         names=index,
-        mentions=MappingProxyType(_mentions(ordered, bodies, index)),
-        archive_files=concordance(ordered, cited_in_notes(ordered) if note_citations is None
+        mentions=MappingProxyType(_mentions(ordered, bodies, index, memo)),
+        archive_files=concordance(ordered, _cited(ordered, memo) if note_citations is None
                                    else note_citations),
     )
     return corpus, diags

@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .diagnostics import Diagnostic, EpistolaError, error
 from .model import Edition, Letter, Person
@@ -53,8 +53,10 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_editions(root: Path) -> tuple[EditionFiles, list[Diagnostic]]:
-    """Read edition.yaml, persons.yaml and letters/*.md under root."""
+def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, list[Diagnostic]]]
+                  = parse_letter) -> tuple[EditionFiles, list[Diagnostic]]:
+    """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record
+    (an incremental build passes a memoized records.parse_letter)."""
     diags: list[Diagnostic] = []
     edition = None
     edition_path = root / "edition.yaml"
@@ -85,7 +87,7 @@ def load_editions(root: Path) -> tuple[EditionFiles, list[Diagnostic]]:
         diags += d
         if text is None:
             continue
-        letter, d = parse_letter(text, shown)
+        letter, d = parse(text, shown)
         diags += d
         if letter is not None:
             letters.append(letter)

@@ -4,13 +4,15 @@ memory, and only then write, into a fresh folder swapped in when all went well.
     load_editions -> build_corpus -> checks -> render_site (+ exports) -> write, index, swap in
 
 A build with errors (or warnings, with --strict) writes nothing, so the previous site stays
-byte-identical.
+byte-identical. Builds are incremental (incremental.py): the fresh folder is the site before last,
+brought up to date, and only the pages whose inputs changed are rendered again.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
+from functools import partial
 from pathlib import Path
 
 from . import fs
@@ -18,6 +20,8 @@ from .corpus import build_corpus
 from .diagnostics import Diagnostic, error, has_errors
 from .export import export_files
 from .render import render_site
+from .incremental import BuildCache
+from .records import parse_letter
 from .search import index_site
 from .validate import check_corpus
 
@@ -60,13 +64,39 @@ def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list
 
 
 def run_build(editions: Path, out: Path, write: bool = True, strict: bool = False,
-              templates: Path | None = None) -> list[Diagnostic]:
-    """Build (write=True) or check (write=False) the edition; return every diagnostic."""
-    files, diags = fs.load_editions(editions)
+              templates: Path | None = None, search: bool = True,
+              cache: BuildCache | None = None, incremental: bool = True) -> list[Diagnostic]:
+    """Build (write=True) or check (write=False) the edition; return every diagnostic.
+
+    A build is incremental (incremental.py): it renders only what changed since the last build
+    into `out` and reuses the rest, with a result byte-identical to a clean build. `cache` keeps
+    the caches in memory between builds (serve); incremental=False renders everything.
+    search=False leaves the search index out (benchmarks).
+    """
+    if write and incremental and cache is None:
+        cache = BuildCache(out)
+    if not write:
+        cache = None
+    if cache is None or not editions.is_dir():  # (no editions: load_editions says so)
+        return _build(editions, out, write, strict, templates, search, cache)
+    with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
+        return _build(editions, out, write, strict, templates, search, cache)
+
+
+def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
+           search: bool, cache: BuildCache | None) -> list[Diagnostic]:
+    parse = parse_letter
+    if cache is not None:
+        cache.load()
+        parse = partial(cache.parse_letter, parse=parse_letter)
+    files, diags = fs.load_editions(editions, parse)
     if files.edition is None:
         return sorted(diags)
     persons_path = fs.display_path(editions / "persons.yaml")
-    corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path)
+    if cache is not None:
+        cache.start(files.persons)
+    corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path,
+                             memo=cache.memo if cache is not None else None)
     diags += d
     diags += check_corpus(corpus, persons_path)
 
@@ -75,12 +105,16 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     diags += d
     date, d = build_date()
     diags += d
-    data, d = export_files(corpus, date)
+    plan = cache.plan(corpus, page_templates, assets, date) if cache is not None else None
+    wanted = plan.wanted if plan is not None else None
+    data, d = export_files(corpus, date, wanted=wanted)
     diags += d
-    site, d = render_site(corpus, page_templates, assets, exports=data.keys(), build_date=date,
-                          templates_folder=fs.display_path(folder))
+    exported = set(plan.paths) if plan is not None else set(data)
+    site, d = render_site(corpus, page_templates, assets, exports=exported, build_date=date,
+                          templates_folder=fs.display_path(folder), wanted=wanted)
     diags += d
-    for path in sorted(data.keys() & site.keys()):
+    clashes = plan.clashes if plan is not None else data.keys() & site.keys()
+    for path in sorted(clashes):
         diags.append(error(path, 1, "an open-data file and a page would be written to the same "
                            "path; rename the template or the export", "path-clash"))
     site = {**data, **site}
@@ -88,11 +122,14 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     if not write or has_errors(diags, strict):
         return diags
 
+    if plan is not None:
+        found = plan.write(site, out, search, index_site, strict, has_errors)
+        return sorted(set(diags) | set(found))
     with fs.build_lock(out):
         staging = fs.staging_folder(out)
         try:
             fs.write_tree(staging, site)
-            found = index_site(staging)
+            found = index_site(staging) if search else []
         except BaseException:
             fs.discard(staging)
             raise

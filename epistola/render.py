@@ -448,8 +448,11 @@ def edition_summary(corpus: Corpus) -> dict[str, Any]:
 
 def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes] = {},
                 exports: Iterable[str] = (), build_date: str | None = None,
-                templates_folder: str = "templates") -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """Every page of the site, plus the assets, as {relative path: bytes}."""
+                templates_folder: str = "templates", wanted: Callable[[str], bool] | None = None
+                ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """Every page of the site, plus the assets, as {relative path: bytes}. With `wanted`, only
+    the pages whose path it accepts (an incremental build reuses the others)."""
+    want = wanted or (lambda path: True)
     env = environment(templates)
     site = Site(corpus, exports)
     edition: Edition = corpus.edition
@@ -481,9 +484,8 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
             return
         files[path] = html.encode("utf-8")
 
-    rows = [site.row(letter, "../") for letter in corpus.letters]
     for template, path, current in STATIC_PAGES:
-        if template not in templates:
+        if template not in templates or not want(path):
             continue
         root = page_root(path)
         context: dict[str, Any] = {}
@@ -491,7 +493,7 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
                  "archive": "Archive concordance", "about": "About this edition",
                  "search": "Search", None: "Page not found"}[current]
         if current == "letters":
-            context["rows"] = rows
+            context["rows"] = [site.row(letter, root) for letter in corpus.letters]
         elif current == "home":
             context["rows"] = [site.row(letter, root) for letter in corpus.letters]
         elif current == "persons":
@@ -507,6 +509,8 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
     search_names = letter_search_names(corpus)
     for letter in corpus.letters:
         path = f"{anchors.letter_url(letter.id)}index.html"
+        if not want(path):
+            continue
         view = site.letter_page(letter, page_root(path))
         title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
         page("letter.html", path, "letters", title, page=view,
@@ -514,6 +518,8 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
 
     for person in persons:
         path = f"{anchors.person_url(person.ref)}index.html"
+        if not want(path):
+            continue
         root = page_root(path)
         others = [ref for ref in corpus.persons if ref != person.ref]  # no link to this very page
         note = inline_html(parse_inline(person.description), corpus.names, root, others) \

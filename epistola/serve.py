@@ -327,6 +327,7 @@ def serve(editions: Path, out: Path, port: int, build: Builder, watched: Sequenc
 
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
+    from .incremental import BuildCache
     from .pipeline import DEFAULT_TEMPLATES, run_build
 
     folder = templates or DEFAULT_TEMPLATES
@@ -335,7 +336,10 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                                   "build.py ingest SOURCE' first or pass --editions DIR",
                                   "no-editions"))
 
+    cache = BuildCache(out)  # kept in memory: each rebuild redoes only what a save changed
+
     def build() -> list[Diagnostic]:
-        return run_build(editions, out, write=True, strict=strict, templates=templates)
+        return run_build(editions, out, write=True, strict=strict, templates=templates,
+                         cache=cache)
 
     return serve(editions, out, port, build, [editions, folder], strict=strict)

@@ -143,8 +143,10 @@ def test_failed_build_leaves_the_published_site_untouched(edition, tmp_path):
     done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
     assert done.returncode == 1
     assert snapshot(tmp_path / "out") == published
-    # no half-built staging folder left beside it (the build's lock file may stay)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".out.lock") == ["editions", "out"]
+    # no half-built staging folder left beside it (the build's lock file and the incremental
+    # build cache may stay)
+    assert sorted(p.name for p in tmp_path.iterdir()
+                  if p.name not in (".out.lock", ".build-cache")) == ["editions", "out"]
 
 
 def test_strict_turns_warnings_into_failure(edition, tmp_path):

@@ -9,6 +9,7 @@ caller passes, taken from SOURCE_DATE_EPOCH), never from the clock.
 from __future__ import annotations
 
 import posixpath
+from typing import Callable
 
 from ..anchors import letter_url
 from ..corpus import Corpus
@@ -38,23 +39,30 @@ def json_path(letter_id: str) -> str:
     return letter_url(letter_id) + "letter.json"
 
 
-def export_files(corpus: Corpus, build_date: str | None = None
+def export_files(corpus: Corpus, build_date: str | None = None,
+                 wanted: Callable[[str], bool] | None = None
                  ) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every open-data file of the edition, keyed by path relative to the site root.
 
     build_date (ISO 8601, e.g. from SOURCE_DATE_EPOCH) stands in for edition.yaml's `published`
     when that is not set; without either, cmif.xml (which must carry a date) is left out and the
-    sitemap has no lastmod, with a warning saying how to fix it.
+    sitemap has no lastmod, with a warning saying how to fix it. With `wanted`, only the files
+    whose path it accepts are made (an incremental build reuses the others); the diagnostics are
+    the same either way.
     """
+    want = wanted or (lambda path: True)
     diags: list[Diagnostic] = _unsafe_characters(corpus)
     edition = corpus.edition
-    files: dict[str, bytes] = {
-        LETTERS_JSON: letters_json(corpus),
-        LETTERS_CSV: letters_csv(corpus),
-    }
+    files: dict[str, bytes] = {}
+    if want(LETTERS_JSON):
+        files[LETTERS_JSON] = letters_json(corpus)
+    if want(LETTERS_CSV):
+        files[LETTERS_CSV] = letters_csv(corpus)
     for letter in corpus.letters:
-        files[json_path(letter.id)] = letter_json(corpus, letter)
-        files[tei_path(letter.id)] = letter_tei(corpus, letter)
+        if want(json_path(letter.id)):
+            files[json_path(letter.id)] = letter_json(corpus, letter)
+        if want(tei_path(letter.id)):
+            files[tei_path(letter.id)] = letter_tei(corpus, letter)
 
     date = edition.published or build_date
     if date is not None and not is_iso_date(date):
@@ -66,13 +74,14 @@ def export_files(corpus: Corpus, build_date: str | None = None
         diags.append(warning(_edition_path(corpus), 1, "edition.yaml has no 'published' date, so "
                              f"{CMIF_PATH} (which must carry one) is not written; add "
                              "'published: YYYY-MM-DD'", "export-no-date"))
-    else:
+    elif want(CMIF_PATH):
         files[CMIF_PATH] = cmif_xml(corpus, date)
     if not (edition.editors or edition.compilers):
         diags.append(warning(_edition_path(corpus), 1, "edition.yaml names no 'editors' or "
                              "'compilers'; the TEI and CMIF files name nobody responsible for "
                              "them; add 'editors: [NAME]'", "export-no-editors"))
-    files[SITEMAP] = sitemap_xml(corpus, date)
+    if want(SITEMAP):
+        files[SITEMAP] = sitemap_xml(corpus, date)
     return files, diags
 
 

@@ -1,0 +1,454 @@
+"""Incremental builds: render only the pages whose inputs changed, write only the files that differ.
+
+A build after an editor changed one letter must not redo the work of ten thousand. Three caches,
+all in `.build-cache/<site folder name>/` beside the output folder, each keyed by content:
+
+1. Per-file and per-letter work (`corpus.Memo`): a record is parsed again only when its text
+   changed, a letter's body, name links and note citations are computed again only when the letter
+   or the persons register changed.
+2. Pages: every output file has a *dependency key*, a hash of exactly what it is made from (the
+   code, its template and the templates that template uses, the edition, the register, the letter,
+   the title, date and number of the letters it links to, ...). A file whose key is the one it had
+   in the live site is not rendered again.
+3. Files on disk: the site is double-buffered. The build before last stays in `spare/`; a build
+   brings `spare/` up to date (unchanged files kept, files reused from the live site hard-linked,
+   new ones written, stale ones removed), and then swaps the two folders by renames. The live site
+   is never written into: a failed build leaves it byte-identical, and readers see the old site or
+   the new one.
+
+The result is byte-identical to a clean full build (tests/test_incremental.py edits records in
+several ways and compares). Anything this module cannot vouch for (a lost manifest, a file changed
+by hand in the site, a different version of the code or of a library) makes it render again.
+
+Everything is cached in memory too, so `serve` (one long process) rebuilds in a fraction of the time
+a fresh process needs.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
+
+from jinja2 import Environment, meta
+
+from . import fs
+from .corpus import Corpus, Memo
+from .diagnostics import Diagnostic
+from .model import Letter, Person
+from .render import STATIC_PAGES, edition_summary
+
+CACHE_FOLDER = ".build-cache"
+MANIFEST = "manifest.json"
+MEMO = "memo.pickle"
+#: Bump when the meaning of keys or manifests changes.
+FORMAT = 1
+_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "lxml")
+
+
+
+def _read_only(entries: dict) -> MappingProxyType:
+    return MappingProxyType(entries)
+
+
+# Records keep the line of each key in a read-only mapping; pickle it as a plain dict.
+copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
+
+
+def _digest(*parts: Any) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The Python sources of epistola and the versions of the libraries that shape the output."""
+    package = Path(__file__).resolve().parent
+    parts: list[Any] = [FORMAT, sys.version_info[:2]]
+    for path in sorted(package.rglob("*.py")):
+        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for name in _LIBRARIES:
+        try:
+            parts.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            parts.append((name, None))
+    return _digest(*parts)
+
+
+# --- dependency keys -----------------------------------------------------------------------------
+
+def template_closure(templates: Mapping[str, str]) -> dict[str, tuple[str, frozenset[str]]]:
+    """Template name -> (digest of it and every template it extends, includes or imports, the
+    variables they read from the context). A dynamic reference counts as all templates."""
+    env = Environment()
+    refs: dict[str, set[str] | None] = {}
+    names: dict[str, set[str]] = {}
+    for name, source in templates.items():
+        try:
+            ast = env.parse(source)
+        except Exception:  # a syntax error: the build reports it; depend on everything
+            refs[name], names[name] = None, set()
+            continue
+        found = list(meta.find_referenced_templates(ast))
+        refs[name] = None if None in found else {r for r in found if r in templates}
+        names[name] = set(meta.find_undeclared_variables(ast))
+    out = {}
+    for name in templates:
+        seen, todo, dynamic = set(), [name], False
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if refs.get(current) is None:
+                dynamic = True
+                break
+            todo += refs[current]
+        if dynamic:
+            seen = set(templates)
+        used = frozenset().union(*(names.get(t, set()) for t in seen))
+        out[name] = (_digest(*[(t, templates[t]) for t in sorted(seen)]), used)
+    return out
+
+
+@dataclass
+class Keys:
+    """The dependency key of every file a build can write, from the corpus and the templates."""
+
+    corpus: Corpus
+    templates: Mapping[str, str]
+    assets: Mapping[str, bytes]
+    build_date: str | None
+    code: str
+    letter_digests: dict[Letter, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        c = self.corpus
+        self.closure = template_closure(self.templates)
+        self.global_key = _digest(self.code, c.edition, tuple(c.persons.values()), self.build_date)
+        self._link: dict[str, str] = {}
+        self._summary: str | None = None
+        self._all: str | None = None
+        self.sent: dict[str, list[str]] = {}
+        self.received: dict[str, list[str]] = {}
+        for letter in c.letters:
+            for ref in dict.fromkeys(p.ref for p in letter.senders if p.ref):
+                self.sent.setdefault(ref, []).append(letter.id)
+            for ref in dict.fromkeys(p.ref for p in letter.recipients if p.ref):
+                self.received.setdefault(ref, []).append(letter.id)
+
+    def letter_digest(self, letter: Letter) -> str:
+        found = self.letter_digests.get(letter)
+        if found is None:
+            found = self.letter_digests[letter] = _digest(letter, letter.path, letter.body_line,
+                                                          sorted(letter.key_lines.items()))
+        return found
+
+    def link(self, letter_id: str | None) -> str | None:
+        """What a link to a letter shows: its id, number, title, date and parties."""
+        if letter_id is None:
+            return None
+        found = self._link.get(letter_id)
+        if found is None:
+            letter = self.corpus.by_id.get(letter_id)
+            if letter is None:
+                return "missing:" + letter_id
+            found = self._link[letter_id] = _digest(letter.id, letter.number, letter.title,
+                                                    letter.date, letter.senders,
+                                                    letter.recipients)
+        return found
+
+    def everything(self) -> str:
+        """Stands for all letters and the whole corpus, for the pages and files that list them."""
+        if self._all is None:
+            self._all = _digest(*(self.letter_digest(l) for l in self.corpus.letters))
+        return self._all
+
+    def _template(self, name: str) -> tuple[str, frozenset[str]]:
+        return self.closure.get(name, (_digest("missing", name), frozenset()))
+
+    def _summary_key(self, used: frozenset[str]) -> str | None:
+        if "summary" not in used:
+            return None
+        if self._summary is None:
+            self._summary = _digest(edition_summary(self.corpus))
+        return self._summary
+
+    def page(self, template: str, path: str, *parts: Any) -> str:
+        digest, used = self._template(template)
+        return _digest(self.global_key, path, digest, self._summary_key(used), *parts)
+
+    def letter_parts(self, letter: Letter) -> tuple:
+        c = self.corpus
+        prev, nxt = c.neighbours(letter)
+        cprev, cnext = c.correspondence_neighbours(letter)
+        return (self.letter_digest(letter),
+                self.link(prev and prev.id), self.link(nxt and nxt.id),
+                self.link(cprev and cprev.id), self.link(cnext and cnext.id),
+                len(c.correspondence(letter)), self.link(letter.in_reply_to),
+                tuple(self.link(r) for r in c.replies.get(letter.id, ())))
+
+    def person_parts(self, ref: str) -> tuple:
+        mentions = self.corpus.mentions.get(ref, ())
+        return (ref, tuple(self.link(i) for i in self.sent.get(ref, ())),
+                tuple(self.link(i) for i in self.received.get(ref, ())),
+                tuple((m, self.link(m.letter_id)) for m in mentions))
+
+    def key(self, path: str) -> str | None:
+        """The dependency key of an output path; None when this module does not know the file
+        (it is then always made again)."""
+        parts = path.split("/")
+        c = self.corpus
+        if len(parts) == 3 and parts[0] == "letters" and parts[1] in c.by_id:
+            letter = c.by_id[parts[1]]
+            template = "letter.html" if parts[2] == "index.html" else "(export)"
+            return self.page(template, path, *self.letter_parts(letter))
+        if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
+                and parts[1] in c.persons:
+            return self.page("person.html", path, *self.person_parts(parts[1]))
+        if parts[0] == "assets" and len(parts) > 1:
+            asset = self.assets.get("/".join(parts[1:]))
+            return None if asset is None else _digest(self.code, path, asset)
+        for template, static, _ in STATIC_PAGES:
+            if path == static:
+                return self.page(template, path, self.everything())
+        if path.startswith("data/") or path == "sitemap.xml":
+            return self.page("(export)", path, self.everything())
+        return None
+
+
+# --- the cache -----------------------------------------------------------------------------------
+
+def cache_folder(out: Path) -> Path:
+    return out.parent / CACHE_FOLDER / (out.name or "site")
+
+
+@dataclass
+class Entry:
+    key: str | None
+    sha: str
+    size: int
+    mtime_ns: int
+
+
+class BuildCache:
+    """The caches of one output folder, in memory and in `.build-cache/`."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.folder = cache_folder(out)
+        self.code = code_fingerprint()
+        self.memo = Memo()
+        self.records: dict[tuple[str, str], Any] = {}
+        self.letter_digests: dict[Letter, str] = {}
+        self._records_used: set = set()
+        self.live: dict[str, Entry] = {}
+        self.spare: dict[str, str] = {}
+        self.last_made: frozenset[str] = frozenset()
+        """The files the last build made (rendered or exported) rather than reused."""
+        self._loaded = False
+
+    # -- persistence --
+
+    def load(self) -> None:
+        """Read what an earlier process left in the cache folder (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        try:
+            data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT or data.get("code") != self.code:
+                raise ValueError("another version")
+            self.live = {p: Entry(*e) for p, e in data["live"].items()}
+            self.spare = dict(data["spare"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.live, self.spare = {}, {}
+        try:
+            with open(self.folder / MEMO, "rb") as handle:
+                code, memo_entries, records = pickle.load(handle)
+            if code == self.code:
+                self.memo.entries, self.records = memo_entries, records
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                AttributeError, ImportError):
+            pass
+
+    def save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"format": FORMAT, "code": self.code,
+                    "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
+                    "spare": dict(sorted(self.spare.items()))}
+        _atomic_write(self.folder / MANIFEST, json.dumps(manifest, indent=0).encode())
+        # keep only what this build used, so the cache does not grow without end
+        used = self.memo.used
+        self.memo.entries = {k: v for k, v in self.memo.entries.items() if k in used}
+        self.memo.used = set()
+        records = {k: v for k, v in self.records.items() if k in self._records_used}
+        self.records = records
+        try:
+            data = pickle.dumps((self.code, self.memo.entries, records),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            (self.folder / MEMO).unlink(missing_ok=True)  # the next process starts afresh
+            return
+        _atomic_write(self.folder / MEMO, data)
+
+    # -- reading the edition --
+
+    def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
+        """records.parse_letter, memoized on the text and the path it is shown as."""
+        key = (shown, text)
+        self._records_used.add(key)
+        found = self.records.get(key)
+        if found is None:
+            found = self.records[key] = parse(text, shown)
+        return found
+
+    def start(self, persons: Iterable[Person]) -> None:
+        """Before a build: the register's token for the per-letter memo."""
+        self.load()
+        self._records_used = set()
+        self.memo.token = _digest(tuple(persons))
+
+    # -- planning --
+
+    def plan(self, corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes],
+             build_date: str | None) -> "Plan":
+        keys = Keys(corpus, templates, assets, build_date, self.code, self.letter_digests)
+        return Plan(self, keys)
+
+    def live_ok(self, path: str, entry: Entry) -> bool:
+        try:
+            st = os.stat(self.out / path)
+        except OSError:
+            return False
+        return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+class Plan:
+    """Which files of this build must be made, and which the live site already holds."""
+
+    def __init__(self, cache: BuildCache, keys: Keys):
+        self.cache = cache
+        self.keys = keys
+        self.paths: dict[str, str | None] = {}
+        """Every path this build writes -> its key."""
+        self.made: set[str] = set()
+        self.clashes: set[str] = set()
+        """Paths offered twice (an export and a page): the build reports them."""
+
+    def wanted(self, path: str) -> bool:
+        """Called by render_site and export_files for every file they can make."""
+        if path in self.paths:
+            self.clashes.add(path)
+        key = self.keys.key(path)
+        self.paths[path] = key
+        entry = self.cache.live.get(path)
+        if key is not None and entry is not None and entry.key == key \
+                and self.cache.live_ok(path, entry):
+            return False
+        self.made.add(path)
+        return True
+
+    def write(self, files: Mapping[str, bytes], out: Path, search: bool,
+              index: Callable[[Path, Path | None], list[Diagnostic]] | None,
+              strict: bool, has_errors: Callable[..., bool]) -> list[Diagnostic]:
+        """Bring the spare folder up to date, index it, and swap it in (under the build lock)."""
+        cache = self.cache
+        spare = cache.folder / "spare"
+        live = cache.live if out.is_dir() else {}
+        spare_known = cache.spare if spare.is_dir() else {}
+        if spare.exists() and not spare_known:
+            shutil.rmtree(spare)
+        spare.mkdir(parents=True, exist_ok=True)
+
+        wanted = dict(self.paths)
+        for path in files:
+            wanted.setdefault(path, None)
+        new: dict[str, Entry] = {}
+        made_dirs: set[Path] = set()
+        for path in sorted(wanted):
+            target = fs.safe_join(spare, path)
+            data = files.get(path)
+            if data is not None:
+                sha = _digest(data)
+            else:  # reused: the live site holds it, unchanged since it was written
+                sha = live[path].sha
+            if spare_known.get(path) == sha and target.is_file():
+                pass
+            else:
+                if target.parent not in made_dirs:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made_dirs.add(target.parent)
+                if target.exists() or target.is_symlink():
+                    target.unlink()
+                if data is None:
+                    _link_or_copy(fs.safe_join(out, path), target)
+                else:
+                    target.write_bytes(data)
+            st = target.stat()
+            new[path] = Entry(wanted[path], sha, st.st_size, st.st_mtime_ns)
+        for path in sorted(set(spare_known) - set(new)):
+            target = fs.safe_join(spare, path)
+            if target.is_file():
+                target.unlink()
+            _prune_empty(target.parent, spare)
+        index_folder = spare / "pagefind"
+        diags: list[Diagnostic] = []
+        if index_folder.exists() and not search:
+            shutil.rmtree(index_folder)
+        if search and index is not None:
+            diags = index(spare, out if out.is_dir() else None)
+            if has_errors(diags, strict):
+                cache.spare = {p: e.sha for p, e in new.items()}
+                cache.save()
+                return diags
+        _swap(spare, out, cache.folder / "swap")
+        cache.last_made = frozenset(self.made)
+        cache.spare = {p: e.sha for p, e in live.items()} if live else {}
+        if not live and spare.exists():
+            shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
+        cache.live = new
+        cache.save()
+        return diags
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _swap(spare: Path, out: Path, parking: Path) -> None:
+    """out <- spare and spare <- the old out, by three renames."""
+    if parking.exists():
+        shutil.rmtree(parking)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        os.rename(out, parking)
+    os.rename(spare, out)
+    if parking.exists():
+        os.rename(parking, spare)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

@@ -1,0 +1,283 @@
+"""Incremental builds are byte-identical to clean full builds, and re-render only what changed.
+
+Each test edits a copy of a small synthetic edition (40 letters with replies, correspondences, name
+variants and archival citations) in one way, builds incrementally over the previous build, builds
+the same records from scratch into another folder, and compares the two sites file by file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from bench.corpus import generate
+from epistola.diagnostics import has_errors
+from epistola.incremental import BuildCache, cache_folder
+from epistola.pipeline import DEFAULT_TEMPLATES, run_build
+
+N = 40
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    editions = tmp_path_factory.mktemp("corpus") / "editions"
+    generate(N, editions, seed=3)
+    return editions
+
+
+@pytest.fixture(autouse=True)
+def _fixed_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+class Workspace:
+    def __init__(self, root: Path, corpus: Path):
+        self.root = root
+        self.editions = root / "editions"
+        self.templates = root / "templates"
+        shutil.copytree(corpus, self.editions)
+        shutil.copytree(DEFAULT_TEMPLATES, self.templates)
+        self.out = root / "site"
+        self.clean_count = 0
+
+    def build(self, cache: BuildCache | None = None, search: bool = False) -> list[str]:
+        diags = run_build(self.editions, self.out, templates=self.templates, search=search,
+                          cache=cache)
+        assert not has_errors(diags), [str(d) for d in diags]
+        return [str(d) for d in diags]
+
+    def clean(self, search: bool = False) -> Path:
+        self.clean_count += 1
+        out = self.root / f"clean-{self.clean_count}"
+        diags = run_build(self.editions, out, templates=self.templates, search=search,
+                          incremental=False)
+        assert not has_errors(diags), [str(d) for d in diags]
+        return out
+
+    def record(self, letter_id: str) -> Path:
+        return self.editions / "letters" / f"{letter_id}.md"
+
+    def edit(self, path: Path, change: Callable[[str], str]) -> None:
+        text = path.read_text(encoding="utf-8")
+        new = change(text)
+        assert new != text
+        path.write_text(new, encoding="utf-8")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_site(incremental: Path, clean: Path) -> None:
+    a, b = tree(incremental), tree(clean)
+    assert sorted(a) == sorted(b), (sorted(set(a) - set(b))[:5], sorted(set(b) - set(a))[:5])
+    differ = [p for p in a if a[p] != b[p]]
+    assert differ == [], differ[:10]
+
+
+@pytest.fixture
+def ws(tmp_path, corpus) -> Workspace:
+    w = Workspace(tmp_path, corpus)
+    w.build()
+    return w
+
+
+def made(ws: Workspace) -> set[str]:
+    """Files the last build made (in a fresh BuildCache, as the command line does)."""
+    cache = BuildCache(ws.out)
+    ws.build(cache)
+    return set(cache.last_made)
+
+
+def middle_letter(ws: Workspace) -> str:
+    data = json.loads((ws.out / "data" / "letters.json").read_bytes())
+    return data["letters"][N // 2]["id"]
+
+
+def pages_of_letters(paths: set[str]) -> set[str]:
+    return {p.split("/")[1] for p in paths if p.startswith("letters/") and p.count("/") == 2}
+
+
+# --- nothing changed ------------------------------------------------------------------------------
+
+def test_nothing_changed_makes_nothing_and_keeps_the_site(ws):
+    before = tree(ws.out)
+    assert made(ws) == set()
+    assert tree(ws.out) == before
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_first_incremental_build_equals_a_clean_build(ws):
+    assert_same_site(ws.out, ws.clean())
+
+
+# --- edits, each compared with a clean build -----------------------------------------------------
+
+def test_a_text_edit_remakes_that_letter_and_the_lists_only(ws):
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: t.replace("\n\n{.closing}", " An added sentence.\n\n{.closing}", 1)
+            if "{.closing}" in t else t.rstrip("\n") + "\n\nAn added paragraph.\n")
+    remade = made(ws)
+    assert pages_of_letters(remade) == {letter}
+    assert {f"letters/{letter}/index.html", f"letters/{letter}/tei.xml",
+            f"letters/{letter}/letter.json", "data/letters.json"} <= remade
+    assert not any(p.startswith("persons/") and p != "persons/index.html" for p in remade)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_date_edit_moves_the_letter_and_remakes_old_and_new_neighbours(ws):
+    data = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
+    moved, first = data[N // 2]["id"], data[0]
+    old_neighbours = {data[N // 2 - 1]["id"], data[N // 2 + 1]["id"]}
+    ws.edit(ws.record(moved), lambda t: re.sub(r"date: \{.*\}", "date: {text: 'January 1, 1912', "
+                                               "when: '1912-01-01'}", t, count=1))
+    remade = pages_of_letters(made(ws))
+    assert {moved, first["id"]} | old_neighbours <= remade
+    assert len(remade) < N // 2
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_title_edit_remakes_the_pages_that_link_to_the_letter(ws):
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: A new title", t, count=1))
+    remade = pages_of_letters(made(ws))
+    assert letter in remade and 2 <= len(remade) < N
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_person_edit_in_the_register(ws):
+    persons = ws.editions / "persons.yaml"
+    ws.edit(persons, lambda t: re.sub(r"(?m)^(  name: )(.*)$", r"\1\2 Jr.", t, count=1))
+    made(ws)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_new_name_variant_links_names_in_other_letters(ws):
+    persons = ws.editions / "persons.yaml"
+    ws.edit(persons, lambda t: re.sub(r"(?m)^(  variants: \[)", r"\1Comrade, ", t, count=1))
+    made(ws)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_sender_changed_to_another_person(ws):
+    letter = middle_letter(ws)
+    refs = re.findall(r"(?m)^([a-z0-9-]+):$", (ws.editions / "persons.yaml").read_text())
+    # a person whose page has nothing to do with this letter yet
+    stranger = next(ref for ref in refs if f"letters/{letter}/" not in
+                    (ws.out / "persons" / ref / "index.html").read_text(encoding="utf-8"))
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^senders: .*$",
+                                                f"senders: [{{name: Someone Else, ref: {stranger}}}]",
+                                                t, count=1))
+    remade = made(ws)
+    assert f"persons/{stranger}/index.html" in remade
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_deleted_letter_disappears_with_its_files(ws):
+    letter = middle_letter(ws)
+    # keep the edition valid: nothing may answer the deleted letter
+    for other in (ws.editions / "letters").glob("*.md"):
+        text = other.read_text(encoding="utf-8")
+        if f"in_reply_to: '{letter}'" in text:
+            other.write_text(text.replace(f"in_reply_to: '{letter}'", "in_reply_to: null"),
+                             encoding="utf-8")
+    ws.record(letter).unlink()
+    made(ws)
+    assert not (ws.out / "letters" / letter).exists()
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_an_added_letter_and_a_reply(ws):
+    letter = middle_letter(ws)
+    text = ws.record(letter).read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^id: .*$", "id: added", text, count=1)
+    text = re.sub(r"(?m)^number: .*$", "number: null", text, count=1)
+    text = re.sub(r"(?m)^in_reply_to: .*$", f"in_reply_to: '{letter}'", text, count=1)
+    (ws.editions / "letters" / "added.md").write_text(text, encoding="utf-8")
+    remade = pages_of_letters(made(ws))
+    assert {"added", letter} <= remade
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_template_edit_remakes_the_pages_of_that_template(ws):
+    letter_html = ws.templates / "letter.html"
+    ws.edit(letter_html, lambda t: t.replace("</article>", "<p>Edited template.</p>\n</article>", 1))
+    remade = made(ws)
+    letters = {p for p in remade if p.endswith("/index.html") and p.startswith("letters/")
+               and p.count("/") == 2}
+    assert len(letters) == N
+    assert not any(p.startswith("persons/") for p in remade)
+    assert_same_site(ws.out, ws.clean())
+    base = ws.templates / "base.html"
+    ws.edit(base, lambda t: t.replace("</main>", "<p>Edited base.</p>\n</main>", 1))
+    assert any(p.startswith("persons/") for p in made(ws))
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_an_asset_edit(ws):
+    css = ws.templates / "assets" / "edition.css"
+    ws.edit(css, lambda t: t + "\n/* edited */\n")
+    assert made(ws) == set()  # no page depends on an asset's content; the file itself is copied
+    assert (ws.out / "assets" / "edition.css").read_text(encoding="utf-8").endswith("/* edited */\n")
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_several_edits_in_a_row_with_a_warm_cache(ws):
+    """The serve loop keeps one cache in memory across builds."""
+    cache = BuildCache(ws.out)
+    ids = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
+    for i, entry in enumerate(ids[:5]):
+        ws.edit(ws.record(entry["id"]), lambda t, i=i: re.sub(r"(?m)^title: .*$",
+                                                             f"title: Edited {i}", t, count=1))
+        ws.build(cache)
+        assert pages_of_letters(set(cache.last_made)) >= {entry["id"]}
+    assert_same_site(ws.out, ws.clean())
+
+
+# --- what the cache cannot vouch for --------------------------------------------------------------
+
+def test_a_file_changed_by_hand_in_the_site_is_made_again(ws):
+    page = ws.out / "about" / "index.html"
+    page.write_text("vandalised", encoding="utf-8")
+    assert "about/index.html" in made(ws)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_lost_or_foreign_cache_means_a_full_build(ws):
+    shutil.rmtree(cache_folder(ws.out))
+    assert len(made(ws)) > 3 * N
+    manifest = cache_folder(ws.out) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["code"] = "another version"
+    manifest.write_text(json.dumps(data))
+    assert len(made(ws)) > 3 * N
+    (cache_folder(ws.out) / "memo.pickle").write_bytes(b"not a pickle")
+    made(ws)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_failed_build_leaves_the_site_and_the_cache_as_they_were(ws):
+    before = tree(ws.out)
+    letter = middle_letter(ws)
+    good = ws.record(letter).read_text(encoding="utf-8")
+    ws.record(letter).write_text(good.replace("---\n", "---\nid: [\n", 1), encoding="utf-8")
+    diags = run_build(ws.editions, ws.out, templates=ws.templates, search=False)
+    assert has_errors(diags)
+    assert tree(ws.out) == before
+    ws.record(letter).write_text(good, encoding="utf-8")
+    assert made(ws) == set()
+    assert tree(ws.out) == before
+
+
+def test_with_the_search_index(ws):
+    ws.build(search=True)
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Indexed anew", t, count=1))
+    ws.build(search=True)
+    assert_same_site(ws.out, ws.clean(search=True))

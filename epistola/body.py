@@ -32,7 +32,8 @@ class Inline:
 
     kind: str
     """"text", "supplied" (editors' square brackets), "gap" ([...]), "break" (line break),
-    "noteref" (a note mark), "em" or "strong" (with children)."""
+    "noteref" (a note mark), "em", "strong" or "person" (a name linked to the register; its
+    `text` is the person's ref) with children."""
     text: str = ""
     n: int = 0
     """Note number, for "noteref"."""
@@ -159,8 +160,12 @@ def parse_body(body: str) -> tuple[tuple[Block, ...], list[BodyProblem]]:
     return tuple(blocks), problems
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_inline(text: str) -> tuple[Inline, ...]:
-    """A note's text -> inlines (paragraph breaks inside a note become line breaks)."""
+    """A note's text -> inlines (paragraph breaks inside a note become line breaks).
+
+    Cached: the corpus, the pages, the TEI and the data files all read each note, and the result
+    is immutable."""
     blocks, _ = parse_body(text)
     out: list[Inline] = []
     for block in blocks:
@@ -182,7 +187,7 @@ def plain_text(inlines: tuple[Inline, ...]) -> str:
             out.append(i.text)
         elif i.kind == "break":
             out.append(" ")
-        elif i.kind in ("em", "strong"):
+        elif i.children:  # em, strong, person: the text is in the children
             out.append(plain_text(i.children))
     return "".join(out)
 

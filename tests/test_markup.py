@@ -78,3 +78,12 @@ def test_hostile_text_is_escaped_everywhere():
 def test_unknown_person_refs_are_not_linked():
     text = letter_text(parse_body("Stalin.")[0], (), INDEX, "", person_refs=())
     assert str(text.paragraphs[0].html) == "Stalin."
+
+
+def test_plain_text_keeps_names_linked_to_the_register():
+    from epistola.body import Inline, plain_text
+
+    linked = (Inline("text", "Dear comrade "),
+              Inline("person", "stalin", children=(Inline("text", "St"), Inline("supplied", "alin"))),
+              Inline("text", "!"))
+    assert plain_text(linked) == "Dear comrade St[alin]!"

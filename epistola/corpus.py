@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from . import anchors
 from .body import Block, Inline, parse_body, parse_inline
@@ -315,7 +315,7 @@ def _cited(letters: tuple[Letter, ...], memo: Memo | None
         return cited_in_notes(letters)
     out = {}
     for letter in letters:
-        found = _memoized(memo, ("cited", letter), lambda: cited_in_notes((letter,)))
+        found = memoized(memo, ("cited", letter_key(memo, letter)), lambda: cited_in_notes((letter,)))
         out.update(found)
     return out
 
@@ -404,7 +404,7 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
     found: dict[str, list[Mention]] = {}
     for letter in letters:
         blocks = bodies[letter.id]
-        for ref, mention in _memoized(memo, ("mentions", letter),
+        for ref, mention in memoized(memo, ("mentions", letter_key(memo, letter)),
                                       lambda: _letter_mentions(letter, blocks, index)):
             found.setdefault(ref, []).append(mention)
     return {ref: tuple(m) for ref, m in sorted(found.items())}
@@ -413,16 +413,29 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
 class Memo:
     """Results of the per-letter work of build_corpus, kept between builds (incremental.py).
 
-    Keys hold everything a result depends on: a letter's body, the letter itself, and `token`,
-    which stands for the persons register (name linking depends on all of it)."""
+    Keys hold everything a result depends on: a letter's body, the letter as `identify` names it
+    (with its path and the lines of its keys and notes, which diagnostics quote; an incremental
+    build names it by the digest of its path and record text, cheaper to hash), and `token`, which
+    stands for the persons register (name linking depends on all of it)."""
 
-    def __init__(self, token: str = "", entries: dict | None = None):
+    def __init__(self, token: str = "", entries: dict | None = None,
+                 identify: Callable[[Letter], Any] | None = None):
         self.token = token
         self.entries: dict = entries if entries is not None else {}
         self.used: set = set()
+        self.identify = identify or _identity
 
 
-def _memoized(memo: Memo | None, key: tuple, compute):
+def _identity(letter: Letter) -> tuple:
+    return (letter, letter.path, letter.body_line, tuple(letter.key_lines.items()),
+            tuple(n.line for n in letter.notes))
+
+
+def letter_key(memo: Memo | None, letter: Letter) -> Any:
+    return letter if memo is None else memo.identify(letter)
+
+
+def memoized(memo: Memo | None, key: tuple, compute):
     if memo is None:
         return compute()
     key = (*key, memo.token)
@@ -458,7 +471,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
             replies.setdefault(letter.in_reply_to, []).append(letter.id)
     bodies: dict[str, tuple[Block, ...]] = {}
     for letter in ordered:
-        blocks, problems = _memoized(memo, ("body", letter.body), lambda: parse_body(letter.body))
+        blocks, problems = memoized(memo, ("body", letter.body), lambda: parse_body(letter.body))
         bodies[letter.id] = blocks
         for problem in problems:
             diags.append(error(letter.path, letter.body_line + problem.line, problem.message,

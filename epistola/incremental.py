@@ -131,7 +131,11 @@ class Keys:
     assets: Mapping[str, bytes]
     build_date: str | None
     code: str
-    letter_digests: dict[Letter, str] = field(default_factory=dict)
+    identify: Callable[[Letter], Any] = lambda letter: letter
+    """Names a letter by what it is read from (BuildCache.identify)."""
+    link_cache: Mapping[str, str] = field(default_factory=dict)
+    """Letter name -> what a link to it shows, from the build before."""
+    new_links: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         c = self.corpus
@@ -140,6 +144,10 @@ class Keys:
         self._link: dict[str, str] = {}
         self._summary: str | None = None
         self._all: str | None = None
+        self._rows: str | None = None
+        self._person: dict[str, str] = {}
+        self._persons: str | None = None
+        self._archive: str | None = None
         self.sent: dict[str, list[str]] = {}
         self.received: dict[str, list[str]] = {}
         for letter in c.letters:
@@ -149,11 +157,9 @@ class Keys:
                 self.received.setdefault(ref, []).append(letter.id)
 
     def letter_digest(self, letter: Letter) -> str:
-        found = self.letter_digests.get(letter)
-        if found is None:
-            found = self.letter_digests[letter] = _digest(letter, letter.path, letter.body_line,
-                                                          sorted(letter.key_lines.items()))
-        return found
+        """Stands for everything the record says (the pages do not show where it was read)."""
+        name = self.identify(letter)
+        return name if isinstance(name, str) else _digest(letter)
 
     def link(self, letter_id: str | None) -> str | None:
         """What a link to a letter shows: its id, number, title, date and parties."""
@@ -164,10 +170,37 @@ class Keys:
             letter = self.corpus.by_id.get(letter_id)
             if letter is None:
                 return "missing:" + letter_id
-            found = self._link[letter_id] = _digest(letter.id, letter.number, letter.title,
-                                                    letter.date, letter.senders,
-                                                    letter.recipients)
+            name = self.identify(letter)
+            found = self.link_cache.get(name) if isinstance(name, str) else None
+            if found is None:
+                found = _digest(letter.id, letter.number, letter.title, letter.date,
+                                letter.senders, letter.recipients)
+            self._link[letter_id] = found
+            if isinstance(name, str):
+                self.new_links[name] = found
         return found
+
+    def rows(self) -> str:
+        """What the lists of letters show of each: the link, the place, the archival reference."""
+        if self._rows is None:
+            parts = []
+            for letter in self.corpus.letters:
+                parts.append((self.link(letter.id), letter.place,
+                              letter.archive.text if letter.archive else None))
+            self._rows = _digest(*parts)
+        return self._rows
+
+    def persons_all(self) -> str:
+        """What the register's pages show, for all persons."""
+        if self._persons is None:
+            self._persons = _digest(*(self.person_parts(ref) for ref in self.corpus.persons))
+        return self._persons
+
+    def archive(self) -> str:
+        if self._archive is None:
+            ids = sorted({e.letter_id for f in self.corpus.archive_files for e in f.entries})
+            self._archive = _digest(self.corpus.archive_files, [self.link(i) for i in ids])
+        return self._archive
 
     def everything(self) -> str:
         """Stands for all letters and the whole corpus, for the pages and files that list them."""
@@ -199,11 +232,16 @@ class Keys:
                 len(c.correspondence(letter)), self.link(letter.in_reply_to),
                 tuple(self.link(r) for r in c.replies.get(letter.id, ())))
 
-    def person_parts(self, ref: str) -> tuple:
-        mentions = self.corpus.mentions.get(ref, ())
-        return (ref, tuple(self.link(i) for i in self.sent.get(ref, ())),
-                tuple(self.link(i) for i in self.received.get(ref, ())),
-                tuple((m, self.link(m.letter_id)) for m in mentions))
+    def person_parts(self, ref: str) -> str:
+        found = self._person.get(ref)
+        if found is None:
+            link = self.link
+            mentions = self.corpus.mentions.get(ref, ())
+            found = self._person[ref] = _digest(
+                ref, [link(i) for i in self.sent.get(ref, ())],
+                [link(i) for i in self.received.get(ref, ())],
+                [(m.letter_id, m.anchor, m.in_note, m.n, link(m.letter_id)) for m in mentions])
+        return found
 
     def key(self, path: str) -> str | None:
         """The dependency key of an output path; None when this module does not know the file
@@ -220,10 +258,20 @@ class Keys:
         if parts[0] == "assets" and len(parts) > 1:
             asset = self.assets.get("/".join(parts[1:]))
             return None if asset is None else _digest(self.code, path, asset)
-        for template, static, _ in STATIC_PAGES:
+        for template, static, current in STATIC_PAGES:
             if path == static:
+                if current in ("home", "letters"):
+                    return self.page(template, path, self.rows())
+                if current == "persons":
+                    return self.page(template, path, self.persons_all())
+                if current == "archive":
+                    return self.page(template, path, self.archive())
+                if current in ("about", "search", None):
+                    return self.page(template, path)
                 return self.page(template, path, self.everything())
-        if path.startswith("data/") or path == "sitemap.xml":
+        if path == "sitemap.xml":
+            return self.page("(export)", path, tuple(l.id for l in c.letters), tuple(c.persons))
+        if path.startswith("data/"):
             return self.page("(export)", path, self.everything())
         return None
 
@@ -245,24 +293,33 @@ class Entry:
 class BuildCache:
     """The caches of one output folder, in memory and in `.build-cache/`."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, keep_memo: bool = True):
+        """keep_memo=False: write the memo to disk only when asked (save_memo); a long-running
+        process (serve) keeps it in memory and saves it when it stops."""
         self.out = out
         self.folder = cache_folder(out)
         self.code = code_fingerprint()
-        self.memo = Memo()
-        self.records: dict[tuple[str, str], Any] = {}
-        self.letter_digests: dict[Letter, str] = {}
+        self.keep_memo = keep_memo
+        self.memo = Memo(identify=self.identify)
+        self.records: dict[str, tuple[str, Any]] = {}
+        """Shown path -> (digest of the text, what parse_letter made of it)."""
+        self.links: dict[str, str] = {}
+        self.names: dict[int, tuple[Letter, str]] = {}
+        """id(letter) -> (letter, digest of its path and record text), for this build's letters."""
         self._records_used: set = set()
         self.live: dict[str, Entry] = {}
         self.spare: dict[str, str] = {}
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
         self._loaded = False
+        self._saved: tuple = ((), ())
 
     # -- persistence --
 
     def load(self) -> None:
-        """Read what an earlier process left in the cache folder (once)."""
+        """Before a build: read what an earlier process left in the cache folder (once)."""
+        self._records_used = set()
+        self.names = {}
         if self._loaded:
             return
         self._loaded = True
@@ -279,6 +336,7 @@ class BuildCache:
                 code, memo_entries, records = pickle.load(handle)
             if code == self.code:
                 self.memo.entries, self.records = memo_entries, records
+                self._saved = self._memo_state()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
                 AttributeError, ImportError):
             pass
@@ -289,42 +347,68 @@ class BuildCache:
                     "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
                     "spare": dict(sorted(self.spare.items()))}
         _atomic_write(self.folder / MANIFEST, json.dumps(manifest, indent=0).encode())
-        # keep only what this build used, so the cache does not grow without end
-        used = self.memo.used
-        self.memo.entries = {k: v for k, v in self.memo.entries.items() if k in used}
-        self.memo.used = set()
-        records = {k: v for k, v in self.records.items() if k in self._records_used}
-        self.records = records
+        self.prune()
+        if self.keep_memo:
+            self.save_memo()
+
+    def _memo_state(self) -> tuple:
+        return set(self.memo.entries), {k: v[0] for k, v in self.records.items()}
+
+    def save_memo(self) -> None:
+        """The per-letter work, for the next process (not written again when unchanged)."""
+        state = self._memo_state()
+        if state == self._saved:
+            return
+        self._saved = state
+        self.folder.mkdir(parents=True, exist_ok=True)
         try:
-            data = pickle.dumps((self.code, self.memo.entries, records),
+            data = pickle.dumps((self.code, self.memo.entries, self.records),
                                 protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             (self.folder / MEMO).unlink(missing_ok=True)  # the next process starts afresh
             return
         _atomic_write(self.folder / MEMO, data)
 
+    def prune(self) -> None:
+        """After a build: forget what it did not use, so the caches do not grow without end."""
+        used = self.memo.used
+        self.memo.entries = {k: v for k, v in self.memo.entries.items() if k in used}
+        self.memo.used = set()
+        self.records = {k: v for k, v in self.records.items() if k in self._records_used}
+
     # -- reading the edition --
 
     def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
         """records.parse_letter, memoized on the text and the path it is shown as."""
-        key = (shown, text)
-        self._records_used.add(key)
-        found = self.records.get(key)
-        if found is None:
-            found = self.records[key] = parse(text, shown)
-        return found
+        digest = _digest(shown, text)
+        self._records_used.add(shown)
+        found = self.records.get(shown)
+        if found is None or found[0] != digest:
+            found = self.records[shown] = (digest, parse(text, shown))
+        letter = found[1][0]
+        if letter is not None:
+            self.names[id(letter)] = (letter, digest)
+        return found[1]
+
+    def identify(self, letter: Letter) -> Any:
+        """A letter's name in the memo: the digest of the record it was read from."""
+        found = self.names.get(id(letter))
+        if found is not None and found[0] is letter:
+            return found[1]
+        return (letter, letter.path, letter.body_line, tuple(letter.key_lines.items()),
+                tuple(n.line for n in letter.notes))
 
     def start(self, persons: Iterable[Person]) -> None:
-        """Before a build: the register's token for the per-letter memo."""
-        self.load()
-        self._records_used = set()
+        """Once the register is read: its token for the per-letter memo."""
         self.memo.token = _digest(tuple(persons))
 
     # -- planning --
 
     def plan(self, corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes],
              build_date: str | None) -> "Plan":
-        keys = Keys(corpus, templates, assets, build_date, self.code, self.letter_digests)
+        keys = Keys(corpus, templates, assets, build_date, self.code, self.identify,
+                    self.links, {})
+        self.links = keys.new_links  # only this build's letters stay
         return Plan(self, keys)
 
     def live_ok(self, path: str, entry: Entry) -> bool:
@@ -378,13 +462,18 @@ class Plan:
         new: dict[str, Entry] = {}
         made_dirs: set[Path] = set()
         for path in sorted(wanted):
-            target = fs.safe_join(spare, path)
             data = files.get(path)
             if data is not None:
                 sha = _digest(data)
             else:  # reused: the live site holds it, unchanged since it was written
                 sha = live[path].sha
-            if spare_known.get(path) == sha and target.is_file():
+            known = spare_known.get(path)
+            # a path written before was checked then; a new one goes through the guarded join
+            if known and ".." not in path.split("/"):
+                target = spare.joinpath(*path.split("/"))
+            else:
+                target = fs.safe_join(spare, path)
+            if known == sha and target.is_file():
                 pass
             else:
                 if target.parent not in made_dirs:
@@ -393,13 +482,13 @@ class Plan:
                 if target.exists() or target.is_symlink():
                     target.unlink()
                 if data is None:
-                    _link_or_copy(fs.safe_join(out, path), target)
+                    _link_or_copy(out.joinpath(*path.split("/")), target)
                 else:
                     target.write_bytes(data)
             st = target.stat()
             new[path] = Entry(wanted[path], sha, st.st_size, st.st_mtime_ns)
         for path in sorted(set(spare_known) - set(new)):
-            target = fs.safe_join(spare, path)
+            target = spare.joinpath(*path.split("/"))
             if target.is_file():
                 target.unlink()
             _prune_empty(target.parent, spare)

@@ -98,7 +98,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path,
                              memo=cache.memo if cache is not None else None)
     diags += d
-    diags += check_corpus(corpus, persons_path)
+    diags += check_corpus(corpus, persons_path, memo=cache.memo if cache is not None else None)
 
     folder = templates or DEFAULT_TEMPLATES
     page_templates, assets, d = load_templates(folder)

@@ -336,10 +336,14 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                                   "build.py ingest SOURCE' first or pass --editions DIR",
                                   "no-editions"))
 
-    cache = BuildCache(out)  # kept in memory: each rebuild redoes only what a save changed
+    # kept in memory: each rebuild redoes only what a save changed; on disk when serve stops
+    cache = BuildCache(out, keep_memo=False)
 
     def build() -> list[Diagnostic]:
         return run_build(editions, out, write=True, strict=strict, templates=templates,
                          cache=cache)
 
-    return serve(editions, out, port, build, [editions, folder], strict=strict)
+    try:
+        return serve(editions, out, port, build, [editions, folder], strict=strict)
+    finally:
+        cache.save_memo()

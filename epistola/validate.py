@@ -42,7 +42,7 @@ from pathlib import PurePosixPath
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .corpus import Corpus
+from .corpus import Corpus, Memo, letter_key, memoized
 from .diagnostics import Diagnostic, error, warning
 from .model import Letter
 
@@ -57,25 +57,32 @@ _ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "X
 _ROMAN_MONTH = re.compile(r"(?<=\d[./])(" + "|".join(reversed(_ROMAN_MONTHS)) + r")(?=[./-]\d)")
 
 
-def check_corpus(corpus: Corpus, persons_path: str | None = None) -> list[Diagnostic]:
+def check_corpus(corpus: Corpus, persons_path: str | None = None,
+                 memo: Memo | None = None) -> list[Diagnostic]:
     """Every cross-record check over the corpus, sorted by file and line.
 
     persons_path is the register's path as messages show it; by default it is persons.yaml beside
-    the letters folder the records were read from.
+    the letters folder the records were read from. `memo` (an incremental build's) keeps the
+    checks of one letter alone for the next build.
     """
     if persons_path is None:
         persons_path = _default_persons_path(corpus)
     diags: list[Diagnostic] = []
+    year = corpus.edition.year if corpus.edition is not None else None
     for letter in corpus.letters:
-        diags += _check_people(letter, corpus, persons_path)
-        diags += _check_notes(letter)
-        diags += _check_date(letter, corpus)
+        key = ("check", letter_key(memo, letter), persons_path, year)
+        diags += memoized(memo, key, lambda: _check_letter(letter, corpus, persons_path))
         diags += _check_reply(letter, corpus)
-        diags += _check_file_name(letter)
     diags += _check_numbers(corpus)
     diags += _check_unused_persons(corpus, persons_path)
     diags += _check_edition(corpus, str(PurePosixPath(persons_path).parent / "edition.yaml"))
     return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
+
+
+def _check_letter(letter: Letter, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
+    """The checks that read one letter and the register (and the edition's year) only."""
+    return (_check_people(letter, corpus, persons_path) + _check_notes(letter)
+            + _check_date(letter, corpus) + _check_file_name(letter))
 
 
 def _default_persons_path(corpus: Corpus) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
@@ -258,6 +258,7 @@ class ArchiveFile:
     entries: tuple[ArchiveEntry, ...]
 
 
+@lru_cache(maxsize=1 << 16)
 def natural_key(text: str | None) -> tuple:
     """"2565" after "137", "56v" after "56": numbers compare as numbers."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())

@@ -34,6 +34,7 @@ import pickle
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
@@ -122,6 +123,11 @@ def template_closure(templates: Mapping[str, str]) -> dict[str, tuple[str, froze
     return out
 
 
+@lru_cache(maxsize=8)
+def _closure_cached(templates: tuple[tuple[str, str], ...]) -> dict:
+    return template_closure(dict(templates))
+
+
 @dataclass
 class Keys:
     """The dependency key of every file a build can write, from the corpus and the templates."""
@@ -139,7 +145,7 @@ class Keys:
 
     def __post_init__(self) -> None:
         c = self.corpus
-        self.closure = template_closure(self.templates)
+        self.closure = _closure_cached(tuple(sorted(self.templates.items())))
         self.global_key = _digest(self.code, c.edition, tuple(c.persons.values()), self.build_date)
         self._link: dict[str, str] = {}
         self._summary: str | None = None

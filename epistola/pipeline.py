@@ -107,7 +107,8 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     diags += d
     plan = cache.plan(corpus, page_templates, assets, date) if cache is not None else None
     wanted = plan.wanted if plan is not None else None
-    data, d = export_files(corpus, date, wanted=wanted)
+    data, d = export_files(corpus, date, wanted=wanted,
+                           memo=cache.memo if cache is not None else None)
     diags += d
     exported = set(plan.paths) if plan is not None else set(data)
     site, d = render_site(corpus, page_templates, assets, exports=exported, build_date=date,

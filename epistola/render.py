@@ -506,11 +506,13 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
                 for repo, by_repo in _group(views, lambda v: v.repository)]
         page(template, path, current, title, **context)
 
-    search_names = letter_search_names(corpus)
+    search_names: dict[str, tuple[str, ...]] | None = None  # made when a letter page is wanted
     for letter in corpus.letters:
         path = f"{anchors.letter_url(letter.id)}index.html"
         if not want(path):
             continue
+        if search_names is None:
+            search_names = letter_search_names(corpus)
         view = site.letter_page(letter, page_root(path))
         title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
         page("letter.html", path, "letters", title, page=view,

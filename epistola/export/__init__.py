@@ -12,7 +12,7 @@ import posixpath
 from typing import Callable
 
 from ..anchors import letter_url
-from ..corpus import Corpus
+from ..corpus import Corpus, Memo
 from ..diagnostics import Diagnostic, warning
 from ..records import is_iso_date
 from .cmif import CMIF_PATH, cmif_xml
@@ -40,7 +40,7 @@ def json_path(letter_id: str) -> str:
 
 
 def export_files(corpus: Corpus, build_date: str | None = None,
-                 wanted: Callable[[str], bool] | None = None
+                 wanted: Callable[[str], bool] | None = None, memo: Memo | None = None
                  ) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every open-data file of the edition, keyed by path relative to the site root.
 
@@ -48,16 +48,16 @@ def export_files(corpus: Corpus, build_date: str | None = None,
     when that is not set; without either, cmif.xml (which must carry a date) is left out and the
     sitemap has no lastmod, with a warning saying how to fix it. With `wanted`, only the files
     whose path it accepts are made (an incremental build reuses the others); the diagnostics are
-    the same either way.
+    the same either way. `memo` keeps per-letter pieces of the files that list all letters.
     """
     want = wanted or (lambda path: True)
     diags: list[Diagnostic] = _unsafe_characters(corpus)
     edition = corpus.edition
     files: dict[str, bytes] = {}
     if want(LETTERS_JSON):
-        files[LETTERS_JSON] = letters_json(corpus)
+        files[LETTERS_JSON] = letters_json(corpus, memo)
     if want(LETTERS_CSV):
-        files[LETTERS_CSV] = letters_csv(corpus)
+        files[LETTERS_CSV] = letters_csv(corpus, memo)
     for letter in corpus.letters:
         if want(json_path(letter.id)):
             files[json_path(letter.id)] = letter_json(corpus, letter)

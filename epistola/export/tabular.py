@@ -14,7 +14,7 @@ from typing import Any
 
 from ..anchors import letter_url
 from ..body import parse_inline, plain_text
-from ..corpus import Corpus
+from ..corpus import Corpus, Memo, letter_key, memoized
 from ..model import Letter
 from ..records import EDITION_KEYS, letter_to_front_matter
 from .xmlutil import base_url, letter_href
@@ -52,9 +52,22 @@ def letter_entry(corpus: Corpus, letter: Letter) -> dict[str, Any]:
     return entry
 
 
-def letters_json(corpus: Corpus) -> bytes:
-    return to_json({"edition": edition_entry(corpus),
-                    "letters": [letter_entry(corpus, letter) for letter in corpus.letters]})
+def letters_json(corpus: Corpus, memo: Memo | None = None) -> bytes:
+    """The same bytes as to_json({"edition": ..., "letters": [...]}), put together from each
+    letter's entry as JSON text, which `memo` keeps for the next build."""
+    if not corpus.letters:
+        return to_json({"edition": edition_entry(corpus), "letters": []})
+    entries = [memoized(memo, ("json-entry", letter_key(memo, letter)),
+                        lambda: _dumps(letter_entry(corpus, letter)))
+               for letter in corpus.letters]
+    edition = _dumps(edition_entry(corpus)).replace("\n", "\n  ")
+    letters = ",\n".join("    " + entry.replace("\n", "\n    ") for entry in entries)
+    text = '{\n  "edition": ' + edition + ',\n  "letters": [\n' + letters + "\n  ]\n}\n"
+    return text.encode("utf-8")
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def letter_json(corpus: Corpus, letter: Letter) -> bytes:
@@ -64,15 +77,20 @@ def letter_json(corpus: Corpus, letter: Letter) -> bytes:
     return to_json(entry)
 
 
-def letters_csv(corpus: Corpus) -> bytes:
+def letters_csv(corpus: Corpus, memo: Memo | None = None) -> bytes:
     """One row a letter, in date order; lists joined with "; "; the URL is absolute, so the file
-    still leads to the letter when it is opened away from the site."""
+    still leads to the letter when it is opened away from the site. `memo` keeps each row."""
+    rows = [_csv_line(CSV_COLUMNS)]
+    rows += [memoized(memo, ("csv-row", letter_key(memo, letter), corpus.edition.base_url),
+                      lambda: _csv_line([_cell(v) for v in _csv_row(corpus, letter)]))
+             for letter in corpus.letters]
+    return "".join(rows).encode("utf-8")
+
+
+def _csv_line(values: Any) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for letter in corpus.letters:
-        writer.writerow([_cell(value) for value in _csv_row(corpus, letter)])
-    return out.getvalue().encode("utf-8")
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()
 
 
 def _csv_row(corpus: Corpus, letter: Letter) -> list[Any]:

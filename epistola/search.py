@@ -52,7 +52,10 @@ _SHARED = ("pagefind.js", "pagefind-highlight.js")
 _KEEP_DIRS = ("index", "fragment", "filter")
 _LETTER_PAGE = re.compile(rf"^letters/({LETTER_ID.pattern})/index\.html$")
 _REGISTER_PAGE = re.compile(rf"^persons/({PERSON_REF.pattern})/index\.html$")
-_SORT_DATE = re.compile(rb'data-pagefind-sort="date:(\d{4})')
+_SORT_DATE = re.compile(rb'data-pagefind-sort="date:([^"]*)"')
+#: Most pages indexed in one Pagefind run. Pagefind holds about 1 MB a letter page while it
+#: indexes, so a year with more letters than this is split, in date order, to stay under 1 GB.
+MAX_BUNDLE = 800
 _HTML_LANG = re.compile(rb'<html[^>]*\slang="([A-Za-z]{2,3})(?:-[A-Za-z0-9-]+)?"')
 
 
@@ -61,7 +64,9 @@ class Bundle:
     """One Pagefind index: a set of pages indexed together into one folder."""
 
     name: str
-    """"register", a year ("1923") or "undated"."""
+    """"register", a year ("1923") or "undated"; "1923-2" for the second part of a large year."""
+    kind: str
+    """"letters" or "register"."""
     folder: str
     """Folder of the bundle relative to the site root, with a trailing slash."""
     pages: tuple[str, ...]
@@ -112,31 +117,39 @@ def pagefind_version() -> str:
         return "unknown"
 
 
-def plan_bundles(pages: Mapping[str, bytes], language: str, version: str) -> list[Bundle]:
+def plan_bundles(pages: Mapping[str, bytes], language: str, version: str,
+                 limit: int = MAX_BUNDLE) -> list[Bundle]:
     """Which pages go into which bundle (pure).
 
     `pages` maps each letter and register page (relative path) to its bytes. A letter goes into
     the bundle of the year its `data-pagefind-sort="date:…"` starts with; register pages into
     "register". Bundles come in the order the search page joins them: years ascending, letters
-    without a year after them, the register last.
+    without a year after them, the register last. A group of more than `limit` pages is split
+    into parts of `limit` in sort order ("1923-1", "1923-2"), so joining the parts keeps it.
     """
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[tuple[bytes, str]]] = {}
     for path in sorted(pages):
         if _LETTER_PAGE.match(path):
             m = _SORT_DATE.search(pages[path])
-            year = m.group(1).decode() if m and m.group(1) != b"9999" else UNDATED
-            groups.setdefault(year, []).append(path)
+            key = m.group(1) if m else b"9999"
+            year = key[:4].decode() if key[:4].isdigit() and key[:4] != b"9999" else UNDATED
+            groups.setdefault(year, []).append((key, path))
         elif _REGISTER_PAGE.match(path):
-            groups.setdefault("register", []).append(path)
+            groups.setdefault("register", []).append((b"", path))
     order = sorted((g for g in groups if g.isdigit()), key=int)
     order += [g for g in (UNDATED, "register") if g in groups]
     bundles = []
-    for name in order:
-        h = hashlib.sha256(f"{version}\n{language}\n".encode())
-        for path in groups[name]:
-            h.update(path.encode() + b"\n" + hashlib.sha256(pages[path]).digest())
-        folder = f"{PAGEFIND_DIR}/register/" if name == "register" else f"{PAGEFIND_DIR}/years/{name}/"
-        bundles.append(Bundle(name, folder, tuple(groups[name]), h.hexdigest()))
+    for group in order:
+        members = [path for _, path in sorted(groups[group])]
+        parts = [members[i:i + limit] for i in range(0, len(members), limit)]
+        for i, part in enumerate(parts, start=1):
+            name = group if len(parts) == 1 else f"{group}-{i}"
+            h = hashlib.sha256(f"{version}\n{language}\n".encode())
+            for path in part:
+                h.update(path.encode() + b"\n" + hashlib.sha256(pages[path]).digest())
+            kind = "register" if group == "register" else "letters"
+            folder = f"{PAGEFIND_DIR}/{name}/" if kind == "register" else f"{PAGEFIND_DIR}/years/{name}/"
+            bundles.append(Bundle(name, kind, folder, tuple(part), h.hexdigest()))
     return bundles
 
 
@@ -145,7 +158,7 @@ def manifest(bundles: Iterable[Bundle], language: str) -> bytes:
     data = {
         "language": language,
         "bundles": [{"name": b.name, "path": b.folder.removeprefix(PAGEFIND_DIR + "/"),
-                     "kind": "register" if b.name == "register" else "letters",
+                     "kind": b.kind,
                      "pages": len(b.pages), "digest": b.digest} for b in bundles],
     }
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
@@ -253,7 +266,7 @@ def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]
         return [warning(shown, 1, "no letter or register pages to index; the search page will "
                                   "find nothing", "search-empty")]
     language = _site_language(site_dir)
-    bundles = plan_bundles(pages, language, pagefind_version())
+    bundles = plan_bundles(pages, language, pagefind_version(), MAX_BUNDLE)
     if previous is None:
         previous = _previous_site(site_dir)
     root = site_dir / PAGEFIND_DIR

@@ -45,12 +45,26 @@ def test_letters_go_into_the_bundle_of_their_year_and_the_register_comes_last():
              "persons/stalin/index.html": b"<html><body>S</body></html>",
              "about/index.html": page("1917"), "letters/index.html": page("1917")}
     bundles = plan_bundles(pages, "en", "1.5.2")
-    assert [(b.name, b.folder, b.pages) for b in bundles] == [
-        ("1917", "pagefind/years/1917/", ("letters/1/index.html", "letters/4/index.html")),
-        ("1923", "pagefind/years/1923/", ("letters/3/index.html",)),
-        (UNDATED, "pagefind/years/undated/", ("letters/2/index.html",)),
-        ("register", "pagefind/register/", ("persons/stalin/index.html",)),
+    assert [(b.name, b.kind, b.folder, b.pages) for b in bundles] == [
+        ("1917", "letters", "pagefind/years/1917/", ("letters/1/index.html", "letters/4/index.html")),
+        ("1923", "letters", "pagefind/years/1923/", ("letters/3/index.html",)),
+        (UNDATED, "letters", "pagefind/years/undated/", ("letters/2/index.html",)),
+        ("register", "register", "pagefind/register/", ("persons/stalin/index.html",)),
     ]
+
+
+def test_a_year_larger_than_the_limit_is_split_in_date_order():
+    def dated(day: int, number: int) -> bytes:
+        return (f'<article data-pagefind-body data-pagefind-sort="date:1923-03-{day:02d} '
+                f'{number:09d}">').encode()
+    # file names sort differently from dates: the parts must follow the dates
+    pages = {f"letters/{chr(ord('a') + i)}/index.html": dated(28 - 3 * i, i) for i in range(7)}
+    bundles = plan_bundles(pages, "en", "1.5.2", limit=3)
+    assert [b.name for b in bundles] == ["1923-1", "1923-2", "1923-3"]
+    assert [b.pages for b in bundles] == [
+        ("letters/g/index.html", "letters/f/index.html", "letters/e/index.html"),
+        ("letters/d/index.html", "letters/c/index.html", "letters/b/index.html"),
+        ("letters/a/index.html",)]
 
 
 def test_a_changed_page_changes_the_digest_of_its_own_bundle_only():

@@ -8,6 +8,7 @@ search itself.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import urllib.parse
@@ -317,3 +318,47 @@ def test_the_search_page_is_reachable_from_every_page(edition_site):
         tree = lxml_html.parse(str(p))
         nav = tree.xpath('//nav[@aria-label="Site"]//a/@href')
         assert any(h.rstrip("/").endswith("search") for h in nav), p
+
+
+# --- many bundles: a synthetic edition over sixteen years, its years split into small parts ---------
+
+@pytest.fixture(scope="module")
+def split_edition(tmp_path_factory, build_site, serve_folder):
+    """40 synthetic letters over 1912-1927, indexed in bundles of at most 3 letters."""
+    import epistola.search
+    from bench.corpus import generate
+
+    editions = tmp_path_factory.mktemp("split") / "editions"
+    generate(40, editions, seed=3)
+    limit = epistola.search.MAX_BUNDLE
+    epistola.search.MAX_BUNDLE = 3
+    try:
+        site = build_site(editions, editions.parent / "site")
+    finally:
+        epistola.search.MAX_BUNDLE = limit
+    bundles = json.loads((site / "pagefind" / "bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert any(b["name"].endswith("-2") for b in bundles), "no year was split"
+    return corpus_of(editions), serve_folder(site, base_path(editions))
+
+
+def all_letter_ids(page) -> list[str]:
+    while page.is_visible(".search-more"):
+        count = page.locator(".search-hits > li").count()
+        page.click(".search-more")
+        page.wait_for_function("n => document.querySelectorAll('.search-hits > li').length > n", arg=count)
+    return letter_ids(page)
+
+
+def test_letters_from_many_bundles_come_in_date_order(split_edition, page):
+    corpus, base = split_edition
+    open_search(page, base)
+    assert all_letter_ids(page) == [letter.id for letter in corpus.letters]
+    assert facet_counts(page) == {g: dict(c) for g, c in expected_counts(corpus.letters).items() if c}
+
+    # a word in some letters only: exactly those, still in date order; the bundles without it
+    # are left out, not matched on a prefix ("plen" -> "plenum")
+    open_search(page, base, q="plenipotentiary")
+    holding = [letter.id for letter in corpus.letters
+               if "plenipotentiary" in (letter.body + " ".join(n.text for n in letter.notes)).lower()]
+    assert holding and len(holding) < len(corpus.letters)
+    assert all_letter_ids(page) == holding

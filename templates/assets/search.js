@@ -25,7 +25,6 @@ const PAGE = 20; // letters shown at a time
 const PASSAGES = 3; // passages shown for each letter
 const VISIBLE_VALUES = 8; // values of a filter group shown before "Show all"
 const WINDOW = 30; // words in an excerpt
-const INFLECTIONS = ["s", "es", "ed", "d", "ing", "ings", "er", "ers", "ly", "y", "ies", "ied", "'s"];
 
 const box = document.getElementById("search");
 const siteRoot = new URL(box.dataset.root || "./", location.href);
@@ -61,21 +60,29 @@ function queryTerms(term) {
   return term.split(/\s+/).map(normalise).filter(Boolean);
 }
 
-/* Is `word` (from a hit) a real match for `term`, rather than a prefix Pagefind fell back to? */
-function matches(word, term) {
-  if (!word) return false;
-  if (word.startsWith(term) || !term.startsWith(word) || word === term) return true;
-  return word.length >= 3 && INFLECTIONS.includes(term.slice(word.length));
+/* Endings an English stemmer may take off a word; the longest that leaves three letters. */
+const ENDINGS = ["ational", "ization", "fulness", "ousness", "iveness", "ations", "tional", "ation",
+  "ement", "ments", "ities", "ings", "ment", "ness", "ence", "ance", "able", "ible", "edly", "ing",
+  "ity", "ant", "ent", "ism", "ist", "ive", "ize", "ise", "ous", "ful", "ies", "ied", "ers", "ary",
+  "ery", "ed", "ly", "es", "er", "al", "s", "y", "e"];
+
+function stemFloor(term) {
+  for (const ending of ENDINGS) {
+    if (term.endsWith(ending) && term.length - ending.length >= 3) return term.length - ending.length;
+  }
+  return term.length;
 }
 
-/* Is `word` (any word of a name) a form of `term`: the term itself, a longer word it starts,
-   or the same word with another ending ("party" for "parties")? */
-function resembles(word, term) {
+/* Is `word` (a word of a hit) a real match for `term`? A match starts with the stem of the term.
+   Where an index lacks the term, Pagefind matches the words that start with the longest part of
+   it the index knows ("plen" of "plenipotentiary" finds "plenum"): those share less of the term
+   than its stem, which is at least `stemFloor` letters long, less one for a changed last letter
+   ("parti" of "parties" in "party"). */
+function matches(word, term) {
   if (!word) return false;
-  if (word.startsWith(term)) return true;
   let common = 0;
-  while (common < word.length && word[common] === term[common]) common++;
-  return common >= 3 && common >= Math.min(word.length, term.length) - 3;
+  while (common < word.length && common < term.length && word[common] === term[common]) common++;
+  return common === term.length || common >= Math.max(1, stemFloor(term) - 1);
 }
 
 function words(text) {
@@ -221,8 +228,9 @@ async function search(state) {
 
   let register = [];
   const filtering = FACETS.some(([group]) => state.filters[group].size);
-  if (term && !filtering && allowed.includes("register")) {
-    const found = await pagefind.search(term, { filters: { bundle: "register" } });
+  const registerScope = bundles.filter((b) => b.kind === "register" && allowed.includes(b.name)).map((b) => b.name);
+  if (term && !filtering && registerScope.length) {
+    const found = await pagefind.search(term, { filters: { bundle: { any: registerScope } } });
     register = found.results;
   }
   if (mine !== generation) return null; // a newer search has started
@@ -326,7 +334,7 @@ function titleOf(data) {
 
 function namesMatched(data, terms) {
   const names = String(data.meta.names || "").split(/,\s+/).filter(Boolean);
-  return names.filter((name) => words(name).some((w) => terms.some((t) => resembles(normalise(w), t))));
+  return names.filter((name) => words(name).some((w) => terms.some((t) => matches(normalise(w), t))));
 }
 
 function renderHit(data, terms) {

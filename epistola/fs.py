@@ -54,9 +54,11 @@ def display_path(path: Path) -> str:
 
 
 def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, list[Diagnostic]]]
-                  = parse_letter) -> tuple[EditionFiles, list[Diagnostic]]:
-    """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record
-    (an incremental build passes a memoized records.parse_letter)."""
+                  = parse_letter,
+                  parse_register: Callable[[str, str], tuple[list[Person], list[Diagnostic]]]
+                  = parse_persons) -> tuple[EditionFiles, list[Diagnostic]]:
+    """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record and
+    `parse_register` the persons register (an incremental build passes memoized ones)."""
     diags: list[Diagnostic] = []
     edition = None
     edition_path = root / "edition.yaml"
@@ -78,7 +80,7 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
         text, d = read_text(persons_path, display_path(persons_path))
         diags += d
         if text is not None:
-            persons, d = parse_persons(text, display_path(persons_path))
+            persons, d = parse_register(text, display_path(persons_path))
             diags += d
     letters: list[Letter] = []
     for path in sorted((root / "letters").glob("*.md")):

@@ -87,6 +87,32 @@ def code_fingerprint() -> str:
     return _digest(*parts)
 
 
+# --- what the build reads ------------------------------------------------------------------------
+
+def _ignored(name: str) -> bool:
+    """Editors' swap, backup and lock files."""
+    return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp")) \
+        or name in (".DS_Store", "4913")
+
+
+def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int]]:
+    """(path, mtime_ns, size) of every file under the folders: equal snapshots, nothing changed."""
+    found: set[tuple[str, int, int]] = set()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if _ignored(name):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found.add((path, st.st_mtime_ns, st.st_size))
+    return frozenset(found)
+
+
 # --- dependency keys -----------------------------------------------------------------------------
 
 def template_closure(templates: Mapping[str, str]) -> dict[str, tuple[str, frozenset[str]]]:
@@ -319,6 +345,11 @@ class BuildCache:
         """The files the last build made (rendered or exported) rather than reused."""
         self._loaded = False
         self._saved: tuple = ((), ())
+        self.inputs: str | None = None
+        """Stands for every file the last successful build read, and its options."""
+        self.diagnostics: list[Diagnostic] = []
+        """What the last successful build reported."""
+        self.pending: tuple[str, list[Diagnostic]] | None = None
 
     # -- persistence --
 
@@ -335,8 +366,10 @@ class BuildCache:
                 raise ValueError("another version")
             self.live = {p: Entry(*e) for p, e in data["live"].items()}
             self.spare = dict(data["spare"])
+            self.inputs = data.get("inputs")
+            self.diagnostics = [Diagnostic(*d) for d in data.get("diagnostics", ())]
         except (OSError, ValueError, KeyError, TypeError):
-            self.live, self.spare = {}, {}
+            self.live, self.spare, self.inputs, self.diagnostics = {}, {}, None, []
         try:
             with open(self.folder / MEMO, "rb") as handle:
                 code, memo_entries, records = pickle.load(handle)
@@ -351,7 +384,10 @@ class BuildCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = {"format": FORMAT, "code": self.code,
                     "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
-                    "spare": dict(sorted(self.spare.items()))}
+                    "spare": dict(sorted(self.spare.items())),
+                    "inputs": self.inputs,
+                    "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
+                                    for d in self.diagnostics]}
         _atomic_write(self.folder / MANIFEST, json.dumps(manifest, indent=0).encode())
         self.prune()
         if self.keep_memo:
@@ -382,6 +418,21 @@ class BuildCache:
         self.memo.used = set()
         self.records = {k: v for k, v in self.records.items() if k in self._records_used}
 
+    # -- nothing changed --
+
+    def read_inputs(self, folders: Iterable[Path], *options: Any) -> str:
+        """A token for every file under the folders (path, time, size) and the options."""
+        return _digest(self.code, sorted(snapshot(folders)), os.getcwd(),
+                       os.environ.get("SOURCE_DATE_EPOCH"), *options)
+
+    def up_to_date(self, inputs: str, search: bool) -> bool:
+        """The last successful build read exactly these inputs, and its site is intact."""
+        if inputs != self.inputs or not self.out.is_dir() or not self.live:
+            return False
+        if search and not (self.out / "pagefind").is_dir():
+            return False
+        return all(self.live_ok(path, entry) for path, entry in self.live.items())
+
     # -- reading the edition --
 
     def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
@@ -392,9 +443,13 @@ class BuildCache:
         if found is None or found[0] != digest:
             found = self.records[shown] = (digest, parse(text, shown))
         letter = found[1][0]
-        if letter is not None:
+        if isinstance(letter, Letter):
             self.names[id(letter)] = (letter, digest)
         return found[1]
+
+    def parse_persons(self, text: str, shown: str, parse: Callable) -> Any:
+        """records.parse_persons, memoized the same way (a large register takes seconds)."""
+        return self.parse_letter(text, shown, parse)
 
     def identify(self, letter: Letter) -> Any:
         """A letter's name in the memo: the digest of the record it was read from."""
@@ -506,10 +561,14 @@ class Plan:
             diags = index(spare, out if out.is_dir() else None)
             if has_errors(diags, strict):
                 cache.spare = {p: e.sha for p, e in new.items()}
+                cache.inputs = None
                 cache.save()
                 return diags
         _swap(spare, out, cache.folder / "swap")
         cache.last_made = frozenset(self.made)
+        if cache.pending is not None:
+            cache.inputs = cache.pending[0]
+            cache.diagnostics = sorted(set(cache.pending[1]) | set(diags))
         cache.spare = {p: e.sha for p, e in live.items()} if live else {}
         if not live and spare.exists():
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it

@@ -31,6 +31,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
+from .incremental import snapshot
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -48,28 +49,6 @@ Builder = Callable[[], list[Diagnostic]]
 
 
 # --- what changed --------------------------------------------------------------------------------
-
-def _ignored(name: str) -> bool:
-    """Editors' swap, backup and lock files."""
-    return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp")) \
-        or name in (".DS_Store", "4913")
-
-
-def snapshot(folders: Sequence[Path]) -> frozenset[tuple[str, int, int]]:
-    """(path, mtime_ns, size) of every file under the folders: equal snapshots, nothing changed."""
-    found: set[tuple[str, int, int]] = set()
-    for folder in folders:
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if _ignored(name):
-                    continue
-                path = os.path.join(dirpath, name)
-                with contextlib.suppress(OSError):
-                    st = os.stat(path)
-                    found.add((path, st.st_mtime_ns, st.st_size))
-    return frozenset(found)
-
 
 # --- shared state between the watcher and the request handlers -----------------------------------
 

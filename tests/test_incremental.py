@@ -113,6 +113,16 @@ def test_nothing_changed_makes_nothing_and_keeps_the_site(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_nothing_changed_still_reports_the_warnings(ws):
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: t.replace("in_reply_to: null", "in_reply_to: null\nmood: calm", 1)
+            if "in_reply_to: null" in t else t.replace("---\n", "---\nmood: calm\n", 1))
+    first = ws.build()
+    assert any("[record-unknown-key]" in line for line in first)
+    cache = BuildCache(ws.out)
+    assert ws.build(cache) == first and cache.last_made == set()
+
+
 def test_first_incremental_build_equals_a_clean_build(ws):
     assert_same_site(ws.out, ws.clean())
 

@@ -43,12 +43,13 @@ PAGEFIND_DIR = "pagefind"
 MANIFEST = "bundles.json"
 #: Bundle of letters without a year.
 UNDATED = "undated"
-#: What a bundle keeps of what Pagefind writes: its index, and what the browser loads from the
-#: bundle the search starts from (the worker and the WebAssembly of the index language). The
-#: script itself and the highlighter are kept once, in pagefind/; Pagefind's prebuilt user
+#: What a bundle keeps of what Pagefind writes: its index. The files the browser runs are kept
+#: once, in pagefind/ (the script and the highlighter), and in the first bundle, which the search
+#: page opens first and Pagefind loads its worker and WebAssembly from. Pagefind's prebuilt user
 #: interfaces are not used.
-_KEEP = re.compile(r"^(pagefind-worker\.js|pagefind-entry\.json|pagefind\..+\.pf_meta)$")
-_SHARED = ("pagefind.js", "pagefind-highlight.js")
+_KEEP = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta)$")
+_RUNTIME = re.compile(r"^(pagefind\.js|pagefind-highlight\.js|pagefind-worker\.js|wasm\..+\.pagefind)$")
+_FIRST_BUNDLE = re.compile(r"^(pagefind-worker\.js|wasm\..+\.pagefind)$")
 _KEEP_DIRS = ("index", "fragment", "filter")
 _LETTER_PAGE = re.compile(rf"^letters/({LETTER_ID.pattern})/index\.html$")
 _REGISTER_PAGE = re.compile(rf"^persons/({PERSON_REF.pattern})/index\.html$")
@@ -219,15 +220,21 @@ def _reusable(previous: Path | None, bundle: Bundle) -> Path | None:
     return None
 
 
-def _prune(folder: Path) -> None:
-    """Remove what the site does not load: Pagefind's prebuilt UIs and unused WebAssembly."""
+def _prune(folder: Path, runtime: Path) -> None:
+    """Leave in a fresh bundle only its index: move the files the browser runs to `runtime`
+    (once), and drop Pagefind's prebuilt UIs and the WebAssembly of unused languages."""
     entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
     wasm = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
-    for item in folder.iterdir():
+    for item in sorted(folder.iterdir()):
         if item.is_dir():
             if item.name not in _KEEP_DIRS:
                 shutil.rmtree(item)
-        elif not (_KEEP.match(item.name) or item.name in wasm or item.name in _SHARED):
+        elif _KEEP.match(item.name):
+            continue
+        elif _RUNTIME.match(item.name) and (not item.name.startswith("wasm.") or item.name in wasm) \
+                and not (runtime / item.name).exists():
+            item.rename(runtime / item.name)
+        else:
             item.unlink()
 
 
@@ -278,25 +285,26 @@ def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]
         target = site_dir / bundle.folder
         old = _reusable(previous, bundle)
         if old is not None:
-            shutil.copytree(old, target)
+            shutil.copytree(old, target, ignore=lambda _, names: [n for n in names if _RUNTIME.match(n)])
             continue
         problem = _run_pagefind(site_dir, bundle, language)
         if problem is not None:
             diags.append(error(shown, 1, problem, "search-index"))
             return diags
-        _prune(target)
+        _prune(target, root)
         try:
             canonicalise_bundle(target)
         except (OSError, ValueError, KeyError, IndexError, TypeError, cbor2.CBORError) as exc:
             diags.append(warning(shown, 1, f"the {bundle.name} bundle is left as Pagefind wrote it "
                                  f"and may differ from build to build ({exc})", "search-unstable"))
-        for name in _SHARED:
-            if not (root / name).exists():
-                shutil.copyfile(target / name, root / name)
-            (target / name).unlink()
-    for name in _SHARED:
-        if not (root / name).exists() and previous is not None:  # every bundle was reused
-            shutil.copyfile(previous / PAGEFIND_DIR / name, root / name)
+    if not (root / "pagefind.js").exists() and previous is not None:  # every bundle was reused
+        for item in sorted((previous / PAGEFIND_DIR).iterdir()):
+            if item.is_file() and _RUNTIME.match(item.name):
+                shutil.copyfile(item, root / item.name)
+    first = site_dir / bundles[0].folder
+    for item in sorted(root.iterdir()):
+        if _FIRST_BUNDLE.match(item.name):
+            shutil.copyfile(item, first / item.name)
     (root / MANIFEST).write_bytes(manifest(bundles, language))
     return diags
 

@@ -52,7 +52,7 @@ CACHE_FOLDER = ".build-cache"
 MANIFEST = "manifest.json"
 MEMO = "memo.pickle"
 #: Bump when the meaning of keys or manifests changes.
-FORMAT = 1
+FORMAT = 2
 _LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "lxml")
 
 
@@ -68,7 +68,15 @@ copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 def _digest(*parts: Any) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        h.update(part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass"))
+        if isinstance(part, bytes):
+            h.update(b"b")
+            h.update(part)
+        elif isinstance(part, str):
+            h.update(b"s")
+            h.update(part.encode("utf-8", "surrogatepass"))
+        else:
+            h.update(b"r")
+            h.update(repr(part).encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
 
@@ -178,6 +186,7 @@ class Keys:
         self._all: str | None = None
         self._rows: str | None = None
         self._person: dict[str, str] = {}
+        self._letter_key: dict[str, str] = {}
         self._persons: str | None = None
         self._archive: str | None = None
         self.sent: dict[str, list[str]] = {}
@@ -281,9 +290,12 @@ class Keys:
         parts = path.split("/")
         c = self.corpus
         if len(parts) == 3 and parts[0] == "letters" and parts[1] in c.by_id:
-            letter = c.by_id[parts[1]]
+            parts_key = self._letter_key.get(parts[1])
+            if parts_key is None:
+                parts_key = self._letter_key[parts[1]] = _digest(
+                    *self.letter_parts(c.by_id[parts[1]]))
             template = "letter.html" if parts[2] == "index.html" else "(export)"
-            return self.page(template, path, *self.letter_parts(letter))
+            return self.page(template, path, parts_key)
         if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
                 and parts[1] in c.persons:
             return self.page("person.html", path, *self.person_parts(parts[1]))
@@ -329,6 +341,7 @@ class BuildCache:
         """keep_memo=False: write the memo to disk only when asked (save_memo); a long-running
         process (serve) keeps it in memory and saves it when it stops."""
         self.out = out
+        self._out = str(out)
         self.folder = cache_folder(out)
         self.code = code_fingerprint()
         self.keep_memo = keep_memo
@@ -340,7 +353,7 @@ class BuildCache:
         """id(letter) -> (letter, digest of its path and record text), for this build's letters."""
         self._records_used: set = set()
         self.live: dict[str, Entry] = {}
-        self.spare: dict[str, str] = {}
+        self.spare: dict[str, Entry] = {}
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
         self._loaded = False
@@ -365,7 +378,7 @@ class BuildCache:
             if data.get("format") != FORMAT or data.get("code") != self.code:
                 raise ValueError("another version")
             self.live = {p: Entry(*e) for p, e in data["live"].items()}
-            self.spare = dict(data["spare"])
+            self.spare = {p: Entry(None, *e) for p, e in data["spare"].items()}
             self.inputs = data.get("inputs")
             self.diagnostics = [Diagnostic(*d) for d in data.get("diagnostics", ())]
         except (OSError, ValueError, KeyError, TypeError):
@@ -384,7 +397,7 @@ class BuildCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = {"format": FORMAT, "code": self.code,
                     "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
-                    "spare": dict(sorted(self.spare.items())),
+                    "spare": {p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(self.spare.items())},
                     "inputs": self.inputs,
                     "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
                                     for d in self.diagnostics]}
@@ -474,7 +487,7 @@ class BuildCache:
 
     def live_ok(self, path: str, entry: Entry) -> bool:
         try:
-            st = os.stat(self.out / path)
+            st = os.stat(os.path.join(self._out, path))
         except OSError:
             return False
         return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
@@ -521,32 +534,35 @@ class Plan:
         for path in files:
             wanted.setdefault(path, None)
         new: dict[str, Entry] = {}
-        made_dirs: set[Path] = set()
+        made_dirs: set[str] = set()
+        root, old = str(spare), str(out)
         for path in sorted(wanted):
             data = files.get(path)
-            if data is not None:
-                sha = _digest(data)
-            else:  # reused: the live site holds it, unchanged since it was written
-                sha = live[path].sha
+            reused = live.get(path) if data is None else None
+            sha = _digest(data) if data is not None else reused.sha
             known = spare_known.get(path)
             # a path written before was checked then; a new one goes through the guarded join
-            if known and ".." not in path.split("/"):
-                target = spare.joinpath(*path.split("/"))
+            if known is not None and ".." not in path.split("/"):
+                target = os.path.join(root, path)
             else:
-                target = fs.safe_join(spare, path)
-            if known == sha and target.is_file():
-                pass
+                target = str(fs.safe_join(spare, path))
+            if known is not None and known.sha == sha and _unchanged(target, known):
+                new[path] = Entry(wanted[path], sha, known.size, known.mtime_ns)
+                continue
+            folder = os.path.dirname(target)
+            if folder not in made_dirs:
+                os.makedirs(folder, exist_ok=True)
+                made_dirs.add(folder)
+            if os.path.lexists(target):
+                os.unlink(target)
+            if reused is not None:
+                if _link_or_copy(os.path.join(old, path), target):  # same file, same times
+                    new[path] = Entry(wanted[path], sha, reused.size, reused.mtime_ns)
+                    continue
             else:
-                if target.parent not in made_dirs:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made_dirs.add(target.parent)
-                if target.exists() or target.is_symlink():
-                    target.unlink()
-                if data is None:
-                    _link_or_copy(out.joinpath(*path.split("/")), target)
-                else:
-                    target.write_bytes(data)
-            st = target.stat()
+                with open(target, "wb") as handle:
+                    handle.write(data)
+            st = os.stat(target)
             new[path] = Entry(wanted[path], sha, st.st_size, st.st_mtime_ns)
         for path in sorted(set(spare_known) - set(new)):
             target = spare.joinpath(*path.split("/"))
@@ -560,7 +576,7 @@ class Plan:
         if search and index is not None:
             diags = index(spare, out if out.is_dir() else None)
             if has_errors(diags, strict):
-                cache.spare = {p: e.sha for p, e in new.items()}
+                cache.spare = new
                 cache.inputs = None
                 cache.save()
                 return diags
@@ -569,7 +585,7 @@ class Plan:
         if cache.pending is not None:
             cache.inputs = cache.pending[0]
             cache.diagnostics = sorted(set(cache.pending[1]) | set(diags))
-        cache.spare = {p: e.sha for p, e in live.items()} if live else {}
+        cache.spare = dict(live) if live else {}
         if not live and spare.exists():
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
@@ -577,11 +593,22 @@ class Plan:
         return diags
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _unchanged(path: str, entry: Entry) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+def _link_or_copy(source: str, target: str) -> bool:
+    """Hard-link source as target (True); copy it when the file system cannot (False)."""
     try:
         os.link(source, target)
+        return True
     except OSError:
         shutil.copy2(source, target)
+        return False
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

@@ -5,6 +5,8 @@ Every piece of text goes through markupsafe, so whatever a record holds ("<scrip
 the page as text. Every anchor id comes from epistola.anchors. The endnote markup follows the
 DPUB-ARIA contract of DESIGN.md: a mark is `<a role="doc-noteref" href="#note-N" id="ref-N">N</a>`
 inside `<sup>`; a note anchored by marks holds one `<a role="doc-backlink">` for each of them.
+The `<sup>` of a mark is left out of the search index, so that a result reads "to return and",
+not "to return 2 and".
 """
 
 from __future__ import annotations
@@ -86,8 +88,8 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> Markup:
     if kind == "noteref":
         if in_note or inline.n not in ctx.notes:
             # no note to point at: keep the printed number, but never a link that leads nowhere
-            return Markup('<sup class="noteref-unlinked">{}</sup>').format(inline.n)
-        return Markup('<sup><a role="doc-noteref" href="#{}" id="{}">{}</a></sup>').format(
+            return Markup('<sup class="noteref-unlinked" data-pagefind-ignore>{}</sup>').format(inline.n)
+        return Markup('<sup data-pagefind-ignore><a role="doc-noteref" href="#{}" id="{}">{}</a></sup>').format(
             anchors.note_id(inline.n), ctx.mark_id(inline.n), inline.n)
     inner = _inlines(inline.children, ctx, in_note)
     if kind == "em":

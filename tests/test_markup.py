@@ -24,7 +24,7 @@ def render(body: str, notes: dict[int, str], unanchored: tuple[int, ...] = (), s
 def test_note_mark_is_exactly_the_design_contract():
     text = render("He came[^1].", {1: "A note."})
     assert text.paragraphs[0].html == Markup(
-        'He came<sup><a role="doc-noteref" href="#note-1" id="ref-1">1</a></sup>.')
+        'He came<sup data-pagefind-ignore><a role="doc-noteref" href="#note-1" id="ref-1">1</a></sup>.')
     assert text.notes[0].id == "note-1" and text.notes[0].backlinks == ("ref-1",)
 
 
@@ -38,7 +38,7 @@ def test_second_mark_of_a_note_gets_its_own_id_and_back_link():
 
 def test_a_mark_without_a_note_is_never_a_dead_link():
     text = render("Lost[^7] mark.", {1: "Other."}, unanchored=(1,))
-    assert str(text.paragraphs[0].html) == 'Lost<sup class="noteref-unlinked">7</sup> mark.'
+    assert str(text.paragraphs[0].html) == 'Lost<sup class="noteref-unlinked" data-pagefind-ignore>7</sup> mark.'
     assert text.notes[0].backlinks == () and not text.notes[0].anchored
 
 

@@ -131,6 +131,33 @@ def test_every_build_writes_the_index_with_a_bundle_per_year_and_one_for_the_reg
         assert (mini_site / PAGEFIND_DIR / name).is_file(), name
 
 
+def _fragments(bundle: Path) -> dict[str, dict]:
+    """The pages of a bundle as Pagefind stored them (url -> fragment with its content)."""
+    out = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(b"pagefind_dcd")
+        fragment = json.loads(raw[len(b"pagefind_dcd"):])
+        out[fragment["url"]] = fragment
+    return out
+
+
+def test_the_index_holds_the_words_of_the_letter_not_the_page_furniture(mini_site):
+    """Result excerpts read as the letter: no note numbers glued to words, no field labels, no
+    editorial flags, no titles of other letters."""
+    fragments = _fragments(mini_site / PAGEFIND_DIR / "years" / "1923")
+    assert sorted(fragments) == ["/letters/174/", "/letters/176/"]
+    magidov, stalin = fragments["/letters/174/"]["content"], fragments["/letters/176/"]["content"]
+    assert "(in October), you were on vacation" in magidov
+    assert "the circular on excesses." in magidov
+    assert "the work of the Donbass. For example" in stalin
+    for content in (magidov, stalin):
+        for furniture in ("From ", "Date ", "Archive ", "Description ", "Answered by", "In reply to",
+                          "Number supplied", "Mark lost", "Notes.", "Text."):
+            assert furniture not in content, furniture
+    assert "10 November 1923" not in stalin  # the date of No. 174, named in "In reply to"
+
+
 def _filter_values(bundle: Path) -> dict[str, list[str]]:
     out = {}
     for path in sorted((bundle / "filter").glob("*.pf_filter")):

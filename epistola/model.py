@@ -61,10 +61,6 @@ class LetterDate:
         """A string that sorts letters in date order; undated letters sort last."""
         return self.when or self.not_before or self.not_after or "9999"
 
-    @property
-    def is_range(self) -> bool:
-        return self.when is None and (self.not_before is not None or self.not_after is not None)
-
 
 @dataclass(frozen=True)
 class Place:

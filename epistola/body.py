@@ -176,7 +176,8 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
 
 
 def plain_text(inlines: tuple[Inline, ...]) -> str:
-    """The text as printed, brackets and marks included ("St[alin]"), for search and exports."""
+    """The text as printed, editorial brackets included ("St[alin]") and note marks left out,
+    for search and exports."""
     out = []
     for i in inlines:
         if i.kind == "text":

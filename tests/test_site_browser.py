@@ -22,6 +22,9 @@ def rows(page: Page) -> list[str]:
 def test_letters_table_sorts_by_a_column_and_back(page: Page, mini_url):
     page.goto(mini_url + "letters/")
     assert rows(page) == ["No. 174", "No. 176"]
+    expect(page.locator(".sort-hint")).to_be_visible()
+    # a heading's button is named by the heading alone: the drawn arrow is not read out
+    expect(page.get_by_role("button", name="Date", exact=True)).to_have_count(1)
     date = page.locator("#letters-table thead th").nth(1)
     expect(date).to_have_attribute("aria-sort", "ascending")
     date.get_by_role("button").click()
@@ -52,6 +55,7 @@ def test_without_javascript_the_list_is_complete_and_has_no_dead_controls(browse
     assert rows(page) == ["No. 174", "No. 176"]
     expect(page.locator("form.table-filter")).to_be_hidden()
     expect(page.locator("#letters-table th button")).to_have_count(0)
+    expect(page.locator(".sort-hint")).to_be_hidden()  # no promise of sorting that cannot be kept
     context.close()
 
 

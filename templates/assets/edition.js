@@ -187,7 +187,10 @@
   }
 
   function setUpTables() {
-    document.querySelectorAll("table.sortable").forEach(function (table) {
+    var tables = document.querySelectorAll("table.sortable");
+    /* the headings are buttons only now: only now does the page say they sort */
+    if (tables.length) document.querySelectorAll(".sort-hint").forEach(function (hint) { hint.hidden = false; });
+    tables.forEach(function (table) {
       setUpSorting(table);
       var form = document.querySelector('.table-filter input[aria-controls="' + table.id + '"]');
       if (form) setUpFilter(form.form, table);

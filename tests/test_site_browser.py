@@ -85,6 +85,9 @@ def test_pages_fit_the_width_and_are_photographed(page: Page, edition_site, edit
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{url} is {overflow}px wider than a {width}px screen"
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        if name.startswith("person-"):  # "¶ 6" and "note 3" each stay on one line
+            lines = page.eval_on_selector_all("a.mention", "as => as.map(a => a.getClientRects().length)")
+            assert lines and set(lines) == {1}, lines
         # the measure stays readable: no line of the letter text longer than about 80 characters
         if name == "letter-173":
             width_px = page.locator("#p3").evaluate("el => el.getBoundingClientRect().width")

@@ -33,6 +33,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -633,3 +634,104 @@ def _atomic_write(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+
+
+# --- making the files, on every core -------------------------------------------------------------
+
+#: Below this many files to make, forking workers costs more than it saves.
+PARALLEL_FROM = 400
+
+
+@dataclass
+class Made:
+    """What a build made: open-data files, pages (with the assets), diagnostics, and the paths
+    the exports and pages claim (for the download links and the path-clash check)."""
+
+    data: dict[str, bytes]
+    site: dict[str, bytes]
+    diagnostics: list[Diagnostic]
+    exported: set[str]
+    clashes: set[str]
+
+
+_JOB: tuple | None = None  # what forked workers make, set just before they are forked
+
+
+def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Mapping[str, str],
+               assets: Mapping[str, bytes], templates_folder: str, memo: Memo | None,
+               workers: int | None = None) -> Made:
+    """Make the files the plan wants: first ask the exports and the pages which files they would
+    make (nothing is rendered), then make the letters' and persons' files in worker processes,
+    one a core, while this process makes the lists, the registers' index and the data files that
+    list every letter (those use the memo)."""
+    from .export import export_files
+    from .render import render_site
+
+    needed: set[str] = set()
+
+    def ask(path: str) -> bool:
+        if plan.wanted(path):
+            needed.add(path)
+        return False
+
+    _, export_diags = export_files(corpus, build_date, wanted=ask, memo=memo)
+    exported = set(plan.paths)
+    assets_only, render_diags = render_site(corpus, templates, assets, exports=exported,
+                                            build_date=build_date,
+                                            templates_folder=templates_folder, wanted=ask)
+    diags = export_diags + render_diags
+    spread = sorted(p for p in needed if _per_item(p))
+    here = needed - set(spread)
+    workers = workers or min(os.cpu_count() or 1, 8)
+    shards: list[set[str]] = []
+    # forking is safe only with one thread (serve's rebuilds run beside its server threads)
+    if workers > 1 and len(spread) >= PARALLEL_FROM and threading.active_count() == 1:
+        shards = [set(spread[i::workers]) for i in range(workers)]
+    else:
+        here = needed
+
+    global _JOB
+    pool = results = None
+    if shards:
+        import multiprocessing
+
+        _JOB = (corpus, build_date, dict(templates), dict(assets), templates_folder, exported,
+                shards)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(len(shards))
+            results = pool.map_async(_make_shard, range(len(shards)))
+        finally:
+            _JOB = None
+    data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo)
+    diags += d
+    site, d = render_site(corpus, templates, assets, exports=exported, build_date=build_date,
+                          templates_folder=templates_folder, wanted=here.__contains__)
+    diags += d
+    if pool is not None:
+        try:
+            for shard_data, shard_site, shard_diags in results.get():
+                data.update(shard_data)
+                site.update(shard_site)
+                diags += shard_diags
+        finally:
+            pool.close()
+            pool.join()
+    site.update(assets_only)
+    return Made(data, site, diags, exported, set(plan.clashes))
+
+
+def _per_item(path: str) -> bool:
+    """A letter's page and files, or a person's page: made in the workers."""
+    return path.startswith(("letters/", "persons/")) and path.count("/") == 2
+
+
+def _make_shard(i: int) -> tuple[dict[str, bytes], dict[str, bytes], list[Diagnostic]]:
+    from .export import export_files
+    from .render import render_site
+
+    corpus, build_date, templates, assets, templates_folder, exported, shards = _JOB
+    mine = shards[i]
+    data, diags = export_files(corpus, build_date, wanted=mine.__contains__)
+    site, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
+                          templates_folder=templates_folder, wanted=mine.__contains__)
+    return data, site, diags + d

@@ -21,7 +21,7 @@ from .corpus import build_corpus
 from .diagnostics import Diagnostic, error, has_errors
 from .export import export_files
 from .render import render_site
-from .incremental import BuildCache
+from .incremental import BuildCache, make_files
 from .records import parse_letter, parse_persons
 from .search import index_site
 from .validate import check_corpus
@@ -126,16 +126,20 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     diags += d
     date, d = build_date()
     diags += d
-    plan = cache.plan(corpus, page_templates, assets, date) if cache is not None else None
-    wanted = plan.wanted if plan is not None else None
-    data, d = export_files(corpus, date, wanted=wanted,
-                           memo=cache.memo if cache is not None else None)
-    diags += d
-    exported = set(plan.paths) if plan is not None else set(data)
-    site, d = render_site(corpus, page_templates, assets, exports=exported, build_date=date,
-                          templates_folder=fs.display_path(folder), wanted=wanted)
-    diags += d
-    clashes = plan.clashes if plan is not None else data.keys() & site.keys()
+    if cache is not None:
+        plan = cache.plan(corpus, page_templates, assets, date)
+        made = make_files(plan, corpus, date, page_templates, assets, fs.display_path(folder),
+                          cache.memo)
+        data, site, clashes = made.data, made.site, made.clashes
+        diags += made.diagnostics
+    else:
+        plan = None
+        data, d = export_files(corpus, date)
+        diags += d
+        site, d = render_site(corpus, page_templates, assets, exports=data.keys(),
+                              build_date=date, templates_folder=fs.display_path(folder))
+        diags += d
+        clashes = data.keys() & site.keys()
     for path in sorted(clashes):
         diags.append(error(path, 1, "an open-data file and a page would be written to the same "
                            "path; rename the template or the export", "path-clash"))

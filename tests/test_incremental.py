@@ -8,6 +8,7 @@ the same records from scratch into another folder, and compares the two sites fi
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -291,3 +292,33 @@ def test_with_the_search_index(ws):
     ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Indexed anew", t, count=1))
     ws.build(search=True)
     assert_same_site(ws.out, ws.clean(search=True))
+
+
+def _shard_spy(i):
+    """incremental._make_shard, leaving a mark of which process made shard i."""
+    import epistola.incremental as incremental
+
+    (Path(os.environ["SHARD_SPY"]) / f"{i}-{os.getpid()}").touch()
+    return incremental._make_shard_original(i)
+
+
+def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
+    """Letters' and persons' files are made in forked workers once there are enough of them."""
+    import epistola.incremental as incremental
+
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incremental, "_make_shard_original", incremental._make_shard, raising=False)
+    monkeypatch.setattr(incremental, "_make_shard", _shard_spy)
+    monkeypatch.setenv("SHARD_SPY", str(tmp_path / "spy"))
+    (tmp_path / "spy").mkdir()
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    shards = sorted(p.name for p in (tmp_path / "spy").iterdir())
+    assert len(shards) >= 2 and all(int(name.split("-")[1]) != os.getpid() for name in shards)
+    assert_same_site(ws.out, ws.clean())
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Made in a worker", t,
+                                                count=1))
+    ws.build()
+    assert_same_site(ws.out, ws.clean())

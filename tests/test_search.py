@@ -156,6 +156,11 @@ def test_the_index_holds_the_words_of_the_letter_not_the_page_furniture(mini_sit
                           "Number supplied", "Mark lost", "Notes.", "Text."):
             assert furniture not in content, furniture
     assert "10 November 1923" not in stalin  # the date of No. 174, named in "In reply to"
+    register = _fragments(mini_site / PAGEFIND_DIR / "register")
+    assert register and all(url.startswith("/persons/") for url in register)
+    for url, fragment in register.items():
+        for label in ("Full name", "Dates", "Identification", "Named in the letters as"):
+            assert label not in fragment["content"], (url, label)
 
 
 def _filter_values(bundle: Path) -> dict[str, list[str]]:

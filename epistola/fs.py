@@ -83,8 +83,13 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
             persons, d = parse_register(text, display_path(persons_path))
             diags += d
     letters: list[Letter] = []
-    for path in sorted((root / "letters").glob("*.md")):
-        shown = display_path(path)
+    folder = root / "letters"
+    folder_shown = display_path(folder)  # resolved once, not once a letter
+    for path in sorted(folder.glob("*.md")):
+        if os.path.islink(path):
+            shown = display_path(path)
+        else:
+            shown = path.name if folder_shown == "." else os.path.join(folder_shown, path.name)
         text, d = read_text(path, shown)
         diags += d
         if text is None:

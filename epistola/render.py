@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -90,6 +91,7 @@ def folio_text(folios: str) -> str:
     return f"{'folios' if plural else 'folio'} {value}"
 
 
+@lru_cache(maxsize=1 << 16)
 def archive_gloss(ref: ArchiveRef) -> str:
     """A Russian archival citation spelt out: "fond 558, inventory 2, file 137, folios 1–5"."""
     parts = []
@@ -104,6 +106,7 @@ def archive_gloss(ref: ArchiveRef) -> str:
     return ", ".join(parts)
 
 
+@lru_cache(maxsize=1 << 16)
 def archive_anchor(repository: str, fond: str = "", opis: str = "", delo: str = "") -> str:
     """Id of an archival file in the concordance: "rtskhidni-f558-op1-d2565"."""
     slug = re.sub(r"[^a-z0-9]+", "-", repository.casefold()).strip("-") or "archive"
@@ -245,16 +248,7 @@ class Site:
         self.corpus = corpus
         self.edition = corpus.edition
         self.exports = frozenset(exports)
-        self.cited_files: dict[str, dict[int, list[tuple[str, str]]]] = {}
-        for f in corpus.archive_files:
-            ref = ArchiveRef(f.repository, f.fond or None, f.opis or None, f.delo or None)
-            target = ("archive/#" + archive_anchor(f.repository, f.fond, f.opis, f.delo),
-                      f"{f.repository}, {archive_gloss(ref)}")
-            for e in f.entries:
-                if e.note is not None:
-                    cited = self.cited_files.setdefault(e.letter_id, {}).setdefault(e.note, [])
-                    if target not in cited:
-                        cited.append(target)
+        self._cited_files: dict[str, dict[int, list[tuple[str, str]]]] | None = None
         self.sent: dict[str, list[Letter]] = {}
         self.received: dict[str, list[Letter]] = {}
         for letter in corpus.letters:
@@ -262,6 +256,24 @@ class Site:
                 self.sent.setdefault(ref, []).append(letter)
             for ref in dict.fromkeys(c.ref for c in letter.recipients if c.ref):
                 self.received.setdefault(ref, []).append(letter)
+
+    @property
+    def cited_files(self) -> dict[str, dict[int, list[tuple[str, str]]]]:
+        """Letter id -> note number -> the archival files the note cites (link, label); made
+        when a letter page first asks for it."""
+        if self._cited_files is None:
+            self._cited_files = {}
+            for f in self.corpus.archive_files:
+                ref = ArchiveRef(f.repository, f.fond or None, f.opis or None, f.delo or None)
+                target = ("archive/#" + archive_anchor(f.repository, f.fond, f.opis, f.delo),
+                          f"{f.repository}, {archive_gloss(ref)}")
+                for e in f.entries:
+                    if e.note is not None:
+                        cited = self._cited_files.setdefault(e.letter_id, {}) \
+                            .setdefault(e.note, [])
+                        if target not in cited:
+                            cited.append(target)
+        return self._cited_files
 
     def person_link(self, c: Correspondent, root: str) -> PersonLink:
         if c.ref and c.ref in self.corpus.persons:

@@ -97,15 +97,22 @@ def letter_search_names(corpus: "Corpus") -> dict[str, tuple[str, ...]]:
         for mention in mentions:
             if mention.letter_id in refs:
                 refs[mention.letter_id][ref] = None
+    known: dict[str, tuple[str, ...]] = {}  # ref -> its forms, made once for all letters
     names: dict[str, tuple[str, ...]] = {}
     for letter_id, found in refs.items():
         forms: list[str] = []
         for ref in found:
-            person = corpus.persons.get(ref)
-            if person is not None:
-                forms += person_forms(person)
-            elif ref.startswith("name:"):
-                forms.append(ref[5:])
+            person_names = known.get(ref)
+            if person_names is None:
+                person = corpus.persons.get(ref)
+                if person is not None:
+                    person_names = person_forms(person)
+                elif ref.startswith("name:"):
+                    person_names = (ref[5:],)
+                else:
+                    person_names = ()
+                known[ref] = person_names
+            forms += person_names
         names[letter_id] = tuple(dict.fromkeys(forms))
     return names
 

@@ -209,23 +209,18 @@ def test_a_port_in_use_is_one_clear_line(tmp_path):
         "another --port [serve-port]"]
 
 
-def test_an_open_page_reloads_itself_in_the_browser(served, chromium_launch_args):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**chromium_launch_args)
-        try:
-            page = browser.new_page()
-            page.goto(served.url + "letters/176/")
-            page.wait_for_function("document.readyState === 'complete'")
-            page.evaluate("window.__marker = 1")
-            served.edit("176.md", "{.salutation}\nDear comrade. MAGIDOV!",
-                        "{.salutation}\nDear comrade MAGIDOV, edited!")
-            page.wait_for_function("window.__marker === undefined", timeout=TIMEOUT * 1000)
-            page.wait_for_selector("text=Dear comrade MAGIDOV, edited!", timeout=TIMEOUT * 1000)
-        finally:
-            browser.close()
-            served.edit("176.md", "Dear comrade MAGIDOV, edited!", "Dear comrade. MAGIDOV!")
+def test_an_open_page_reloads_itself_in_the_browser(served, page):
+    # pytest-playwright's page: a second sync Playwright inside its running loop is refused
+    try:
+        page.goto(served.url + "letters/176/")
+        page.wait_for_function("document.readyState === 'complete'")
+        page.evaluate("window.__marker = 1")
+        served.edit("176.md", "{.salutation}\nDear comrade. MAGIDOV!",
+                    "{.salutation}\nDear comrade MAGIDOV, edited!")
+        page.wait_for_function("window.__marker === undefined", timeout=TIMEOUT * 1000)
+        page.wait_for_selector("text=Dear comrade MAGIDOV, edited!", timeout=TIMEOUT * 1000)
+    finally:
+        served.edit("176.md", "Dear comrade MAGIDOV, edited!", "Dear comrade. MAGIDOV!")
 
 
 # --- the pieces ----------------------------------------------------------------------------------

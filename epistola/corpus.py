@@ -261,8 +261,9 @@ class ArchiveFile:
 @lru_cache(maxsize=1 << 16)
 def natural_key(text: str | None) -> tuple:
     """"2565" after "137", "56v" after "56": numbers compare as numbers."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
-                 for p in re.findall(r"\d+|\D+", text or ""))
+    # ASCII digits only: "²" and other Unicode digits sort as text, since int() refuses them
+    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p.casefold())
+                 for p in re.findall(r"[0-9]+|[^0-9]+", text or ""))
 
 
 def _file_key(ref: ArchiveRef) -> tuple:

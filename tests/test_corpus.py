@@ -157,3 +157,10 @@ def test_concordance_groups_by_file_in_archive_order():
 
 def test_natural_key_orders_numbers_as_numbers():
     assert sorted(["2565", "137", "56v", "56", "d-12"], key=natural_key) == ["56", "56v", "137", "2565", "d-12"]
+
+
+def test_natural_key_orders_numbers_as_numbers_and_other_digits_as_text():
+    from epistola.corpus import natural_key
+
+    assert sorted(["56v", "137", "2565", "56"], key=natural_key) == ["56", "56v", "137", "2565"]
+    assert natural_key("F²") == ((1, 0, "f²"),)  # a superscript two is not a number

@@ -113,6 +113,32 @@ def safe_join(root: Path, relative: str) -> Path:
     return target
 
 
+class SafeJoiner:
+    """safe_join for many paths under one root: each folder is resolved once, not each file
+    (a file that is a symbolic link is checked in full)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._root = str(root)
+        self._resolved = root.resolve()
+        self._checked: set[str] = set()
+
+    def __call__(self, relative: str) -> str:
+        parts = relative.split("/")
+        if (not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative
+                or any(p in ("", ".", "..") for p in parts)):
+            raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+        folder = relative.rpartition("/")[0]
+        if folder not in self._checked:
+            if not self.root.joinpath(*parts[:-1]).resolve().is_relative_to(self._resolved):
+                raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+            self._checked.add(folder)
+        target = os.path.join(self._root, *parts)
+        if os.path.islink(target):
+            return str(safe_join(self.root, relative))
+        return target
+
+
 def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
     """Write files (relative path -> bytes) under root, which must be empty or absent."""
     root.mkdir(parents=True, exist_ok=True)

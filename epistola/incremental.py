@@ -575,6 +575,7 @@ class Plan:
         new: dict[str, Entry] = {}
         made_dirs: set[str] = set()
         root, old = str(spare), str(out)
+        join = fs.SafeJoiner(spare)
         for path in sorted(wanted):
             data = files.get(path)
             reused = live.get(path) if data is None else None
@@ -584,7 +585,7 @@ class Plan:
             if known is not None and ".." not in path.split("/"):
                 target = os.path.join(root, path)
             else:
-                target = str(fs.safe_join(spare, path))
+                target = join(path)
             if known is not None and known.sha == sha and _unchanged(target, known):
                 new[path] = Entry(wanted[path], sha, known.size, known.mtime_ns)
                 continue

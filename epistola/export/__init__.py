@@ -12,8 +12,9 @@ import posixpath
 from typing import Callable
 
 from ..anchors import letter_url
-from ..corpus import Corpus, Memo
+from ..corpus import Corpus, Memo, letter_key, memoized
 from ..diagnostics import Diagnostic, warning
+from ..model import Letter
 from ..records import is_iso_date
 from .cmif import CMIF_PATH, cmif_xml
 from .sitemap import sitemap_xml
@@ -51,7 +52,7 @@ def export_files(corpus: Corpus, build_date: str | None = None,
     the same either way. `memo` keeps per-letter pieces of the files that list all letters.
     """
     want = wanted or (lambda path: True)
-    diags: list[Diagnostic] = _unsafe_characters(corpus)
+    diags: list[Diagnostic] = _unsafe_characters(corpus, memo)
     edition = corpus.edition
     files: dict[str, bytes] = {}
     if want(LETTERS_JSON):
@@ -75,7 +76,7 @@ def export_files(corpus: Corpus, build_date: str | None = None,
                              f"{CMIF_PATH} (which must carry one) is not written; add "
                              "'published: YYYY-MM-DD'", "export-no-date"))
     elif want(CMIF_PATH):
-        files[CMIF_PATH] = cmif_xml(corpus, date)
+        files[CMIF_PATH] = cmif_xml(corpus, date, memo)
     if not (edition.editors or edition.compilers):
         diags.append(warning(_edition_path(corpus), 1, "edition.yaml names no 'editors' or "
                              "'compilers'; the TEI and CMIF files name nobody responsible for "
@@ -85,23 +86,29 @@ def export_files(corpus: Corpus, build_date: str | None = None,
     return files, diags
 
 
-def _unsafe_characters(corpus: Corpus) -> list[Diagnostic]:
+def _unsafe_characters(corpus: Corpus, memo: Memo | None = None) -> list[Diagnostic]:
     """A warning for each letter whose text holds a character XML cannot (a control character
-    pasted from elsewhere); the XML files show U+FFFD in its place."""
+    pasted from elsewhere); the XML files show U+FFFD in its place. `memo` keeps each letter's
+    answer for the next build."""
     diags = []
     for letter in corpus.letters:
-        places = [(letter.body, letter.body_line)]
-        places += [(note.text, note.line) for note in letter.notes]
-        for text, first_line in places:
-            m = NOT_XML.search(text)
-            if m:
-                line = first_line + text.count("\n", 0, m.start()) if first_line else 1
-                diags.append(warning(letter.path or letter.id, line, f"character "
-                                     f"U+{ord(m.group()):04X} cannot appear in XML; the TEI file "
-                                     "shows U+FFFD in its place: delete it or type the character "
-                                     "meant", "export-bad-character"))
-                break
+        diags += memoized(memo, ("xml-characters", letter_key(memo, letter)),
+                          lambda: _unsafe_in(letter))
     return diags
+
+
+def _unsafe_in(letter: Letter) -> list[Diagnostic]:
+    places = [(letter.body, letter.body_line)]
+    places += [(note.text, note.line) for note in letter.notes]
+    for text, first_line in places:
+        m = NOT_XML.search(text)
+        if m:
+            line = first_line + text.count("\n", 0, m.start()) if first_line else 1
+            return [warning(letter.path or letter.id, line, f"character "
+                            f"U+{ord(m.group()):04X} cannot appear in XML; the TEI file "
+                            "shows U+FFFD in its place: delete it or type the character "
+                            "meant", "export-bad-character")]
+    return []
 
 
 def _edition_path(corpus: Corpus) -> str:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import uuid
 
-from ..corpus import Corpus
+from lxml import etree
+
+from ..corpus import Corpus, Memo, letter_key, memoized
 from ..model import Letter
 from .xmlutil import (
+    TEI_NS,
     absolute,
     base_url,
     corresp_actions,
     element,
+    indent,
     letter_href,
     serialise,
     sub,
@@ -39,8 +43,17 @@ def edition_bibl_id(corpus: Corpus) -> str:
     return "edition-" + str(uuid.uuid5(uuid.NAMESPACE_URL, base_url(corpus.edition)))
 
 
-def cmif_xml(corpus: Corpus, date: str) -> bytes:
-    """The CMIF file; date (ISO 8601) is when the edition was last changed."""
+#: Stands for the letters' correspDesc elements until their text is put in (no letter id can be
+#: this: ids are made of letters, digits and hyphens, and this one is longer than any of them).
+_SLOT = "letters-of-the-edition-" + "0" * 64
+#: correspDesc is at this depth: TEI > teiHeader > profileDesc > correspDesc.
+_DESC_LEVEL = 3
+
+
+def cmif_xml(corpus: Corpus, date: str, memo: Memo | None = None) -> bytes:
+    """The CMIF file; date (ISO 8601) is when the edition was last changed. Each letter's
+    correspDesc is made as text on its own and put into the file, so that `memo` can keep it for
+    the next build (the same bytes as one tree serialised whole)."""
     edition = corpus.edition
     root = element("TEI")
     header = sub(root, "teiHeader")
@@ -61,11 +74,30 @@ def cmif_xml(corpus: Corpus, date: str) -> bytes:
     sub(source_desc, "bibl", _edition_citation(corpus), type="online", xml_id=bibl_id)
 
     profile = sub(header, "profileDesc")
-    for letter in corpus.letters:
-        _corresp_desc(profile, corpus, letter, bibl_id)
+    if corpus.letters:
+        sub(profile, "correspDesc", key=_SLOT)
     body = sub(sub(root, "text"), "body")
     sub(body, "p")
-    return serialise(root, CMIF_SCHEMA)
+    skeleton = serialise(root, CMIF_SCHEMA)
+    if not corpus.letters:
+        return skeleton
+    base = base_url(edition)
+    descs = [memoized(memo, ("cmif-entry", letter_key(memo, letter), base),
+                      lambda: _corresp_desc_bytes(corpus, letter, bibl_id))
+             for letter in corpus.letters]
+    between = b"\n" + b"  " * _DESC_LEVEL
+    return skeleton.replace(f'<correspDesc key="{_SLOT}"/>'.encode(), between.join(descs), 1)
+
+
+def _corresp_desc_bytes(corpus: Corpus, letter: Letter, bibl_id: str) -> bytes:
+    """A letter's correspDesc as it reads inside the file: indented for its depth, without the
+    namespace declaration the file's root element makes."""
+    desc = element("correspDesc", key=letter.id, ref=letter_href(corpus.edition, letter.id),
+                   source=f"#{bibl_id}")
+    corresp_actions(desc, corpus, letter)
+    indent(desc, _DESC_LEVEL)
+    text = etree.tostring(desc, encoding="UTF-8", xml_declaration=False)
+    return text.replace(f' xmlns="{TEI_NS}"'.encode(), b"", 1)
 
 
 def cmif_editors(corpus: Corpus) -> tuple[str, ...]:
@@ -83,9 +115,3 @@ def _edition_citation(corpus: Corpus) -> str:
     if edition.published:
         parts.append(edition.published[:4])
     return ". ".join(p.rstrip(".") for p in parts) + f". Online: {base_url(edition)}"
-
-
-def _corresp_desc(profile, corpus: Corpus, letter: Letter, bibl_id: str) -> None:
-    desc = sub(profile, "correspDesc", key=letter.id, ref=letter_href(corpus.edition, letter.id),
-               source=f"#{bibl_id}")
-    corresp_actions(desc, corpus, letter)

@@ -359,6 +359,15 @@ class Corpus:
                 self.letters[i + 1] if i + 1 < len(self.letters) else None)
 
     @cached_property
+    def mentioned(self) -> Mapping[str, tuple[str, ...]]:
+        """Letter id -> the refs of the persons its paragraphs and notes name, in ref order."""
+        found: dict[str, dict[str, None]] = {}
+        for ref, mentions in self.mentions.items():
+            for mention in mentions:
+                found.setdefault(mention.letter_id, {})[ref] = None
+        return MappingProxyType({k: tuple(v) for k, v in found.items()})
+
+    @cached_property
     def _correspondences(self) -> Mapping[frozenset[str], tuple[Letter, ...]]:
         chains: dict[frozenset[str], list[Letter]] = {}
         for letter in self.letters:

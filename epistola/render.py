@@ -23,7 +23,7 @@ from .corpus import ArchiveFile, Corpus, Mention, natural_key
 from .diagnostics import Diagnostic
 from .markup import LetterText, inline_html, letter_text
 from .model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Person
-from .search import letter_search_names
+from .search import letter_names
 from .templating import environment, template_diagnostic
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -248,7 +248,8 @@ class Site:
         self.corpus = corpus
         self.edition = corpus.edition
         self.exports = frozenset(exports)
-        self._cited_files: dict[str, dict[int, list[tuple[str, str]]]] | None = None
+        self._cited: dict[str, list[tuple[ArchiveFile, int]]] | None = None
+        self._cited_files: dict[str, dict[int, list[tuple[str, str]]]] = {}
         self.sent: dict[str, list[Letter]] = {}
         self.received: dict[str, list[Letter]] = {}
         for letter in corpus.letters:
@@ -258,22 +259,30 @@ class Site:
                 self.received.setdefault(ref, []).append(letter)
 
     @property
-    def cited_files(self) -> dict[str, dict[int, list[tuple[str, str]]]]:
-        """Letter id -> note number -> the archival files the note cites (link, label); made
-        when a letter page first asks for it."""
-        if self._cited_files is None:
-            self._cited_files = {}
+    def _cited_entries(self) -> dict[str, list[tuple[ArchiveFile, int]]]:
+        """Letter id -> (archival file, note number) for each note's citation, in the order of
+        the concordance."""
+        if self._cited is None:
+            self._cited = {}
             for f in self.corpus.archive_files:
+                for e in f.entries:
+                    if e.note is not None:
+                        self._cited.setdefault(e.letter_id, []).append((f, e.note))
+        return self._cited
+
+    def cited_files(self, letter_id: str) -> dict[int, list[tuple[str, str]]]:
+        """Note number -> the archival files the note cites (link, label), for one letter."""
+        found = self._cited_files.get(letter_id)
+        if found is None:
+            found = self._cited_files[letter_id] = {}
+            for f, note in self._cited_entries.get(letter_id, ()):
                 ref = ArchiveRef(f.repository, f.fond or None, f.opis or None, f.delo or None)
                 target = ("archive/#" + archive_anchor(f.repository, f.fond, f.opis, f.delo),
                           f"{f.repository}, {archive_gloss(ref)}")
-                for e in f.entries:
-                    if e.note is not None:
-                        cited = self._cited_files.setdefault(e.letter_id, {}) \
-                            .setdefault(e.note, [])
-                        if target not in cited:
-                            cited.append(target)
-        return self._cited_files
+                cited = found.setdefault(note, [])
+                if target not in cited:
+                    cited.append(target)
+        return found
 
     def person_link(self, c: Correspondent, root: str) -> PersonLink:
         if c.ref and c.ref in self.corpus.persons:
@@ -393,7 +402,7 @@ class Site:
             note_citations={n.n: self.letter_citation(letter, "#" + anchors.note_id(n.n), n.n)
                             for n in notes},
             note_archives={n: tuple((root + url, gloss) for url, gloss in files)
-                           for n, files in self.cited_files.get(letter.id, {}).items()},
+                           for n, files in self.cited_files(letter.id).items()},
             meta=self.meta_tags(letter), downloads=tuple(downloads),
             canonical=self.absolute(anchors.letter_url(letter.id)),
         )
@@ -518,17 +527,15 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
                 for repo, by_repo in _group(views, lambda v: v.repository)]
         page(template, path, current, title, **context)
 
-    search_names: dict[str, tuple[str, ...]] | None = None  # made when a letter page is wanted
+    name_forms: dict[str, tuple[str, ...]] = {}  # ref -> its forms, for every letter page
     for letter in corpus.letters:
         path = f"{anchors.letter_url(letter.id)}index.html"
         if not want(path):
             continue
-        if search_names is None:
-            search_names = letter_search_names(corpus)
         view = site.letter_page(letter, page_root(path))
         title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
         page("letter.html", path, "letters", title, page=view,
-             search_names=search_names[letter.id])
+             search_names=letter_names(corpus, letter, name_forms))
 
     for person in persons:
         path = f"{anchors.person_url(person.ref)}index.html"

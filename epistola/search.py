@@ -89,32 +89,35 @@ def letter_search_names(corpus: "Corpus") -> dict[str, tuple[str, ...]]:
     A letter page gives these to the index as its `names` metadata, so that any spelling in the
     register finds the letters of that person, even where the letter prints another one.
     """
-    refs: dict[str, dict[str, None]] = {letter.id: {} for letter in corpus.letters}
-    for letter in corpus.letters:
-        for party in (*letter.senders, *letter.recipients):
-            refs[letter.id][party.ref or f"name:{party.name}"] = None
-    for ref, mentions in corpus.mentions.items():
-        for mention in mentions:
-            if mention.letter_id in refs:
-                refs[mention.letter_id][ref] = None
-    known: dict[str, tuple[str, ...]] = {}  # ref -> its forms, made once for all letters
-    names: dict[str, tuple[str, ...]] = {}
-    for letter_id, found in refs.items():
-        forms: list[str] = []
-        for ref in found:
-            person_names = known.get(ref)
-            if person_names is None:
-                person = corpus.persons.get(ref)
-                if person is not None:
-                    person_names = person_forms(person)
-                elif ref.startswith("name:"):
-                    person_names = (ref[5:],)
-                else:
-                    person_names = ()
-                known[ref] = person_names
-            forms += person_names
-        names[letter_id] = tuple(dict.fromkeys(forms))
-    return names
+    known: dict[str, tuple[str, ...]] = {}
+    return {letter.id: letter_names(corpus, letter, known) for letter in corpus.letters}
+
+
+def letter_names(corpus: "Corpus", letter: "Letter",
+                 known: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """One letter's entry of letter_search_names: the forms of its senders' and recipients'
+    names, then of the persons it names (in ref order). `known` keeps each ref's forms for the
+    next letter."""
+    known = {} if known is None else known
+    refs: dict[str, None] = {}
+    for party in (*letter.senders, *letter.recipients):
+        refs[party.ref or f"name:{party.name}"] = None
+    for ref in corpus.mentioned.get(letter.id, ()):
+        refs[ref] = None
+    forms: list[str] = []
+    for ref in refs:
+        person_names = known.get(ref)
+        if person_names is None:
+            person = corpus.persons.get(ref)
+            if person is not None:
+                person_names = person_forms(person)
+            elif ref.startswith("name:"):
+                person_names = (ref[5:],)
+            else:
+                person_names = ()
+            known[ref] = person_names
+        forms += person_names
+    return tuple(dict.fromkeys(forms))
 
 
 def pagefind_version() -> str:

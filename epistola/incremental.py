@@ -53,6 +53,7 @@ from .render import STATIC_PAGES, edition_summary
 CACHE_FOLDER = ".build-cache"
 MANIFEST = "manifest.json"
 MEMO = "memo"
+DIRTY = "spare.dirty"
 #: The memo is kept in this many files, so that a change to one letter rewrites a few of them.
 MEMO_SHARDS = 64
 #: Bump when the meaning of keys or manifests changes.
@@ -543,6 +544,9 @@ class Plan:
         self.made: set[str] = set()
         self.clashes: set[str] = set()
         """Paths offered twice (an export and a page): the build reports them."""
+        self.placed: dict[str, Entry] = {}
+        """Files the workers wrote into the spare folder themselves (their keys are not set)."""
+        self._spare: tuple | None = None
 
     def wanted(self, path: str) -> bool:
         """Called by render_site and export_files for every file they can make."""
@@ -557,31 +561,82 @@ class Plan:
         self.made.add(path)
         return True
 
+    def prepare(self) -> tuple:
+        """The spare folder, ready to be brought up to date (once a build): (its path, what the
+        manifest knows of it, a guarded join, the folders made)."""
+        if self._spare is None:
+            cache = self.cache
+            spare = cache.folder / "spare"
+            spare_known = cache.spare if spare.is_dir() else {}
+            if (cache.folder / DIRTY).exists():  # files written by a build that then failed
+                spare_known = {}
+            if spare.exists() and not spare_known:
+                shutil.rmtree(spare)
+            spare.mkdir(parents=True, exist_ok=True)
+            self._spare = (spare, spare_known, fs.SafeJoiner(spare), set())
+        return self._spare
+
+    def let_workers_write(self) -> None:
+        """Before workers write into the spare folder: until this build's manifest is saved,
+        the folder holds files the manifest does not know."""
+        self.prepare()
+        self.cache.folder.mkdir(parents=True, exist_ok=True)
+        (self.cache.folder / DIRTY).touch()
+
+    def put(self, path: str, data: bytes) -> Entry:
+        """Make the spare folder's file at path hold data (left alone when it already does);
+        its entry, without a key."""
+        spare, spare_known, join, made_dirs = self.prepare()
+        sha = _digest(data)
+        known = spare_known.get(path)
+        # a path written before was checked then; a new one goes through the guarded join
+        if known is not None and ".." not in path.split("/"):
+            target = os.path.join(str(spare), path)
+        else:
+            target = join(path)
+        if known is not None and known.sha == sha and _unchanged(target, known):
+            return Entry(None, sha, known.size, known.mtime_ns)
+        self._make_room(target, made_dirs)
+        with open(target, "wb") as handle:
+            handle.write(data)
+        st = os.stat(target)
+        return Entry(None, sha, st.st_size, st.st_mtime_ns)
+
+    @staticmethod
+    def _make_room(target: str, made_dirs: set[str]) -> None:
+        folder = os.path.dirname(target)
+        if folder not in made_dirs:
+            os.makedirs(folder, exist_ok=True)
+            made_dirs.add(folder)
+        if os.path.lexists(target):
+            os.unlink(target)  # never write into a file the live site may share (a hard link)
+
     def write(self, files: Mapping[str, bytes], out: Path, search: bool,
               index: Callable[[Path, Path | None], list[Diagnostic]] | None,
               strict: bool, has_errors: Callable[..., bool]) -> list[Diagnostic]:
         """Bring the spare folder up to date, index it, and swap it in (under the build lock)."""
         cache = self.cache
-        spare = cache.folder / "spare"
         live = cache.live if out.is_dir() else {}
-        spare_known = cache.spare if spare.is_dir() else {}
-        if spare.exists() and not spare_known:
-            shutil.rmtree(spare)
-        spare.mkdir(parents=True, exist_ok=True)
+        spare, spare_known, join, made_dirs = self.prepare()
 
         wanted = dict(self.paths)
         for path in files:
             wanted.setdefault(path, None)
         new: dict[str, Entry] = {}
-        made_dirs: set[str] = set()
         root, old = str(spare), str(out)
-        join = fs.SafeJoiner(spare)
         for path in sorted(wanted):
+            placed = self.placed.get(path)
+            if placed is not None:
+                new[path] = Entry(wanted[path], placed.sha, placed.size, placed.mtime_ns)
+                continue
             data = files.get(path)
-            reused = live.get(path) if data is None else None
-            sha = _digest(data) if data is not None else reused.sha
+            if data is not None:
+                entry = self.put(path, data)
+                new[path] = Entry(wanted[path], entry.sha, entry.size, entry.mtime_ns)
+                continue
+            reused = live.get(path)
+            sha = reused.sha
             known = spare_known.get(path)
-            # a path written before was checked then; a new one goes through the guarded join
             if known is not None and ".." not in path.split("/"):
                 target = os.path.join(root, path)
             else:
@@ -589,19 +644,10 @@ class Plan:
             if known is not None and known.sha == sha and _unchanged(target, known):
                 new[path] = Entry(wanted[path], sha, known.size, known.mtime_ns)
                 continue
-            folder = os.path.dirname(target)
-            if folder not in made_dirs:
-                os.makedirs(folder, exist_ok=True)
-                made_dirs.add(folder)
-            if os.path.lexists(target):
-                os.unlink(target)
-            if reused is not None:
-                if _link_or_copy(os.path.join(old, path), target):  # same file, same times
-                    new[path] = Entry(wanted[path], sha, reused.size, reused.mtime_ns)
-                    continue
-            else:
-                with open(target, "wb") as handle:
-                    handle.write(data)
+            self._make_room(target, made_dirs)
+            if _link_or_copy(os.path.join(old, path), target):  # same file, same times
+                new[path] = Entry(wanted[path], sha, reused.size, reused.mtime_ns)
+                continue
             st = os.stat(target)
             new[path] = Entry(wanted[path], sha, st.st_size, st.st_mtime_ns)
         for path in sorted(set(spare_known) - set(new)):
@@ -619,6 +665,7 @@ class Plan:
                 cache.spare = new
                 cache.inputs = None
                 cache.save()
+                (cache.folder / DIRTY).unlink(missing_ok=True)
                 return diags
         _swap(spare, out, cache.folder / "swap")
         cache.last_made = frozenset(self.made)
@@ -630,6 +677,7 @@ class Plan:
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
         cache.save()
+        (cache.folder / DIRTY).unlink(missing_ok=True)
         return diags
 
 
@@ -689,8 +737,10 @@ PARALLEL_FROM = 400
 
 @dataclass
 class Made:
-    """What a build made: open-data files, pages (with the assets), diagnostics, and the paths
-    the exports and pages claim (for the download links and the path-clash check)."""
+    """What a build made in this process: open-data files, pages (with the assets),
+    diagnostics, and the paths the exports and pages claim (for the download links and the
+    path-clash check). The files the workers made are already in the spare folder
+    (Plan.placed)."""
 
     data: dict[str, bytes]
     site: dict[str, bytes]
@@ -740,8 +790,9 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     if shards:
         import multiprocessing
 
+        plan.let_workers_write()
         _JOB = (corpus, build_date, dict(templates), dict(assets), templates_folder, exported,
-                shards)
+                shards, plan)
         try:
             pool = multiprocessing.get_context("fork").Pool(len(shards))
             results = pool.map_async(_make_shard, range(len(shards)))
@@ -754,9 +805,8 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     diags += d
     if pool is not None:
         try:
-            for shard_data, shard_site, shard_diags in results.get():
-                data.update(shard_data)
-                site.update(shard_site)
+            for placed, shard_diags in results.get():
+                plan.placed.update(placed)
                 diags += shard_diags
         finally:
             pool.close()
@@ -770,13 +820,17 @@ def _per_item(path: str) -> bool:
     return path.startswith(("letters/", "persons/")) and path.count("/") == 2
 
 
-def _make_shard(i: int) -> tuple[dict[str, bytes], dict[str, bytes], list[Diagnostic]]:
+def _make_shard(i: int) -> tuple[dict[str, Entry], list[Diagnostic]]:
+    """A worker: make its share of the files and write them into the spare folder itself (the
+    bytes never travel back); return their entries."""
     from .export import export_files
     from .render import render_site
 
-    corpus, build_date, templates, assets, templates_folder, exported, shards = _JOB
+    corpus, build_date, templates, assets, templates_folder, exported, shards, plan = _JOB
     mine = shards[i]
     data, diags = export_files(corpus, build_date, wanted=mine.__contains__)
+    placed = {path: plan.put(path, data.pop(path)) for path in sorted(data)}
     site, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
                           templates_folder=templates_folder, wanted=mine.__contains__)
-    return data, site, diags + d
+    placed.update((path, plan.put(path, site.pop(path))) for path in sorted(site))
+    return placed, diags + d

@@ -281,12 +281,15 @@ class Keys:
     def person_parts(self, ref: str) -> str:
         found = self._person.get(ref)
         if found is None:
+            # one string, not a list of tuples to repr: thousands of persons, each in hundreds
+            # of places (ids, anchors and link digests hold no control characters)
             link = self.link
             mentions = self.corpus.mentions.get(ref, ())
             found = self._person[ref] = _digest(
-                ref, [link(i) for i in self.sent.get(ref, ())],
-                [link(i) for i in self.received.get(ref, ())],
-                [(m.letter_id, m.anchor, m.in_note, m.n, link(m.letter_id)) for m in mentions])
+                ref, "\x1f".join([link(i) for i in self.sent.get(ref, ())]),
+                "\x1f".join([link(i) for i in self.received.get(ref, ())]),
+                "\x1f".join([f"{m.letter_id}\x1e{m.anchor}\x1e{m.in_note:d}\x1e{m.n}\x1e"
+                              f"{link(m.letter_id)}" for m in mentions]))
         return found
 
     def key(self, path: str) -> str | None:

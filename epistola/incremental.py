@@ -818,6 +818,51 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     return Made(data, site, diags, exported, set(plan.clashes))
 
 
+def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
+                 persons: tuple[Person, ...], persons_path: str,
+                 workers: int | None = None) -> None:
+    """Before build_corpus: when many letters are new to the memo (a first build), do their
+    per-letter work (body, name links, note citations) on every core, one share in forked
+    workers and one here, so that build_corpus finds it all in the memo. The work is the same
+    wherever it is done: only where it runs changes."""
+    from .corpus import build_corpus
+
+    new = [l for l in letters
+           if ("mentions", memo.identify(l), memo.token) not in memo.entries]
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(new) < PARALLEL_FROM or threading.active_count() != 1:
+        return
+    shares = [tuple(new[i::workers]) for i in range(workers)]
+    import multiprocessing
+
+    global _PREFILL
+    _PREFILL = (memo, edition, persons, persons_path, shares)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers - 1)
+    finally:
+        _PREFILL = None
+    try:
+        results = pool.map_async(_prefill_share, range(1, workers))
+        build_corpus(edition, shares[0], persons, persons_path, memo=memo)
+        for entries in results.get():
+            memo.entries.update(entries)
+    finally:
+        pool.close()
+        pool.join()
+
+
+_PREFILL: tuple | None = None
+
+
+def _prefill_share(i: int) -> dict:
+    from .corpus import build_corpus
+
+    memo, edition, persons, persons_path, shares = _PREFILL
+    mine = Memo(token=memo.token, identify=memo.identify)
+    build_corpus(edition, shares[i], persons, persons_path, memo=mine)
+    return mine.entries
+
+
 def _per_item(path: str) -> bool:
     """A letter's page and files, or a person's page: made in the workers."""
     return path.startswith(("letters/", "persons/")) and path.count("/") == 2

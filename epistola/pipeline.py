@@ -21,7 +21,7 @@ from .corpus import build_corpus
 from .diagnostics import Diagnostic, error, has_errors
 from .export import export_files
 from .render import render_site
-from .incremental import BuildCache, make_files
+from .incremental import BuildCache, make_files, prefill_memo
 from .records import parse_letter, parse_persons
 from .search import index_site
 from .validate import check_corpus
@@ -118,6 +118,8 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     persons_path = fs.display_path(editions / "persons.yaml")
     if cache is not None:
         cache.start(files.persons)
+        if files.edition is not None:
+            prefill_memo(cache.memo, files.edition, files.letters, files.persons, persons_path)
     corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path,
                              memo=cache.memo if cache is not None else None)
     diags += d

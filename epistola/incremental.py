@@ -244,8 +244,14 @@ class Keys:
 
     def archive(self) -> str:
         if self._archive is None:
+            # the files and entries as the reprs of their fields (unambiguous, and far quicker
+            # than the repr of tens of thousands of dataclasses)
             ids = sorted({e.letter_id for f in self.corpus.archive_files for e in f.entries})
-            self._archive = _digest(self.corpus.archive_files, [self.link(i) for i in ids])
+            files = "\n".join([
+                f"{f.repository!r} {f.fond!r} {f.opis!r} {f.delo!r}:" + " ".join(
+                    [f"{e.letter_id!r},{e.folios!r},{e.text!r},{e.note!r}" for e in f.entries])
+                for f in self.corpus.archive_files])
+            self._archive = _digest(files, [self.link(i) for i in ids])
         return self._archive
 
     def everything(self) -> str:

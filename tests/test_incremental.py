@@ -268,7 +268,13 @@ def test_a_lost_or_foreign_cache_means_a_full_build(ws):
     data["code"] = "another version"
     manifest.write_text(json.dumps(data))
     assert len(made(ws)) > 3 * N
-    (cache_folder(ws.out) / "memo.pickle").write_bytes(b"not a pickle")
+    shards = sorted((cache_folder(ws.out) / "memo").glob("*.pickle"))
+    assert shards, "the build keeps its per-letter memo in .build-cache/memo/"
+    for shard in shards:
+        shard.write_bytes(b"not a pickle")
+    middle = middle_letter(ws)  # a change, so that the broken memo is read at all
+    ws.edit(ws.record(middle), lambda t: re.sub(r"(?m)^title: .*$", "title: After a broken memo", t,
+                                                count=1))
     made(ws)
     assert_same_site(ws.out, ws.clean())
 

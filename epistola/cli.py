@@ -65,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             diags = run_ingest(args.sources, args.editions, force=args.force)
         elif args.command in ("build", "check"):
             from .pipeline import run_build
+            from .progress import ProgressBar
             diags = run_build(args.editions, args.out, write=args.command == "build",
-                              strict=args.strict, templates=args.templates)
+                              strict=args.strict, templates=args.templates, progress=ProgressBar())
         elif args.command == "serve":
             from .serve import run_serve
             return run_serve(args.editions, args.out, port=args.port, strict=args.strict,

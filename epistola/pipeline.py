@@ -14,6 +14,7 @@ import datetime
 import gc
 import os
 from functools import partial
+from typing import Callable
 from pathlib import Path
 
 from . import fs
@@ -66,13 +67,15 @@ def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list
 
 def run_build(editions: Path, out: Path, write: bool = True, strict: bool = False,
               templates: Path | None = None, search: bool = True,
-              cache: BuildCache | None = None, incremental: bool = True) -> list[Diagnostic]:
+              cache: BuildCache | None = None, incremental: bool = True,
+              progress: Callable[[str], None] | None = None) -> list[Diagnostic]:
     """Build (write=True) or check (write=False) the edition; return every diagnostic.
 
     A build is incremental (incremental.py): it renders only what changed since the last build
     into `out` and reuses the rest, with a result byte-identical to a clean build. `cache` keeps
     the caches in memory between builds (serve); incremental=False renders everything.
-    search=False leaves the search index out (benchmarks).
+    search=False leaves the search index out (benchmarks). progress, when given, is told each
+    stage's name (progress.BUILD_STAGES) as the build reaches it.
     """
     # A build makes millions of small objects and almost no reference cycles: the cycle
     # collector would scan the whole corpus again and again for nothing (seconds at 10,000
@@ -80,26 +83,35 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run_build(editions, out, write, strict, templates, search, cache, incremental)
+        return _run_build(editions, out, write, strict, templates, search, cache, incremental,
+                          progress or _no_progress)
     finally:
         if collecting:
             gc.enable()
 
 
+def _no_progress(stage: str) -> None:
+    pass
+
+
 def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
-               search: bool, cache: BuildCache | None, incremental: bool) -> list[Diagnostic]:
+               search: bool, cache: BuildCache | None, incremental: bool,
+               progress: Callable[[str], None]) -> list[Diagnostic]:
     if write and incremental and cache is None:
         cache = BuildCache(out)
     if not write:
         cache = None
     if cache is None or not editions.is_dir():  # (no editions: load_editions says so)
-        return _build(editions, out, write, strict, templates, search, cache)
-    with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
-        return _build(editions, out, write, strict, templates, search, cache)
+        diags = _build(editions, out, write, strict, templates, search, cache, progress)
+    else:
+        with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
+            diags = _build(editions, out, write, strict, templates, search, cache, progress)
+    progress("done")
+    return diags
 
 
 def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
-           search: bool, cache: BuildCache | None) -> list[Diagnostic]:
+           search: bool, cache: BuildCache | None, progress: Callable[[str], None]) -> list[Diagnostic]:
     parse, parse_register = parse_letter, parse_persons
     folder = templates or DEFAULT_TEMPLATES
     inputs = None
@@ -112,6 +124,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         cache.load_memo()
         parse = partial(cache.parse_letter, parse=parse_letter)
         parse_register = partial(cache.parse_persons, parse=parse_persons)
+    progress("reading records")
     files, diags = fs.load_editions(editions, parse, parse_register)
     if files.edition is None:
         return sorted(diags)
@@ -120,11 +133,13 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         cache.start(files.persons)
         if files.edition is not None:
             prefill_memo(cache.memo, files.edition, files.letters, files.persons, persons_path)
+    progress("checking")
     corpus, d = build_corpus(files.edition, files.letters, files.persons, persons_path,
                              memo=cache.memo if cache is not None else None)
     diags += d
     diags += check_corpus(corpus, persons_path, memo=cache.memo if cache is not None else None)
 
+    progress("rendering pages and exports")
     page_templates, assets, d = load_templates(folder)
     diags += d
     date, d = build_date()
@@ -151,6 +166,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     if not write or has_errors(diags, strict):
         return diags
 
+    progress("writing the site")
     if plan is not None:
         cache.pending = (inputs, diags)
         found = plan.write(site, out, search, index_site, strict, has_errors)

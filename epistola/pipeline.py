@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import fs
 from .corpus import build_corpus
-from .diagnostics import Diagnostic, error, has_errors
+from .diagnostics import Diagnostic, EpistolaError, error, has_errors
 from .export import export_files
 from .render import render_site
 from .incremental import BuildCache, make_files, prefill_memo
@@ -61,7 +61,13 @@ def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list
     if asset_folder.is_dir():
         for path in sorted(asset_folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
-                assets[path.relative_to(asset_folder).as_posix()] = path.read_bytes()
+                try:  # through fs: an unreadable asset is one diagnostic line, not a traceback
+                    data = fs.read_bytes(path)
+                except EpistolaError as exc:
+                    diags.append(exc.diagnostic)
+                    continue
+                if data is not None:
+                    assets[path.relative_to(asset_folder).as_posix()] = data
     return templates, assets, diags
 
 

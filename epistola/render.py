@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from . import anchors
 from .body import parse_inline
-from .corpus import ArchiveFile, Corpus, Mention, natural_key
+from .corpus import ArchiveFile, Corpus, Mention
 from .diagnostics import Diagnostic
 from .markup import LetterText, inline_html, letter_text
 from .model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Person
@@ -200,8 +200,8 @@ class MentionGroup:
     """The places in one letter that name a person."""
 
     letter: LetterLink
-    places: tuple[tuple[str, str], ...]
-    """(url with fragment, label: "¶ 4" or "note 3")."""
+    places: tuple[tuple[str, str, str], ...]
+    """(url with fragment, label as shown, label as spoken) for each place."""
 
 
 @dataclass(frozen=True)
@@ -417,7 +417,9 @@ class Site:
         mentioned = []
         for letter_id, mentions in groups.items():
             url = root + anchors.letter_url(letter_id)
-            places = tuple((f"{url}#{m.anchor}", f"note {m.n}" if m.in_note else f"¶ {m.n}")
+            # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"
+            places = tuple((f"{url}#{m.anchor}", f"note\u00a0{m.n}", f"note {m.n}") if m.in_note
+                           else (f"{url}#{m.anchor}", f"¶\u00a0{m.n}", f"paragraph {m.n}")
                            for m in mentions)
             mentioned.append(MentionGroup(self.letter_link(c.by_id[letter_id], root), places))
         return PersonView(person.ref, root + anchors.person_url(person.ref), person, sent, received,
@@ -551,7 +553,3 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
     for name in sorted(assets):
         files[f"assets/{name}"] = assets[name]
     return files, diags
-
-
-def sorted_numbers(values: Iterable[str]) -> list[str]:
-    return sorted(values, key=natural_key)

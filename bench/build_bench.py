@@ -28,12 +28,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from bench.measure import Run, run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -42,55 +42,9 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(ROOT)}
 
 # --- measuring a child process -------------------------------------------------------------------
 
-def _tree_rss(pid: int) -> int:
-    """Summed resident memory (bytes) of a process and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as handle:
-                    stack += [int(c) for c in handle.read().split()]
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return total
-
-
-@dataclass
-class Run:
-    seconds: float
-    peak_rss: int
-    output: str
-
-
 def measure(cmd: list[str], cwd: Path = ROOT, check: bool = True) -> Run:
     """Run cmd, timing it and sampling its process tree's memory every 10 ms."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            stop.wait(0.01)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = proc.communicate()
-    seconds = time.perf_counter() - started
-    stop.set()
-    sampler.join()
-    if check and proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{output[-3000:]}")
-    return Run(seconds, peak, output)
+    return run_measured(cmd, cwd, ENV, check)
 
 
 def folder_size(path: Path) -> int:

@@ -24,12 +24,12 @@ import inspect
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from bench.measure import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(ROOT)}
@@ -38,45 +38,10 @@ GLOB = "{letters,persons}/*/index.html"
 
 # --- measuring a child process -------------------------------------------------------------------
 
-def _rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all of its descendants."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, ValueError):
-            continue
-    return total
-
-
 def measure(code: str) -> tuple[float, int, str]:
-    """Run Python code in a child process: (seconds, peak tree RSS in bytes, its stdout)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], env=ENV, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _rss(proc.pid))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"child failed ({proc.returncode}):\n{err[-2000:]}")
-    return seconds, peak, out
+    """Run Python code in a child process: (seconds, peak tree RSS in bytes, its output)."""
+    run = run_measured([sys.executable, "-c", code], ROOT, ENV)
+    return run.seconds, run.peak_rss, run.output
 
 
 def size_of(folder: Path) -> tuple[int, int]:

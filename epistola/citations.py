@@ -164,35 +164,41 @@ class Citation:
     ref: ArchiveRef
 
 
+#: Where a citation, an "Ibid." or a bibliographic year can start: every pattern above begins with
+#: an ASCII capital or with the 1 or 2 of a year. Jumping between these keeps the scan off the
+#: other characters, which are most of a note.
+_CANDIDATE = re.compile(r"[A-Z12]")
+
+
 def _scan(text: str, previous: ArchiveRef | None) -> tuple[list[Citation], ArchiveRef | None]:
     found: list[Citation] = []
-    pos = 0
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if ch.isupper():
-            if pos == 0 or not text[pos - 1].isalpha():
-                full = _full_at(text, pos)
-                if full is not None:
-                    ref, end = full
-                    found.append(Citation(pos, pos + len(ref.text), ref))
-                    previous = ref
-                    pos = end
-                    continue
-                ibid = _ibid_at(text, pos, previous)
-                if ibid is not None:
-                    ref, end, archival = ibid
-                    if archival and ref is not None:
-                        found.append(Citation(pos, pos + len(ref.text), ref))
-                        previous = ref
-                    else:
-                        previous = None
-                    pos = max(end, pos + 1)
-                    continue
-        elif ch.isdigit():
-            if _BIBLIO.match(text, pos) and (pos == 0 or not text[pos - 1].isdigit()):
+    pos = 0  # everything before pos belongs to a citation already read
+    for candidate in _CANDIDATE.finditer(text):
+        at = candidate.start()
+        if at < pos:
+            continue
+        if text[at] in "12":
+            if _BIBLIO.match(text, at) and (at == 0 or not text[at - 1].isdigit()):
                 previous = None  # a publication is now the thing "Ibid." refers to
-        pos += 1
+            continue
+        if at and text[at - 1].isalpha():
+            continue
+        full = _full_at(text, at)
+        if full is not None:
+            ref, end = full
+            found.append(Citation(at, at + len(ref.text), ref))
+            previous = ref
+            pos = end
+            continue
+        ibid = _ibid_at(text, at, previous)
+        if ibid is not None:
+            ref, end, archival = ibid
+            if archival and ref is not None:
+                found.append(Citation(at, at + len(ref.text), ref))
+                previous = ref
+            else:
+                previous = None
+            pos = max(end, at + 1)
     return found, previous
 
 

@@ -157,7 +157,8 @@ def edit_one_letter(editions: Path, n: int, round_: int) -> Path:
     body_at = text.index("\n---\n") + 5
     marker = f" (edited {round_})"
     text = re.sub(r" \(edited \d+\)", "", text)
-    paragraph = text.index(".", text.index("\n\n", body_at + 1) + 2)
+    # the end of a sentence (". "), not the dot of a part marker such as {.salutation}
+    paragraph = text.index(". ", text.index("\n\n", body_at + 1) + 2)
     record.write_text(text[:paragraph] + marker + text[paragraph:], encoding="utf-8")
     return record
 

@@ -35,23 +35,9 @@ def tei(tag: str) -> str:
     return f"{{{TEI_NS}}}{tag}"
 
 
-def attrs(values: Mapping[str, str | None]) -> dict[str, str]:
-    """Attribute values without the unset ones; `xml:id` and `xml:lang` may be written as such."""
-    out = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if key == "xml:id":
-            key = XML_ID
-        elif key == "xml:lang":
-            key = XML_LANG
-        out[key] = xml_safe(value)
-    return out
-
-
 def element(tag: str, text: str | None = None, **attributes: str | None) -> etree._Element:
     """A new TEI element (the root of a document)."""
-    el = etree.Element(tei(tag), attrs(_xmlify(attributes)), nsmap={None: TEI_NS})
+    el = etree.Element(tei(tag), _attributes(attributes), nsmap={None: TEI_NS})
     el.text = xml_safe(text)
     return el
 
@@ -60,13 +46,23 @@ def sub(parent: etree._Element, tag: str, text: str | None = None,
         **attributes: str | None) -> etree._Element:
     """A new TEI child element at the end of parent; attributes set to None are left out
     (`xml_id=` and `xml_lang=` stand for `xml:id` and `xml:lang`)."""
-    el = etree.SubElement(parent, tei(tag), attrs(_xmlify(attributes)))
-    el.text = xml_safe(text)
+    el = etree.SubElement(parent, tei(tag), _attributes(attributes) if attributes else None)
+    if text is not None:
+        el.text = xml_safe(text)
     return el
 
 
-def _xmlify(attributes: Mapping[str, str | None]) -> dict[str, str | None]:
-    return {("xml:" + k[4:] if k.startswith("xml_") else k): v for k, v in attributes.items()}
+def _attributes(attributes: Mapping[str, str | None]) -> dict[str, str]:
+    """Keyword attributes -> lxml's: unset ones left out, `xml_id` as `xml:id` (one pass: a
+    TEI file of a letter makes hundreds of elements)."""
+    out = {}
+    for key, value in attributes.items():
+        if value is None:
+            continue
+        if key.startswith("xml_"):
+            key = {"xml_id": XML_ID, "xml_lang": XML_LANG}.get(key, "xml:" + key[4:])
+        out[key] = xml_safe(value)
+    return out
 
 
 def append_text(parent: etree._Element, text: str) -> None:

@@ -11,23 +11,32 @@ from pathlib import Path
 from typing import Mapping
 
 
-def tree_rss(pid: int) -> int:
-    """Summed resident memory (bytes) of a process and all its descendants."""
-    total, stack = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes, summed over a process and all its descendants.
+
+    RSS counts every page a process can touch, so forked workers count the pages they share
+    with their parent (copy-on-write) once more each; PSS (proportional set size, from
+    /proc/PID/smaps_rollup) divides each shared page among the processes that share it, and its
+    sum is the memory the tree really occupies. For a single process the two differ only by
+    its share of the shared libraries."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as handle:
+            with open(f"/proc/{p}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
                         break
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as handle:
                     stack += [int(c) for c in handle.read().split()]
         except (OSError, ValueError):  # the process ended while it was read
             continue
-    return total
+    return rss, pss
 
 
 @dataclass
@@ -35,6 +44,7 @@ class Run:
     seconds: float
     peak_rss: int
     output: str
+    peak_pss: int = 0
 
 
 def run_measured(cmd: list[str], cwd: Path, env: Mapping[str, str], check: bool = True) -> Run:
@@ -42,13 +52,14 @@ def run_measured(cmd: list[str], cwd: Path, env: Mapping[str, str], check: bool 
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss, pss = tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             stop.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -59,4 +70,4 @@ def run_measured(cmd: list[str], cwd: Path, env: Mapping[str, str], check: bool 
     sampler.join()
     if check and proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{output[-3000:]}")
-    return Run(seconds, peak, output)
+    return Run(seconds, peak, output, peak_pss)

@@ -358,6 +358,8 @@ class Corpus:
     """The register's name forms, to link names in bodies and notes."""
     mentions: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)
     """Person ref -> every paragraph and note naming the person, in letter order."""
+    places: Mapping[str, tuple[tuple[str, Mention], ...]] = field(default_factory=dict)
+    """Letter id -> (person ref, mention) of each paragraph and note naming a person."""
     archive_files: tuple[ArchiveFile, ...] = ()
     """The archive concordance."""
 
@@ -366,20 +368,15 @@ class Corpus:
         return tuple(NoteView(n.n, n.text, n.n in marked, n.n in letter.unnumbered_notes, n.line)
                      for n in letter.notes)
 
+    def mentioned(self, letter_id: str) -> tuple[str, ...]:
+        """The refs of the persons a letter's paragraphs and notes name, in ref order."""
+        return tuple(sorted({ref for ref, _ in self.places.get(letter_id, ())}))
+
     def neighbours(self, letter: Letter) -> tuple[Letter | None, Letter | None]:
         """Previous and next letter in date order."""
         i = self._positions[letter.id]
         return (self.letters[i - 1] if i > 0 else None,
                 self.letters[i + 1] if i + 1 < len(self.letters) else None)
-
-    @cached_property
-    def mentioned(self) -> Mapping[str, tuple[str, ...]]:
-        """Letter id -> the refs of the persons its paragraphs and notes name, in ref order."""
-        found: dict[str, dict[str, None]] = {}
-        for ref, mentions in self.mentions.items():
-            for mention in mentions:
-                found.setdefault(mention.letter_id, {})[ref] = None
-        return MappingProxyType({k: tuple(v) for k, v in found.items()})
 
     @cached_property
     def _correspondences(self) -> Mapping[frozenset[str], tuple[Letter, ...]]:
@@ -425,14 +422,21 @@ def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex
 
 
 def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...]],
-              index: NameIndex, memo: Memo | None = None) -> dict[str, tuple[Mention, ...]]:
+              index: NameIndex, memo: Memo | None = None
+              ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]]]:
+    """Person ref -> its mentions (Corpus.mentions), and letter id -> its own (Corpus.places:
+    what one letter names needs no pass over all)."""
     found: dict[str, list[Mention]] = {}
+    named: dict[str, tuple[tuple[str, Mention], ...]] = {}
     for letter in letters:
         blocks = bodies[letter.id]
-        for ref, mention in memoized(memo, ("mentions", letter_key(memo, letter)),
-                                      lambda: _letter_mentions(letter, blocks, index)):
+        places = memoized(memo, ("mentions", letter_key(memo, letter)),
+                          lambda: _letter_mentions(letter, blocks, index))
+        for ref, mention in places:
             found.setdefault(ref, []).append(mention)
-    return {ref: tuple(m) for ref, m in sorted(found.items())}
+        if places:
+            named[letter.id] = places
+    return {ref: tuple(m) for ref, m in sorted(found.items())}, named
 
 
 class Memo:
@@ -503,6 +507,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
                                problem.code))
     index, d = name_index(persons, persons_path)
     diags += d
+    mentions, places = _mentions(ordered, bodies, index, memo)
     corpus = Corpus(
         edition=edition,
         letters=ordered,
@@ -511,7 +516,8 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         replies=MappingProxyType({k: tuple(v) for k, v in replies.items()}),
         bodies=MappingProxyType(bodies),
         names=index,
-        mentions=MappingProxyType(_mentions(ordered, bodies, index, memo)),
+        mentions=MappingProxyType(mentions),
+        places=MappingProxyType(places),
         archive_files=concordance(ordered, _cited(ordered, memo) if note_citations is None
                                    else note_citations),
     )

@@ -53,6 +53,7 @@ from .render import STATIC_PAGES, edition_summary
 CACHE_FOLDER = ".build-cache"
 MANIFEST = "manifest.json"
 MEMO = "memo"
+PERSON_KEYS = "person-keys.pickle"
 DIRTY = "spare.dirty"
 #: The memo is kept in this many files, so that a change to one letter rewrites a few of them.
 MEMO_SHARDS = 64
@@ -181,6 +182,10 @@ class Keys:
     link_cache: Mapping[str, str] = field(default_factory=dict)
     """Letter name -> what a link to it shows, from the build before."""
     new_links: dict[str, str] = field(default_factory=dict)
+    person_cache: Mapping[str, str] = field(default_factory=dict)
+    """Person ref -> person_parts in the build before (PersonKeys)."""
+    stale_persons: frozenset[str] | None = None
+    """The refs whose letters changed since then (their parts are computed again); None: all."""
 
     def __post_init__(self) -> None:
         c = self.corpus
@@ -286,6 +291,8 @@ class Keys:
 
     def person_parts(self, ref: str) -> str:
         found = self._person.get(ref)
+        if found is None and self.stale_persons is not None and ref not in self.stale_persons:
+            found = self._person[ref] = self.person_cache.get(ref)
         if found is None:
             # one string, not a list of tuples to repr: thousands of persons, each in hundreds
             # of places (ids, anchors and link digests hold no control characters)
@@ -334,6 +341,39 @@ class Keys:
         return None
 
 
+@dataclass
+class PersonKeys:
+    """What the person keys of the last successful build were made from, so that the next build
+    computes only those of the persons its changed letters involve (a person's key hashes every
+    letter that person wrote, received or is named in: hundreds of thousands of places at 10,000
+    letters, where one edit touches a handful of persons).
+
+    A person's parts depend only on the letters involving that person, each named by the digest
+    of its record: a letter whose name is new or gone involves, in its new or old version, every
+    person whose parts may differ."""
+
+    token: str
+    """The register's token (Memo.token): a changed register makes every person stale."""
+    parties: dict[str, frozenset[str]]
+    """Letter name -> refs of its senders and recipients, for every letter of that build."""
+    parts: dict[str, str]
+    """Person ref -> Keys.person_parts."""
+
+    def stale(self, token: str, parties: Mapping[str, frozenset[str]], memo: Memo
+              ) -> frozenset[str] | None:
+        """The refs whose parts must be computed again; None for all of them."""
+        if token != self.token:
+            return None
+        refs: set[str] = set()
+        for name in parties.keys() ^ self.parties.keys():  # new, changed or removed letters
+            refs |= parties[name] if name in parties else self.parties[name]
+            places = memo.entries.get(("mentions", name, token))
+            if places is None:  # the build before named them, but their work is gone
+                return None
+            refs.update(ref for ref, _ in places)
+        return frozenset(refs)
+
+
 # --- the cache -----------------------------------------------------------------------------------
 
 def cache_folder(out: Path) -> Path:
@@ -379,6 +419,9 @@ class BuildCache:
         self.diagnostics: list[Diagnostic] = []
         """What the last successful build reported."""
         self.pending: tuple[str, list[Diagnostic]] | None = None
+        self.person_keys: PersonKeys | None = None
+        """The person keys of the last successful build (PersonKeys)."""
+        self._keys: tuple[Keys, dict[str, frozenset[str]]] | None = None
 
     # -- persistence --
 
@@ -419,6 +462,14 @@ class BuildCache:
                 self.memo.entries.update(memo_entries)
                 self.records.update(records)
         self._saved = self._memo_state()
+        try:
+            with open(self.folder / PERSON_KEYS, "rb") as handle:
+                code, person_keys = pickle.load(handle)
+            if code == self.code and isinstance(person_keys, PersonKeys):
+                self.person_keys = person_keys
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                AttributeError, ImportError):
+            self.person_keys = None
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -472,6 +523,11 @@ class BuildCache:
                 continue
             _atomic_write(path, data)
             self._saved[shard] = state
+        if self.person_keys is not None:
+            _atomic_write(self.folder / PERSON_KEYS, pickle.dumps(
+                (self.code, self.person_keys), protocol=pickle.HIGHEST_PROTOCOL))
+        else:
+            (self.folder / PERSON_KEYS).unlink(missing_ok=True)
 
     def prune(self) -> None:
         """After a build: forget what it did not use, so the caches do not grow without end."""
@@ -529,10 +585,33 @@ class BuildCache:
 
     def plan(self, corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes],
              build_date: str | None) -> "Plan":
+        parties: dict[str, frozenset[str]] | None = {}
+        for letter in corpus.letters:
+            name = self.identify(letter)
+            if not isinstance(name, str):  # not read through this cache: no name to go by
+                parties = None
+                break
+            parties[name] = frozenset(p.ref for p in (*letter.senders, *letter.recipients) if p.ref)
+        stale = None
+        if parties is not None and self.person_keys is not None:
+            stale = self.person_keys.stale(self.memo.token, parties, self.memo)
         keys = Keys(corpus, templates, assets, build_date, self.code, self.identify,
-                    self.links, {})
+                    self.links, {}, self.person_keys.parts if stale is not None else {}, stale)
         self.links = keys.new_links  # only this build's letters stay
+        self._keys = (keys, parties) if parties is not None else None
         return Plan(self, keys)
+
+    def keep_person_keys(self) -> None:
+        """After a successful build: its person keys, for the next one."""
+        if self._keys is None:
+            self.person_keys = None
+            return
+        keys, parties = self._keys
+        self._keys = None
+        if len(keys._person) == len(keys.corpus.persons):  # the register's page asked for all
+            self.person_keys = PersonKeys(self.memo.token, parties, dict(keys._person))
+        else:
+            self.person_keys = None
 
     def live_ok(self, path: str, entry: Entry) -> bool:
         try:
@@ -685,6 +764,7 @@ class Plan:
         if not live and spare.exists():
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
+        cache.keep_person_keys()
         cache.save()
         (cache.folder / DIRTY).unlink(missing_ok=True)
         return diags

@@ -102,7 +102,7 @@ def letter_names(corpus: "Corpus", letter: "Letter",
     refs: dict[str, None] = {}
     for party in (*letter.senders, *letter.recipients):
         refs[party.ref or f"name:{party.name}"] = None
-    for ref in corpus.mentioned.get(letter.id, ()):
+    for ref in corpus.mentioned(letter.id):
         refs[ref] = None
     forms: list[str] = []
     for ref in refs:

@@ -142,6 +142,41 @@ def test_a_text_edit_remakes_that_letter_and_the_lists_only(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def _person_not_in(ws: Workspace, letter: str) -> tuple[str, str]:
+    """(ref, a name form) of a person the letter neither names nor is written by or to."""
+    import yaml
+
+    text = ws.record(letter).read_text(encoding="utf-8")
+    persons = yaml.safe_load((ws.editions / "persons.yaml").read_text(encoding="utf-8"))
+    for ref, person in sorted(persons.items()):
+        forms = [person["name"], *person.get("variants", ())]
+        if ref not in text and not any(form in text for form in forms):
+            return ref, forms[-1]
+    raise AssertionError("every person is in the letter")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh process", "warm cache"])
+def test_a_name_added_to_a_letter_and_taken_out_again(ws, warm):
+    """A person's page and the register follow the names a letter gains and loses, and no other
+    person's page is made again (the person keys of the other persons are reused)."""
+    letter = middle_letter(ws)
+    ref, form = _person_not_in(ws, letter)
+    cache = BuildCache(ws.out) if warm else None
+    original = ws.record(letter).read_text(encoding="utf-8")
+    ws.edit(ws.record(letter), lambda t: t.rstrip("\n") + f"\n\nGreetings to {form}.\n")
+    for _ in range(2):
+        if warm:
+            ws.build(cache)
+            remade = set(cache.last_made)
+        else:
+            remade = made(ws)
+        persons = {p.split("/")[1] for p in remade if p.startswith("persons/") and p.count("/") == 2}
+        assert persons == {ref}
+        assert "persons/index.html" in remade
+        assert_same_site(ws.out, ws.clean())
+        ws.record(letter).write_text(original, encoding="utf-8")
+
+
 def test_a_date_edit_moves_the_letter_and_remakes_old_and_new_neighbours(ws):
     data = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
     moved, first = data[N // 2]["id"], data[0]

@@ -7,13 +7,14 @@ an export needs to know about other letters is computed here once, before anythi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 from . import anchors
-from .body import Block, Inline, parse_body, parse_inline
+from .body import Block, BodyProblem, Inline, parse_body, parse_inline
 from .citations import find_citations, last_reference
 from .diagnostics import Diagnostic, error, warning
 from .model import ArchiveRef, Edition, Letter, Note, Person
@@ -429,9 +430,8 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
     found: dict[str, list[Mention]] = {}
     named: dict[str, tuple[tuple[str, Mention], ...]] = {}
     for letter in letters:
-        blocks = bodies[letter.id]
         places = memoized(memo, ("mentions", letter_key(memo, letter)),
-                          lambda: _letter_mentions(letter, blocks, index))
+                          lambda: _letter_mentions(letter, bodies[letter.id], index))
         for ref, mention in places:
             found.setdefault(ref, []).append(mention)
         if places:
@@ -476,6 +476,40 @@ def memoized(memo: Memo | None, key: tuple, compute):
         return value
 
 
+class _Bodies(Mapping[str, tuple[Block, ...]]):
+    """Letter id -> its parsed body, parsed (or taken from the memo) when first asked for. With
+    a memo, what is wrong with a body is remembered apart from the body itself, so that a build
+    that renders one letter parses, loads and keeps one body, not ten thousand."""
+
+    def __init__(self, by_id: Mapping[str, Letter], memo: Memo | None):
+        self._by_id = by_id
+        self._memo = memo
+        self._parsed: dict[str, tuple[Block, ...]] = {}
+
+    def __getitem__(self, letter_id: str) -> tuple[Block, ...]:
+        found = self._parsed.get(letter_id)
+        if found is None:
+            found = self._parse(self._by_id[letter_id])[0]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def problems(self, letter: Letter) -> list[BodyProblem]:
+        if self._memo is None:
+            return self._parse(letter)[1]
+        return memoized(self._memo, ("body-problems", letter_key(self._memo, letter)),
+                        lambda: self._parse(letter)[1])
+
+    def _parse(self, letter: Letter) -> tuple[tuple[Block, ...], list[BodyProblem]]:
+        blocks, problems = memoized(self._memo, ("body", letter.body), lambda: parse_body(letter.body))
+        self._parsed[letter.id] = blocks
+        return blocks, problems
+
+
 def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[Person, ...],
                  persons_path: str = "persons.yaml",
                  note_citations: Mapping[str, tuple[tuple[int, ArchiveRef], ...]] | None = None,
@@ -498,11 +532,9 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
     for letter in ordered:
         if letter.in_reply_to and letter.in_reply_to in by_id:
             replies.setdefault(letter.in_reply_to, []).append(letter.id)
-    bodies: dict[str, tuple[Block, ...]] = {}
+    bodies = _Bodies(by_id, memo)
     for letter in ordered:
-        blocks, problems = memoized(memo, ("body", letter.body), lambda: parse_body(letter.body))
-        bodies[letter.id] = blocks
-        for problem in problems:
+        for problem in bodies.problems(letter):
             diags.append(error(letter.path, letter.body_line + problem.line, problem.message,
                                problem.code))
     index, d = name_index(persons, persons_path)
@@ -514,7 +546,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         persons=MappingProxyType({p.ref: p for p in sorted(persons, key=lambda p: p.ref)}),
         by_id=MappingProxyType(by_id),
         replies=MappingProxyType({k: tuple(v) for k, v in replies.items()}),
-        bodies=MappingProxyType(bodies),
+        bodies=bodies,
         names=index,
         mentions=MappingProxyType(mentions),
         places=MappingProxyType(places),

@@ -142,6 +142,34 @@ def test_a_text_edit_remakes_that_letter_and_the_lists_only(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def _add_body_paragraph(text: str) -> str:
+    """A paragraph at the end of the body, before the notes (the record ends with them)."""
+    at = text.find("\n\n[^")
+    at = len(text.rstrip("\n")) if at < 0 else at
+    return text[:at] + "\n\nAn added paragraph." + text[at:]
+
+
+def test_a_text_edit_parses_that_body_only(ws, monkeypatch):
+    """The other bodies are neither parsed nor loaded: what is wrong with a body is remembered
+    apart from the body (the memo files shrink to what a one-letter build uses)."""
+    from epistola import corpus as corpus_module
+
+    parsed = []
+    real = corpus_module.parse_body
+    monkeypatch.setattr(corpus_module, "parse_body", lambda body: parsed.append(body) or real(body))
+    made(ws)  # the first build after the full one forgets the bodies it did not use
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), _add_body_paragraph)
+    parsed.clear()
+    cache = BuildCache(ws.out)
+    ws.build(cache)
+    assert pages_of_letters(set(cache.last_made)) == {letter}
+    assert len(parsed) == 1 and "An added paragraph." in parsed[0]
+    kept = [key for key in cache.memo.entries if key[0] == "body"]
+    assert len(kept) == 1 and "An added paragraph." in kept[0][1]
+    assert_same_site(ws.out, ws.clean())
+
+
 def _person_not_in(ws: Workspace, letter: str) -> tuple[str, str]:
     """(ref, a name form) of a person the letter neither names nor is written by or to."""
     import yaml

@@ -188,6 +188,32 @@ def swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
+def exchange(new: Path, old: Path) -> None:
+    """Put the folder `new` where `old` is, and `old` (when it exists) where `new` was: in one
+    atomic step where the system can (Linux renameat2), so readers never find neither."""
+    if old.exists() and _rename_exchange(new, old):
+        return
+    parking = new.with_name(new.name + ".old")
+    if parking.exists():
+        shutil.rmtree(parking)
+    if old.exists():
+        os.rename(old, parking)
+    os.rename(new, old)
+    if parking.exists():
+        os.rename(parking, new)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 

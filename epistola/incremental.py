@@ -422,6 +422,10 @@ class BuildCache:
         self.person_keys: PersonKeys | None = None
         """The person keys of the last successful build (PersonKeys)."""
         self._keys: tuple[Keys, dict[str, frozenset[str]]] | None = None
+        self._snapshot: list[tuple[str, int, int]] = []
+        self.search_pending: str | None = None
+        """After a build that left its search index for later: the inputs token it stands for
+        once the index is made (pipeline.index_later)."""
 
     # -- persistence --
 
@@ -472,6 +476,12 @@ class BuildCache:
             self.person_keys = None
 
     def save(self) -> None:
+        self.save_manifest()
+        self.prune()
+        if self.keep_memo:
+            self.save_memo()
+
+    def save_manifest(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = {"format": FORMAT, "code": self.code,
                     "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
@@ -481,9 +491,6 @@ class BuildCache:
                                     for d in self.diagnostics]}
         # no indent: json's C encoder (a manifest of 45,000 files in a tenth of the time)
         _atomic_write(self.folder / MANIFEST, json.dumps(manifest).encode())
-        self.prune()
-        if self.keep_memo:
-            self.save_memo()
 
     def _shards(self) -> tuple[dict[int, dict], dict[int, dict]]:
         """The memo's entries and the parsed records, by the file they are kept in."""
@@ -540,8 +547,20 @@ class BuildCache:
 
     def read_inputs(self, folders: Iterable[Path], *options: Any) -> str:
         """A token for every file under the folders (path, time, size) and the options."""
-        return _digest(self.code, sorted(snapshot(folders)), os.getcwd(),
+        self._snapshot = sorted(snapshot(folders))
+        return self.inputs_token(*options)
+
+    def inputs_token(self, *options: Any) -> str:
+        """The token of the files read_inputs last found, with these options."""
+        return _digest(self.code, self._snapshot, os.getcwd(),
                        os.environ.get("SOURCE_DATE_EPOCH"), *options)
+
+    def searched(self, inputs: str, diagnostics: Iterable[Diagnostic]) -> None:
+        """The search index of the live site was brought up to date after its pages (serve):
+        the site now stands for these inputs, built with the index."""
+        self.inputs = inputs
+        self.diagnostics = sorted(set(self.diagnostics) | set(diagnostics))
+        self.save_manifest()
 
     def up_to_date(self, inputs: str, search: bool) -> bool:
         """The last successful build read exactly these inputs, and its site is intact."""
@@ -701,8 +720,11 @@ class Plan:
 
     def write(self, files: Mapping[str, bytes], out: Path, search: bool,
               index: Callable[[Path, Path | None], list[Diagnostic]] | None,
-              strict: bool, has_errors: Callable[..., bool]) -> list[Diagnostic]:
-        """Bring the spare folder up to date, index it, and swap it in (under the build lock)."""
+              strict: bool, has_errors: Callable[..., bool],
+              keep_index: bool = False) -> list[Diagnostic]:
+        """Bring the spare folder up to date, index it, and swap it in (under the build lock).
+        keep_index (with search False): the new site takes over the live site's search index,
+        as it is, until pipeline.index_later brings it up to date."""
         cache = self.cache
         live = cache.live if out.is_dir() else {}
         spare, spare_known, join, made_dirs = self.prepare()
@@ -755,7 +777,9 @@ class Plan:
                 cache.save()
                 (cache.folder / DIRTY).unlink(missing_ok=True)
                 return diags
-        _swap(spare, out, cache.folder / "swap")
+        if keep_index and not search and (out / "pagefind").is_dir():
+            os.rename(out / "pagefind", index_folder)  # moved at the last moment: a rename
+        _swap(spare, out)
         cache.last_made = frozenset(self.made)
         if cache.pending is not None:
             cache.inputs = cache.pending[0]
@@ -800,16 +824,10 @@ def _prune_empty(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _swap(spare: Path, out: Path, parking: Path) -> None:
-    """out <- spare and spare <- the old out, by three renames."""
-    if parking.exists():
-        shutil.rmtree(parking)
+def _swap(spare: Path, out: Path) -> None:
+    """out <- spare and spare <- the old out, in one step where the system can."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        os.rename(out, parking)
-    os.rename(spare, out)
-    if parking.exists():
-        os.rename(parking, spare)
+    fs.exchange(spare, out)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -24,7 +24,7 @@ from .export import export_files
 from .render import render_site
 from .incremental import BuildCache, make_files, prefill_memo
 from .records import parse_letter, parse_persons
-from .search import index_site
+from .search import Interrupted, index_site
 from .validate import check_corpus
 
 #: The templates shipped with Epistola.
@@ -74,7 +74,8 @@ def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list
 def run_build(editions: Path, out: Path, write: bool = True, strict: bool = False,
               templates: Path | None = None, search: bool = True,
               cache: BuildCache | None = None, incremental: bool = True,
-              progress: Callable[[str], None] | None = None) -> list[Diagnostic]:
+              progress: Callable[[str], None] | None = None,
+              defer_search: bool = False) -> list[Diagnostic]:
     """Build (write=True) or check (write=False) the edition; return every diagnostic.
 
     A build is incremental (incremental.py): it renders only what changed since the last build
@@ -82,6 +83,10 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     the caches in memory between builds (serve); incremental=False renders everything.
     search=False leaves the search index out (benchmarks). progress, when given, is told each
     stage's name (progress.BUILD_STAGES) as the build reaches it.
+
+    defer_search (serve, with a cache): the new pages and exports go live with the search index
+    of the site before, and index_later then makes the new index and swaps it in, so that an
+    editor sees a saved letter before Pagefind has indexed its year again.
     """
     # A build makes millions of small objects and almost no reference cycles: the cycle
     # collector would scan the whole corpus again and again for nothing (seconds at 10,000
@@ -90,7 +95,7 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     gc.disable()
     try:
         return _run_build(editions, out, write, strict, templates, search, cache, incremental,
-                          progress or _no_progress)
+                          progress or _no_progress, defer_search)
     finally:
         if collecting:
             gc.enable()
@@ -102,7 +107,7 @@ def _no_progress(stage: str) -> None:
 
 def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
                search: bool, cache: BuildCache | None, incremental: bool,
-               progress: Callable[[str], None]) -> list[Diagnostic]:
+               progress: Callable[[str], None], defer_search: bool) -> list[Diagnostic]:
     if write and incremental and cache is None:
         cache = BuildCache(out)
     if not write:
@@ -111,21 +116,31 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
         diags = _build(editions, out, write, strict, templates, search, cache, progress)
     else:
         with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
-            diags = _build(editions, out, write, strict, templates, search, cache, progress)
+            diags = _build(editions, out, write, strict, templates, search, cache, progress,
+                           defer_search)
     progress("done")
     return diags
 
 
 def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
-           search: bool, cache: BuildCache | None, progress: Callable[[str], None]) -> list[Diagnostic]:
+           search: bool, cache: BuildCache | None, progress: Callable[[str], None],
+           defer_search: bool = False) -> list[Diagnostic]:
     parse, parse_register = parse_letter, parse_persons
+    later = search and defer_search and cache is not None
+    if later:
+        search = False
     folder = templates or DEFAULT_TEMPLATES
     inputs = None
     if cache is not None:
         cache.load()
         inputs = cache.read_inputs([editions, folder], search, strict)
+        if later and cache.up_to_date(cache.inputs_token(True, strict), True):
+            cache.last_made = frozenset()  # nothing changed since the last build with its index
+            return list(cache.diagnostics)
         if cache.up_to_date(inputs, search):  # nothing changed since the last build
             cache.last_made = frozenset()
+            if later:  # but it had no index (or not one of these pages)
+                cache.search_pending = cache.inputs_token(True, strict)
             return list(cache.diagnostics)
         cache.load_memo()
         parse = partial(cache.parse_letter, parse=parse_letter)
@@ -175,7 +190,9 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     progress("writing the site")
     if plan is not None:
         cache.pending = (inputs, diags)
-        found = plan.write(site, out, search, index_site, strict, has_errors)
+        found = plan.write(site, out, search, index_site, strict, has_errors, keep_index=later)
+        if later and not has_errors(found, strict):
+            cache.search_pending = cache.inputs_token(True, strict)
         return sorted(set(diags) | set(found))
     with fs.build_lock(out):
         staging = fs.staging_folder(out)
@@ -190,4 +207,29 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
             fs.discard(staging)  # the previous site stays as it was
             return diags
         fs.swap_in(staging, out)
+    return diags
+
+
+def index_later(out: Path, cache: BuildCache, strict: bool = False,
+                interrupted: Callable[[], bool] | None = None) -> list[Diagnostic]:
+    """After a build with defer_search: make the search index of the live site in the cache
+    folder and swap it in for the one the site took over. Returns its diagnostics; with errors
+    the site keeps its older index, and the next build makes it again. When `interrupted` says
+    so (a newer save), it stops and leaves the index to the next call."""
+    inputs, cache.search_pending = cache.search_pending, None
+    if inputs is None:
+        return []
+    with fs.build_lock(out):
+        fresh = cache.folder / "pagefind.new"
+        try:
+            diags = index_site(out, previous=out, output=fresh, interrupted=interrupted)
+            if has_errors(diags, strict):
+                return diags
+            fs.exchange(fresh, out / "pagefind")
+        except Interrupted:
+            cache.search_pending = inputs
+            return []
+        finally:
+            fs.discard(fresh)  # the index before, or an unfinished or failed one
+        cache.searched(inputs, diags)
     return diags

@@ -27,7 +27,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import cbor2
 
@@ -214,20 +214,22 @@ def _previous_site(site_dir: Path) -> Path | None:
     return None
 
 
-def _reusable(previous: Path | None, bundle: Bundle) -> Path | None:
-    """The previous site's copy of this bundle when it was made from exactly the same input."""
+def _old_bundles(previous: Path | None) -> dict[str, Path]:
+    """Bundle digest -> the previous site's copy of that bundle (made from exactly the same
+    input), for the bundles it holds."""
     if previous is None:
-        return None
+        return {}
     try:
         old = json.loads((previous / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
+    found = {}
     for entry in old.get("bundles", []) if isinstance(old, dict) else []:
-        if isinstance(entry, dict) and entry.get("digest") == bundle.digest:
+        if isinstance(entry, dict) and isinstance(entry.get("digest"), str):
             folder = previous / PAGEFIND_DIR / str(entry.get("path", ""))
             if (folder / "pagefind-entry.json").is_file():
-                return folder
-    return None
+                found[entry["digest"]] = folder
+    return found
 
 
 def _prune(folder: Path, runtime: Path) -> None:
@@ -248,34 +250,53 @@ def _prune(folder: Path, runtime: Path) -> None:
             item.unlink()
 
 
-def _run_pagefind(site_dir: Path, bundle: Bundle, language: str) -> str | None:
+def _run_pagefind(site_dir: Path, bundle: Bundle, language: str, out: Path,
+                  interrupted: Callable[[], bool] | None = None) -> str | None:
     """Index one bundle with the pinned Pagefind binary. Returns an error message or None."""
     try:
         from pagefind_bin import get_executable
         binary = str(get_executable())
     except (ImportError, FileNotFoundError):
         return "the Pagefind binary was not found; install the pinned version with pip install 'pagefind[bin]==1.5.2'"
-    out = (site_dir / bundle.folder).resolve()
+    out = out.resolve()
     args = [binary, "--site", str(site_dir.resolve()), "--glob", glob_for(bundle.pages),
             "--output-path", str(out), "--force-language", language, "--silent"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
     try:
-        proc = subprocess.run(args, cwd=site_dir, env=env, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.Popen(args, cwd=site_dir, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
     except OSError as exc:
         return f"cannot run Pagefind: {exc.strerror}"
+    with proc:
+        while True:
+            try:
+                stdout, stderr = proc.communicate(timeout=None if interrupted is None else 0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if interrupted():
+                    proc.kill()
+                    proc.communicate()
+                    raise Interrupted from None
     if proc.returncode != 0:
-        lines = [l for l in (proc.stderr + proc.stdout).splitlines() if l.strip()]
+        lines = [l for l in (stderr + stdout).splitlines() if l.strip()]
         return f"Pagefind failed on the {bundle.name} bundle: {lines[-1] if lines else proc.returncode}"
     return None
 
 
-def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]:
-    """Write the Pagefind index of a built site into site_dir/pagefind/.
+class Interrupted(Exception):
+    """index_site stopped because its caller asked it to."""
 
-    `previous` is the site this build replaces; bundles whose pages are unchanged are copied from
-    it instead of being indexed again. By default it is the live site beside a staging folder
-    named `.site.new`.
+
+def index_site(site_dir: Path, previous: Path | None = None, output: Path | None = None,
+               interrupted: Callable[[], bool] | None = None) -> list[Diagnostic]:
+    """Write the Pagefind index of a built site into site_dir/pagefind/ (or into `output`).
+
+    `previous` is the site this build replaces; bundles whose pages are unchanged are taken from
+    it (hard-linked: no file of an index is ever written again in place) instead of being indexed
+    again. By default it is the live site beside a staging folder named `.site.new`. `output`
+    lets the index of a live site be made beside it and swapped in afterwards (serve).
+    `interrupted` is asked between bundles and while Pagefind runs; when it says so, Pagefind
+    is stopped and Interrupted raised (the output folder is then left unfinished).
     """
     shown = display_path(site_dir / PAGEFIND_DIR)
     pages = _site_pages(site_dir)
@@ -284,20 +305,25 @@ def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]
                                   "find nothing", "search-empty")]
     language = _site_language(site_dir)
     bundles = plan_bundles(pages, language, pagefind_version(), MAX_BUNDLE)
+    del pages
     if previous is None:
         previous = _previous_site(site_dir)
-    root = site_dir / PAGEFIND_DIR
+    root = output if output is not None else site_dir / PAGEFIND_DIR
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
+    old_bundles = _old_bundles(previous)
     diags: list[Diagnostic] = []
     for bundle in bundles:
-        target = site_dir / bundle.folder
-        old = _reusable(previous, bundle)
+        if interrupted is not None and interrupted():
+            raise Interrupted
+        target = root / bundle.folder[len(PAGEFIND_DIR) + 1:]
+        old = old_bundles.get(bundle.digest)
         if old is not None:
-            shutil.copytree(old, target, ignore=lambda _, names: [n for n in names if _RUNTIME.match(n)])
+            shutil.copytree(old, target, copy_function=_link_or_copy,
+                            ignore=lambda _, names: [n for n in names if _RUNTIME.match(n)])
             continue
-        problem = _run_pagefind(site_dir, bundle, language)
+        problem = _run_pagefind(site_dir, bundle, language, target, interrupted)
         if problem is not None:
             diags.append(error(shown, 1, problem, "search-index"))
             return diags
@@ -310,13 +336,20 @@ def index_site(site_dir: Path, previous: Path | None = None) -> list[Diagnostic]
     if not (root / "pagefind.js").exists() and previous is not None:  # every bundle was reused
         for item in sorted((previous / PAGEFIND_DIR).iterdir()):
             if item.is_file() and _RUNTIME.match(item.name):
-                shutil.copyfile(item, root / item.name)
-    first = site_dir / bundles[0].folder
+                _link_or_copy(item, root / item.name)
+    first = root / bundles[0].folder[len(PAGEFIND_DIR) + 1:]
     for item in sorted(root.iterdir()):
-        if _FIRST_BUNDLE.match(item.name):
-            shutil.copyfile(item, first / item.name)
+        if _FIRST_BUNDLE.match(item.name) and not (first / item.name).exists():
+            _link_or_copy(item, first / item.name)
     (root / MANIFEST).write_bytes(manifest(bundles, language))
     return diags
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 _SIGNATURE = b"pagefind_dcd"

@@ -11,6 +11,11 @@ The loop an editor works in: save a record, see the letter change in the browser
 - when the latest build failed, every page request is answered with the diagnostic lines instead
   of the stale page, until a save fixes them; the open page then reloads to the fixed site.
 
+A rebuild puts the new pages and exports live and tells the open pages first; the search index
+(Pagefind, seconds for a year of letters) is made afterwards beside the site and swapped in
+whole. Until then the site keeps the index it had, which is current for every letter but the
+saved ones; a newer save interrupts the indexing, and the build after it makes the index.
+
 Progress lines are written only when stderr is a terminal; diagnostics always are.
 """
 
@@ -46,6 +51,8 @@ SETTLE_SECONDS = 0.15
 HEARTBEAT_SECONDS = 15.0
 
 Builder = Callable[[], list[Diagnostic]]
+#: Makes the search index; stops early when the callable it is given says so.
+Indexer = Callable[[Callable[[], bool]], list[Diagnostic]]
 
 
 # --- what changed --------------------------------------------------------------------------------
@@ -216,10 +223,11 @@ class Progress:
             self.stream.flush()
         return time.perf_counter()
 
-    def done(self, started: float, diagnostics: Sequence[Diagnostic], failed: bool) -> None:
+    def done(self, started: float, diagnostics: Sequence[Diagnostic], failed: bool,
+             what: str = "built") -> None:
         if self.live:
             took = time.perf_counter() - started
-            self.stream.write(f"\r\x1b[K{'build failed' if failed else 'built'} in {took:.2f} s\n")
+            self.stream.write(f"\r\x1b[K{'build failed' if failed else what} in {took:.2f} s\n")
         for d in diagnostics:
             print(d, file=self.stream)
         self.stream.flush()
@@ -227,12 +235,25 @@ class Progress:
 
 def watch(folders: Sequence[Path], build: Builder, state: ServeState, strict: bool,
           progress: Progress, stop: threading.Event,
-          seen: frozenset[tuple[str, int, int]] | None = None) -> None:
+          seen: frozenset[tuple[str, int, int]] | None = None,
+          index: Indexer | None = None) -> None:
     """Rebuild after every settled change under folders, until stop is set. `seen` is the
-    snapshot the current site was built from (taken before that build, so that no save is lost)."""
+    snapshot the current site was built from (taken before that build, so that no save is lost).
+    `index`, when given, brings the search index up to date after each build has gone live; a
+    newer save interrupts it, and the build after that save makes it."""
     if seen is None:
         seen = snapshot(folders)
-    while not stop.wait(POLL_SECONDS):
+
+    def interrupted() -> bool:
+        return stop.is_set() or snapshot(folders) != seen
+
+    diags: Sequence[Diagnostic] = ()
+    failed = state.failed is not None
+    while True:
+        if index is not None and not failed and not stop.is_set():
+            _index(partial(index, interrupted), state, strict, progress, diags)
+        if stop.wait(POLL_SECONDS):
+            return
         now = snapshot(folders)
         if now == seen:
             continue
@@ -242,21 +263,39 @@ def watch(folders: Sequence[Path], build: Builder, state: ServeState, strict: bo
                 break
             now = later
         seen = now  # taken before the build: a save during the build triggers another one
-        if not stop.is_set():
-            _rebuild(build, state, strict, progress, "rebuilding")
+        if stop.is_set():
+            return
+        diags, failed = _rebuild(build, state, strict, progress, "rebuilding")
+
+
+def _run(build: Builder) -> list[Diagnostic]:
+    try:
+        return build()
+    except EpistolaError as exc:
+        d = exc.diagnostic
+        return [d if isinstance(d, Diagnostic) else error("build", 1, str(d), "build")]
 
 
 def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress,
-             what: str) -> None:
+             what: str) -> tuple[list[Diagnostic], bool]:
+    """Build and tell the open pages (a failed build shows in the browser)."""
     started = progress.start(what)
-    try:
-        diags = build()
-    except EpistolaError as exc:
-        d = exc.diagnostic
-        diags = [d if isinstance(d, Diagnostic) else error("build", 1, str(d), "build")]
+    diags = _run(build)
     failed = has_errors(diags, strict)
     progress.done(started, diags, failed)
     state.publish(tuple(diags) if failed else None)
+    return diags, failed
+
+
+def _index(index: Builder, state: ServeState, strict: bool, progress: Progress,
+           diags: Sequence[Diagnostic]) -> None:
+    """Make the search index of the live site; its failure shows in the browser too."""
+    started = progress.start("indexing for search")
+    found = _run(index)
+    failed = has_errors(found, strict)
+    progress.done(started, found, failed, "search index made")
+    if failed:
+        state.publish(tuple(sorted(set(diags) | set(found))))
 
 
 @contextlib.contextmanager
@@ -277,13 +316,15 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 def serve(editions: Path, out: Path, port: int, build: Builder, watched: Sequence[Path],
           strict: bool = False, stop: threading.Event | None = None,
-          on_ready: Callable[[str], None] | None = None, progress: Progress | None = None) -> int:
-    """Build, serve and rebuild until stop is set (or Ctrl+C); the core of run_serve."""
+          on_ready: Callable[[str], None] | None = None, progress: Progress | None = None,
+          index: Indexer | None = None) -> int:
+    """Build, serve and rebuild until stop is set (or Ctrl+C); the core of run_serve. `index`,
+    when given, makes the search index after each build is live."""
     stop = stop or threading.Event()
     progress = progress or Progress()
     state = ServeState()
     seen = snapshot(watched)
-    _rebuild(build, state, strict, progress, "building")
+    _rebuild(build, state, strict, progress, "building")  # its index once the site is served
     server = make_server(out, port, state)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -295,7 +336,7 @@ def serve(editions: Path, out: Path, port: int, build: Builder, watched: Sequenc
         if on_ready is not None:
             on_ready(url)
         with _stop_on_signals(stop):
-            watch(watched, build, state, strict, progress, stop, seen)
+            watch(watched, build, state, strict, progress, stop, seen, index)
     finally:
         state.stop()
         server.shutdown()
@@ -307,7 +348,7 @@ def serve(editions: Path, out: Path, port: int, build: Builder, watched: Sequenc
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
     from .incremental import BuildCache
-    from .pipeline import DEFAULT_TEMPLATES, run_build
+    from .pipeline import DEFAULT_TEMPLATES, index_later, run_build
 
     folder = templates or DEFAULT_TEMPLATES
     if not editions.is_dir():
@@ -320,9 +361,12 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
 
     def build() -> list[Diagnostic]:
         return run_build(editions, out, write=True, strict=strict, templates=templates,
-                         cache=cache)
+                         cache=cache, defer_search=True)
+
+    def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
+        return index_later(out, cache, strict, interrupted)
 
     try:
-        return serve(editions, out, port, build, [editions, folder], strict=strict)
+        return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
     finally:
         cache.save_memo()

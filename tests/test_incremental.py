@@ -19,7 +19,7 @@ import pytest
 from bench.corpus import generate
 from epistola.diagnostics import has_errors
 from epistola.incremental import BuildCache, cache_folder
-from epistola.pipeline import DEFAULT_TEMPLATES, run_build
+from epistola.pipeline import DEFAULT_TEMPLATES, index_later, run_build
 
 N = 40
 
@@ -404,3 +404,80 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
                                                 count=1))
     ws.build()
     assert_same_site(ws.out, ws.clean())
+
+
+# --- serve: the pages first, the search index after ------------------------------------------------
+
+def text_edit(word: str) -> Callable[[str], str]:
+    """A word added to the first sentence of a letter's text."""
+    def change(text: str) -> str:
+        body = text.index("\n---\n") + 5
+        at = text.index(". ", text.index("\n\n", body + 1) + 2)
+        return text[:at] + f" {word}" + text[at:]
+    return change
+
+
+def search_build(ws: Workspace, cache: BuildCache) -> None:
+    diags = run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True)
+    assert not has_errors(diags), [str(d) for d in diags]
+
+
+def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws):
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    assert not (ws.out / "pagefind").exists() and cache.search_pending
+    assert index_later(ws.out, cache) == []
+    assert cache.search_pending is None
+    assert_same_site(ws.out, ws.clean(search=True))
+    index_before = tree(ws.out / "pagefind")
+
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    # the page is live at once, with the index it replaced
+    assert "Quuxlingham" in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
+    assert tree(ws.out / "pagefind") == index_before
+    assert index_later(ws.out, cache) == []
+    assert tree(ws.out / "pagefind") != index_before
+    assert_same_site(ws.out, ws.clean(search=True))
+    assert not (cache.folder / "pagefind.new").exists()
+
+    search_build(ws, cache)  # nothing changed since the index was made
+    assert cache.last_made == frozenset() and cache.search_pending is None
+    fresh = BuildCache(ws.out)  # nor for the command line
+    ws.build(fresh, search=True)
+    assert fresh.last_made == frozenset()
+
+
+def test_an_index_never_made_is_made_by_the_next_build(ws):
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    search_build(ws, cache)  # and serve stops before the index is made
+    cache.save_memo()
+    fresh = BuildCache(ws.out)
+    ws.build(fresh, search=True)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_an_interrupted_index_keeps_the_index_it_had_and_is_made_by_the_next_call(ws):
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    before = tree(ws.out / "pagefind")
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    asked = []
+
+    def newer_save() -> bool:  # a save arrives while the index is being made
+        asked.append(True)
+        return len(asked) > 1
+
+    assert index_later(ws.out, cache, interrupted=newer_save) == []
+    assert len(asked) == 2
+    assert tree(ws.out / "pagefind") == before
+    assert cache.search_pending and not (cache.folder / "pagefind.new").exists()
+    assert index_later(ws.out, cache) == []
+    assert_same_site(ws.out, ws.clean(search=True))

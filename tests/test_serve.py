@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from epistola.diagnostics import error
+from epistola.diagnostics import error, has_errors
+from epistola.pipeline import run_build
 from epistola.serve import RELOAD_SCRIPT, error_page, inject_reload, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,11 @@ def wait_for(what: str, check: Callable[[], object], timeout: float = TIMEOUT) -
                 return last
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -136,6 +142,23 @@ def test_a_save_rebuilds_and_tells_open_pages_to_reload(served):
     status, page = fetch(served.url + "letters/174/")
     assert status == 200 and "Magidov writes to Stalin" in page
     served.edit("174.md", "title: Magidov writes to Stalin", "title: B. I. Magidov to I. V. Stalin")
+    wait_for("the title back", lambda: "B. I. Magidov to I. V. Stalin" in fetch(served.url + "letters/174/")[1])
+
+
+def test_the_search_index_follows_the_pages_it_indexes(served):
+    bundles = served.out / "pagefind" / "bundles.json"
+    wait_for("the first index", bundles.is_file)
+    first = bundles.stat().st_ino
+    index = served.out / "pagefind"
+    served.edit("174.md", "title: B. I. Magidov to I. V. Stalin", "title: Magidov indexed anew")
+    wait_for("the new page", lambda: "Magidov indexed anew" in fetch(served.url + "letters/174/")[1])
+    # then the index of the new page: the whole folder is replaced at once
+    wait_for("the new index", lambda: bundles.stat().st_ino != first)
+    # the index a clean build makes of the edited edition, file for file
+    clean = served.out.parent / "clean"
+    assert not has_errors(run_build(served.editions, clean, incremental=False))
+    assert files_of(index) == files_of(clean / "pagefind")
+    served.edit("174.md", "title: Magidov indexed anew", "title: B. I. Magidov to I. V. Stalin")
     wait_for("the title back", lambda: "B. I. Magidov to I. V. Stalin" in fetch(served.url + "letters/174/")[1])
 
 

@@ -309,6 +309,13 @@ def concordance(letters: tuple[Letter, ...],
     return tuple(out)
 
 
+def _concordance(letters: tuple[Letter, ...],
+                 note_citations: Mapping[str, tuple[tuple[int, ArchiveRef], ...]],
+                 memo: Memo | None) -> tuple[ArchiveFile, ...]:
+    reads = tuple((letter.id, letter.archive, note_citations.get(letter.id)) for letter in letters)
+    return reused(memo, "concordance", reads, lambda: concordance(letters, note_citations))
+
+
 def cited_in_notes(letters: Iterable[Letter]) -> dict[str, tuple[tuple[int, ArchiveRef], ...]]:
     """Letter id -> (note number, archival reference) of every archival citation in its notes,
     "Ibid." resolved against the citation before it (the letter's own reference for its first
@@ -369,6 +376,31 @@ class Corpus:
         return tuple(NoteView(n.n, n.text, n.n in marked, n.n in letter.unnumbered_notes, n.line)
                      for n in letter.notes)
 
+    def once(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from this corpus once (a corpus never changes), for the renderers
+        and the incremental build's keys alike."""
+        found = self.__dict__.get(name, _MISSING)
+        if found is _MISSING:
+            found = self.__dict__[name] = compute()
+        return found
+
+    @cached_property
+    def by_sender(self) -> Mapping[str, tuple[Letter, ...]]:
+        """Person ref -> the letters the person wrote (or co-signed), in date order."""
+        return self._by_party("senders")
+
+    @cached_property
+    def by_recipient(self) -> Mapping[str, tuple[Letter, ...]]:
+        """Person ref -> the letters the person received, in date order."""
+        return self._by_party("recipients")
+
+    def _by_party(self, side: str) -> Mapping[str, tuple[Letter, ...]]:
+        found: dict[str, list[Letter]] = {}
+        for letter in self.letters:
+            for ref in dict.fromkeys(p.ref for p in getattr(letter, side) if p.ref):
+                found.setdefault(ref, []).append(letter)
+        return {ref: tuple(letters) for ref, letters in found.items()}
+
     def mentioned(self, letter_id: str) -> tuple[str, ...]:
         """The refs of the persons a letter's paragraphs and notes name, in ref order."""
         return tuple(sorted({ref for ref, _ in self.places.get(letter_id, ())}))
@@ -380,11 +412,17 @@ class Corpus:
                 self.letters[i + 1] if i + 1 < len(self.letters) else None)
 
     @cached_property
-    def _correspondences(self) -> Mapping[frozenset[str], tuple[Letter, ...]]:
+    def _correspondences(self) -> Mapping[str, tuple[tuple[Letter, ...], int]]:
+        """Letter id -> its correspondence and its place in it."""
         chains: dict[frozenset[str], list[Letter]] = {}
         for letter in self.letters:
             chains.setdefault(correspondents_key(letter), []).append(letter)
-        return {key: tuple(chain) for key, chain in chains.items()}
+        out = {}
+        for chain in chains.values():
+            chain = tuple(chain)
+            for i, letter in enumerate(chain):
+                out[letter.id] = (chain, i)
+        return out
 
     @cached_property
     def _positions(self) -> Mapping[str, int]:
@@ -392,17 +430,20 @@ class Corpus:
 
     def correspondence(self, letter: Letter) -> tuple[Letter, ...]:
         """The letters exchanged between the same parties as this one (either way), in date order."""
-        return self._correspondences.get(correspondents_key(letter), (letter,))
+        found = self._correspondences.get(letter.id)
+        return found[0] if found is not None else (letter,)
 
     def correspondence_neighbours(self, letter: Letter) -> tuple[Letter | None, Letter | None]:
         """Previous and next letter between the same parties."""
-        chain = self.correspondence(letter)
-        i = next(i for i, other in enumerate(chain) if other.id == letter.id)
+        chain, i = self._correspondences.get(letter.id, ((letter,), 0))
         return (chain[i - 1] if i > 0 else None, chain[i + 1] if i + 1 < len(chain) else None)
 
     def blocks(self, letter: Letter) -> tuple[Block, ...]:
         cached = self.bodies.get(letter.id)
         return cached if cached is not None else parse_body(letter.body)[0]
+
+
+_MISSING = object()
 
 
 def letter_order(letter: Letter) -> tuple:
@@ -427,16 +468,21 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
               ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]]]:
     """Person ref -> its mentions (Corpus.mentions), and letter id -> its own (Corpus.places:
     what one letter names needs no pass over all)."""
-    found: dict[str, list[Mention]] = {}
-    named: dict[str, tuple[tuple[str, Mention], ...]] = {}
-    for letter in letters:
-        places = memoized(memo, ("mentions", letter_key(memo, letter)),
-                          lambda: _letter_mentions(letter, bodies[letter.id], index))
-        for ref, mention in places:
-            found.setdefault(ref, []).append(mention)
-        if places:
-            named[letter.id] = places
-    return {ref: tuple(m) for ref, m in sorted(found.items())}, named
+    every = tuple(memoized(memo, ("mentions", letter_key(memo, letter)),
+                           lambda: _letter_mentions(letter, bodies[letter.id], index))
+                  for letter in letters)
+
+    def invert():
+        found: dict[str, list[Mention]] = {}
+        named: dict[str, tuple[tuple[str, Mention], ...]] = {}
+        for letter, places in zip(letters, every):
+            for ref, mention in places:
+                found.setdefault(ref, []).append(mention)
+            if places:
+                named[letter.id] = places
+        return {ref: tuple(m) for ref, m in sorted(found.items())}, named
+
+    return reused(memo, "mentions", every, invert)
 
 
 class Memo:
@@ -453,6 +499,24 @@ class Memo:
         self.entries: dict = entries if entries is not None else {}
         self.used: set = set()
         self.identify = identify or _identity
+        self.whole: dict[str, tuple[Any, Any]] = {}
+        """Stage -> (what it read of every letter, its result) in the build before, in memory
+        only (reused)."""
+
+
+def reused(memo: Memo | None, stage: str, reads: Any, compute: Callable[[], Any]) -> Any:
+    """The result of a stage over all letters, reused from the build before when what it read
+    of every letter is equal (serve: an edit to one letter's text leaves the concordance and
+    the persons' mentions as they were, but finding that out costs a comparison, not a pass).
+    `reads` must hold everything the result depends on."""
+    if memo is None:
+        return compute()
+    previous = memo.whole.get(stage)
+    if previous is not None and previous[0] == reads:
+        return previous[1]
+    value = compute()
+    memo.whole[stage] = (reads, value)
+    return value
 
 
 def _identity(letter: Letter) -> tuple:
@@ -550,7 +614,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         names=index,
         mentions=MappingProxyType(mentions),
         places=MappingProxyType(places),
-        archive_files=concordance(ordered, _cited(ordered, memo) if note_citations is None
-                                   else note_citations),
+        archive_files=_concordance(ordered, _cited(ordered, memo) if note_citations is None
+                                    else note_citations, memo),
     )
     return corpus, diags

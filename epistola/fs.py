@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .diagnostics import Diagnostic, EpistolaError, error
 from .model import Edition, Letter, Person
@@ -56,9 +56,12 @@ def display_path(path: Path) -> str:
 def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, list[Diagnostic]]]
                   = parse_letter,
                   parse_register: Callable[[str, str], tuple[list[Person], list[Diagnostic]]]
-                  = parse_persons) -> tuple[EditionFiles, list[Diagnostic]]:
+                  = parse_persons, known: Callable[[Path, str], Any] | None = None
+                  ) -> tuple[EditionFiles, list[Diagnostic]]:
     """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record and
-    `parse_register` the persons register (an incremental build passes memoized ones)."""
+    `parse_register` the persons register (an incremental build passes memoized ones); `known`,
+    when given, answers for a record file what `parse` made of it before, if the file has not
+    changed since, or None (it is then read)."""
     diags: list[Diagnostic] = []
     edition = None
     edition_path = root / "edition.yaml"
@@ -85,11 +88,23 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
     letters: list[Letter] = []
     folder = root / "letters"
     folder_shown = display_path(folder)  # resolved once, not once a letter
-    for path in sorted(folder.glob("*.md")):
+    try:  # names, not Paths, sorted: ten thousand Path comparisons take a tenth of a second
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md"))
+    except OSError:
+        names = []
+    for name in names:
+        path = folder / name
         if os.path.islink(path):
             shown = display_path(path)
         else:
             shown = path.name if folder_shown == "." else os.path.join(folder_shown, path.name)
+        found = known(path, shown) if known is not None else None
+        if found is not None:
+            letter, d = found
+            diags += d
+            if letter is not None:
+                letters.append(letter)
+            continue
         text, d = read_text(path, shown)
         diags += d
         if text is None:

@@ -34,6 +34,7 @@ import pickle
 import shutil
 import sys
 import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,7 +46,7 @@ from typing import Any, Callable, Iterable, Mapping
 from jinja2 import Environment, meta
 
 from . import fs
-from .corpus import Corpus, Memo
+from .corpus import Corpus, Memo, reused
 from .diagnostics import Diagnostic
 from .model import Letter, Person
 from .render import STATIC_PAGES, edition_summary
@@ -57,8 +58,11 @@ PERSON_KEYS = "person-keys.pickle"
 DIRTY = "spare.dirty"
 #: The memo is kept in this many files, so that a change to one letter rewrites a few of them.
 MEMO_SHARDS = 64
+#: A record file's size and times identify its content once it is this much older than the
+#: moment they were read (known_record).
+SETTLED_NS = 2_000_000_000
 #: Bump when the meaning of keys or manifests changes.
-FORMAT = 2
+FORMAT = 3
 _LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "lxml")
 
 
@@ -109,9 +113,10 @@ def _ignored(name: str) -> bool:
         or name in (".DS_Store", "4913")
 
 
-def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int]]:
-    """(path, mtime_ns, size) of every file under the folders: equal snapshots, nothing changed."""
-    found: set[tuple[str, int, int]] = set()
+def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int]]:
+    """(path, mtime_ns, ctime_ns, size, inode) of every file under the folders: equal
+    snapshots, nothing changed (the change time catches a write that kept size and mtime)."""
+    found: set[tuple[str, int, int, int, int]] = set()
     for folder in folders:
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -123,7 +128,7 @@ def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int]]:
                     st = os.stat(path)
                 except OSError:
                     continue
-                found.add((path, st.st_mtime_ns, st.st_size))
+                found.add((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
     return frozenset(found)
 
 
@@ -186,12 +191,15 @@ class Keys:
     """Person ref -> person_parts in the build before (PersonKeys)."""
     stale_persons: frozenset[str] | None = None
     """The refs whose letters changed since then (their parts are computed again); None: all."""
+    memo: Memo | None = None
+    """Keeps, in memory, what this build's keys were made from for the next build (serve)."""
 
     def __post_init__(self) -> None:
         c = self.corpus
         self.closure = _closure_cached(tuple(sorted(self.templates.items())))
         self.global_key = _digest(self.code, c.edition, tuple(c.persons.values()), self.build_date)
         self._link: dict[str, str] = {}
+        self._bases: dict[str, str] = {}
         self._summary: str | None = None
         self._all: str | None = None
         self._rows: str | None = None
@@ -199,13 +207,10 @@ class Keys:
         self._letter_key: dict[str, str] = {}
         self._persons: str | None = None
         self._archive: str | None = None
-        self.sent: dict[str, list[str]] = {}
-        self.received: dict[str, list[str]] = {}
-        for letter in c.letters:
-            for ref in dict.fromkeys(p.ref for p in letter.senders if p.ref):
-                self.sent.setdefault(ref, []).append(letter.id)
-            for ref in dict.fromkeys(p.ref for p in letter.recipients if p.ref):
-                self.received.setdefault(ref, []).append(letter.id)
+        whole = self.memo.whole if self.memo is not None else {}
+        self._parts_before: dict[tuple, str] = whole.get("letter-parts", {})
+        self._parts_now: dict[tuple, str] = {}
+        whole["letter-parts"] = self._parts_now
 
     def letter_digest(self, letter: Letter) -> str:
         """Stands for everything the record says (the pages do not show where it was read)."""
@@ -234,11 +239,10 @@ class Keys:
     def rows(self) -> str:
         """What the lists of letters show of each: the link, the place, the archival reference."""
         if self._rows is None:
-            parts = []
-            for letter in self.corpus.letters:
-                parts.append((self.link(letter.id), letter.place,
-                              letter.archive.text if letter.archive else None))
-            self._rows = _digest(*parts)
+            parts = tuple((self.link(letter.id), letter.place,
+                           letter.archive.text if letter.archive else None)
+                          for letter in self.corpus.letters)
+            self._rows = reused(self.memo, "rows-key", parts, lambda: _digest(*parts))
         return self._rows
 
     def persons_all(self) -> str:
@@ -249,14 +253,21 @@ class Keys:
 
     def archive(self) -> str:
         if self._archive is None:
-            # the files and entries as the reprs of their fields (unambiguous, and far quicker
-            # than the repr of tens of thousands of dataclasses)
-            ids = sorted({e.letter_id for f in self.corpus.archive_files for e in f.entries})
-            files = "\n".join([
-                f"{f.repository!r} {f.fond!r} {f.opis!r} {f.delo!r}:" + " ".join(
-                    [f"{e.letter_id!r},{e.folios!r},{e.text!r},{e.note!r}" for e in f.entries])
-                for f in self.corpus.archive_files])
-            self._archive = _digest(files, [self.link(i) for i in ids])
+            archive_files = self.corpus.archive_files
+            before = self.memo.whole.get("archive-key") if self.memo is not None else None
+            if before is not None and before[0] is archive_files:  # reused: corpus.reused
+                files, ids = before[1]
+            else:
+                # the files and entries as the reprs of their fields (unambiguous, and far
+                # quicker than the repr of tens of thousands of dataclasses)
+                ids = sorted({e.letter_id for f in archive_files for e in f.entries})
+                files = _digest("\n".join([
+                    f"{f.repository!r} {f.fond!r} {f.opis!r} {f.delo!r}:" + " ".join(
+                        [f"{e.letter_id!r},{e.folios!r},{e.text!r},{e.note!r}" for e in f.entries])
+                    for f in archive_files]))
+                if self.memo is not None:
+                    self.memo.whole["archive-key"] = (archive_files, (files, ids))
+            self._archive = _digest(files, "\x1f".join([self.link(i) for i in ids]))
         return self._archive
 
     def everything(self) -> str:
@@ -276,8 +287,17 @@ class Keys:
         return self._summary
 
     def page(self, template: str, path: str, *parts: Any) -> str:
-        digest, used = self._template(template)
-        return _digest(self.global_key, path, digest, self._summary_key(used), *parts)
+        """A file's key: one digest for what its template and the whole edition give every file
+        made with it, one for the parts of this file. (Keys are compared path by path, so the
+        path need not be in them; tens of thousands of files share a handful of templates.)"""
+        base = self._bases.get(template)
+        if base is None:
+            digest, used = self._template(template)
+            base = self._bases[template] = _digest(self.global_key, digest,
+                                                   self._summary_key(used))
+        if len(parts) == 1 and isinstance(parts[0], str):
+            return base + parts[0]  # a digest already
+        return base + _digest(*parts)
 
     def letter_parts(self, letter: Letter) -> tuple:
         c = self.corpus
@@ -299,8 +319,8 @@ class Keys:
             link = self.link
             mentions = self.corpus.mentions.get(ref, ())
             found = self._person[ref] = _digest(
-                ref, "\x1f".join([link(i) for i in self.sent.get(ref, ())]),
-                "\x1f".join([link(i) for i in self.received.get(ref, ())]),
+                ref, "\x1f".join([link(l.id) for l in self.corpus.by_sender.get(ref, ())]),
+                "\x1f".join([link(l.id) for l in self.corpus.by_recipient.get(ref, ())]),
                 "\x1f".join([f"{m.letter_id}\x1e{m.anchor}\x1e{m.in_note:d}\x1e{m.n}\x1e"
                               f"{link(m.letter_id)}" for m in mentions]))
         return found
@@ -313,13 +333,16 @@ class Keys:
         if len(parts) == 3 and parts[0] == "letters" and parts[1] in c.by_id:
             parts_key = self._letter_key.get(parts[1])
             if parts_key is None:
-                parts_key = self._letter_key[parts[1]] = _digest(
-                    *self.letter_parts(c.by_id[parts[1]]))
+                letter_parts = self.letter_parts(c.by_id[parts[1]])
+                parts_key = self._parts_before.get(letter_parts)
+                if parts_key is None:
+                    parts_key = _digest(*letter_parts)
+                self._parts_now[letter_parts] = self._letter_key[parts[1]] = parts_key
             template = "letter.html" if parts[2] == "index.html" else "(export)"
             return self.page(template, path, parts_key)
         if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
                 and parts[1] in c.persons:
-            return self.page("person.html", path, *self.person_parts(parts[1]))
+            return self.page("person.html", path, self.person_parts(parts[1]))
         if parts[0] == "assets" and len(parts) > 1:
             asset = self.assets.get("/".join(parts[1:]))
             return None if asset is None else _digest(self.code, path, asset)
@@ -400,8 +423,10 @@ class BuildCache:
         self.code = code_fingerprint()
         self.keep_memo = keep_memo
         self.memo = Memo(identify=self.identify)
-        self.records: dict[str, tuple[str, Any]] = {}
-        """Shown path -> (digest of the text, what parse_letter made of it)."""
+        self.records: dict[str, tuple[str, Any, tuple | None]] = {}
+        """Shown path -> (digest of the text, what parse_letter made of it, the file's signature
+        when it was read, or None: known_record)."""
+        self._signature: tuple[str, tuple | None] | None = None
         self.links: dict[str, str] = {}
         self.names: dict[int, tuple[Letter, str]] = {}
         """id(letter) -> (letter, digest of its path and record text), for this build's letters."""
@@ -422,7 +447,7 @@ class BuildCache:
         self.person_keys: PersonKeys | None = None
         """The person keys of the last successful build (PersonKeys)."""
         self._keys: tuple[Keys, dict[str, frozenset[str]]] | None = None
-        self._snapshot: list[tuple[str, int, int]] = []
+        self._snapshot: list[tuple[str, int, int, int, int]] = []
         self.search_pending: str | None = None
         """After a build that left its search index for later: the inputs token it stands for
         once the index is made (pipeline.index_later)."""
@@ -572,13 +597,38 @@ class BuildCache:
 
     # -- reading the edition --
 
+    def known_record(self, path: Path, shown: str) -> Any:
+        """What parse_letter made of the record file at path when it was last read, if the file
+        has not changed since (same size, times and inode); None: it must be read."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None  # reading it reports why
+        signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        found = self.records.get(shown)
+        if found is not None and found[2] == signature:
+            self._records_used.add(shown)
+            letter = found[1][0]
+            if isinstance(letter, Letter):
+                self.names[id(letter)] = (letter, found[0])
+            return found[1]
+        # A file changed in the moment before this look could change again with the same times
+        # (file systems stamp in ticks, not nanoseconds): its signature is not trusted next time.
+        settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS
+        self._signature = (shown, signature if settled else None)
+        return None
+
     def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
         """records.parse_letter, memoized on the text and the path it is shown as."""
         digest = _digest(shown, text)
         self._records_used.add(shown)
+        signature = None
+        if self._signature is not None and self._signature[0] == shown:
+            signature, self._signature = self._signature[1], None
         found = self.records.get(shown)
         if found is None or found[0] != digest:
-            found = self.records[shown] = (digest, parse(text, shown))
+            found = (digest, parse(text, shown))
+        self.records[shown] = (*found[:2], signature)
         letter = found[1][0]
         if isinstance(letter, Letter):
             self.names[id(letter)] = (letter, digest)
@@ -615,7 +665,8 @@ class BuildCache:
         if parties is not None and self.person_keys is not None:
             stale = self.person_keys.stale(self.memo.token, parties, self.memo)
         keys = Keys(corpus, templates, assets, build_date, self.code, self.identify,
-                    self.links, {}, self.person_keys.parts if stale is not None else {}, stale)
+                    self.links, {}, self.person_keys.parts if stale is not None else {}, stale,
+                    self.memo)
         self.links = keys.new_links  # only this build's letters stay
         self._keys = (keys, parties) if parties is not None else None
         return Plan(self, keys)

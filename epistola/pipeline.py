@@ -146,7 +146,8 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         parse = partial(cache.parse_letter, parse=parse_letter)
         parse_register = partial(cache.parse_persons, parse=parse_persons)
     progress("reading records")
-    files, diags = fs.load_editions(editions, parse, parse_register)
+    files, diags = fs.load_editions(editions, parse, parse_register,
+                                    cache.known_record if cache is not None else None)
     if files.edition is None:
         return sorted(diags)
     persons_path = fs.display_path(editions / "persons.yaml")

@@ -250,13 +250,8 @@ class Site:
         self.exports = frozenset(exports)
         self._cited: dict[str, list[tuple[ArchiveFile, int]]] | None = None
         self._cited_files: dict[str, dict[int, list[tuple[str, str]]]] = {}
-        self.sent: dict[str, list[Letter]] = {}
-        self.received: dict[str, list[Letter]] = {}
-        for letter in corpus.letters:
-            for ref in dict.fromkeys(c.ref for c in letter.senders if c.ref):
-                self.sent.setdefault(ref, []).append(letter)
-            for ref in dict.fromkeys(c.ref for c in letter.recipients if c.ref):
-                self.received.setdefault(ref, []).append(letter)
+        self.sent = corpus.by_sender
+        self.received = corpus.by_recipient
 
     @property
     def _cited_entries(self) -> dict[str, list[tuple[ArchiveFile, int]]]:
@@ -456,6 +451,10 @@ def _group(items: Iterable[Any], key: Callable[[Any], Any]) -> list[tuple[Any, l
 
 
 def edition_summary(corpus: Corpus) -> dict[str, Any]:
+    return corpus.once("summary", lambda: _summary(corpus))
+
+
+def _summary(corpus: Corpus) -> dict[str, Any]:
     letters = corpus.letters
     dated = [letter.date for letter in letters if letter.date.sort_key != "9999"]
     return {

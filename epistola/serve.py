@@ -235,7 +235,7 @@ class Progress:
 
 def watch(folders: Sequence[Path], build: Builder, state: ServeState, strict: bool,
           progress: Progress, stop: threading.Event,
-          seen: frozenset[tuple[str, int, int]] | None = None,
+          seen: frozenset[tuple[str, int, int, int, int]] | None = None,
           index: Indexer | None = None) -> None:
     """Rebuild after every settled change under folders, until stop is set. `seen` is the
     snapshot the current site was built from (taken before that build, so that no save is lost).

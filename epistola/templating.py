@@ -7,6 +7,7 @@ rendering stays a pure function of the corpus and the templates.
 from __future__ import annotations
 
 import traceback
+from functools import lru_cache
 from typing import Mapping
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, TemplateError
@@ -15,6 +16,13 @@ from .diagnostics import Diagnostic, error
 
 
 def environment(templates: Mapping[str, str]) -> Environment:
+    """An environment over these template sources; the same sources give the same environment,
+    so that a rebuild (serve) reuses the compiled templates."""
+    return _environment(tuple(sorted(templates.items())))
+
+
+@lru_cache(maxsize=4)
+def _environment(templates: tuple[tuple[str, str], ...]) -> Environment:
     sources = dict(templates)
 
     def load(name: str) -> tuple[str, str, object] | None:

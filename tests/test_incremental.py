@@ -481,3 +481,38 @@ def test_an_interrupted_index_keeps_the_index_it_had_and_is_made_by_the_next_cal
     assert cache.search_pending and not (cache.folder / "pagefind.new").exists()
     assert index_later(ws.out, cache) == []
     assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_a_record_is_read_again_only_when_its_size_times_or_inode_changed(ws, monkeypatch):
+    import epistola.fs as fs
+    import epistola.incremental as incremental
+
+    monkeypatch.setattr(incremental, "SETTLED_NS", 0)  # the copies were made a moment ago
+    shutil.rmtree(cache_folder(ws.out))
+    cache = BuildCache(ws.out)
+    ws.build(cache)  # every record read: its signature is kept
+    read: list[str] = []
+    real = fs.read_text
+
+    def spy(path, shown=None):
+        if path.parent.name == "letters":
+            read.append(path.name)
+        return real(path, shown)
+
+    monkeypatch.setattr(fs, "read_text", spy)
+    letter = middle_letter(ws)
+    path = ws.record(letter)
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    at = text.index("e", text.index("\n\n", text.index("\n---\n") + 5))
+    path.write_text(text[:at] + "E" + text[at + 1:], encoding="utf-8")  # the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    ws.build(cache)
+    assert read == [f"{letter}.md"]  # told by its change time
+    assert_same_site(ws.out, ws.clean())
+    read.clear()
+    other = sorted(p.stem for p in (ws.editions / "letters").glob("*.md") if p.stem != letter)[0]
+    ws.edit(ws.record(other), text_edit("Quuxlingham"))
+    ws.build(BuildCache(ws.out))  # a fresh process knows the signatures from the cache folder
+    assert read == [f"{other}.md"]
+    assert_same_site(ws.out, ws.clean())

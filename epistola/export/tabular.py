@@ -58,10 +58,10 @@ def letters_json(corpus: Corpus, memo: Memo | None = None) -> bytes:
     if not corpus.letters:
         return to_json({"edition": edition_entry(corpus), "letters": []})
     entries = [memoized(memo, ("json-entry", letter_key(memo, letter)),
-                        lambda: _dumps(letter_entry(corpus, letter)))
+                        lambda: "    " + _dumps(letter_entry(corpus, letter)).replace("\n", "\n    "))
                for letter in corpus.letters]
     edition = _dumps(edition_entry(corpus)).replace("\n", "\n  ")
-    letters = ",\n".join("    " + entry.replace("\n", "\n    ") for entry in entries)
+    letters = ",\n".join(entries)
     text = '{\n  "edition": ' + edition + ',\n  "letters": [\n' + letters + "\n  ]\n}\n"
     return text.encode("utf-8")
 

@@ -173,6 +173,12 @@ def _closure_cached(templates: tuple[tuple[str, str], ...]) -> dict:
     return template_closure(dict(templates))
 
 
+def link_digest(letter: Letter) -> str:
+    """What a link to a letter shows (Keys.link): its id, number, title, date and parties."""
+    return _digest(letter.id, letter.number, letter.title, letter.date, letter.senders,
+                   letter.recipients)
+
+
 @dataclass
 class Keys:
     """The dependency key of every file a build can write, from the corpus and the templates."""
@@ -229,8 +235,7 @@ class Keys:
             name = self.identify(letter)
             found = self.link_cache.get(name) if isinstance(name, str) else None
             if found is None:
-                found = _digest(letter.id, letter.number, letter.title, letter.date,
-                                letter.senders, letter.recipients)
+                found = link_digest(letter)
             self._link[letter_id] = found
             if isinstance(name, str):
                 self.new_links[name] = found
@@ -381,14 +386,30 @@ class PersonKeys:
     """Letter name -> refs of its senders and recipients, for every letter of that build."""
     parts: dict[str, str]
     """Person ref -> Keys.person_parts."""
+    ids: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Letter name -> its id and Keys.link, for every letter of that build."""
 
-    def stale(self, token: str, parties: Mapping[str, frozenset[str]], memo: Memo
-              ) -> frozenset[str] | None:
-        """The refs whose parts must be computed again; None for all of them."""
+    def stale(self, token: str, letters: Mapping[str, Letter],
+              parties: Mapping[str, frozenset[str]], memo: Memo) -> frozenset[str] | None:
+        """The refs whose parts must be computed again; None for all of them. `letters` and
+        `parties` are this build's, by name."""
         if token != self.token:
             return None
+        new = parties.keys() - self.parties.keys()
+        gone = self.parties.keys() - parties.keys()
+        # A record changed where persons' pages do not look (its text, say): the same id,
+        # link, parties and places in both versions change no person's parts.
+        gone_by_id = {self.ids[name][0]: name for name in gone if name in self.ids}
+        same: set[str] = set()
+        for name in new:
+            before = gone_by_id.get(letters[name].id)
+            if before is not None and self.parties[before] == parties[name] \
+                    and self.ids[before][1] == link_digest(letters[name]) \
+                    and memo.entries.get(("mentions", before, token)) \
+                    == memo.entries.get(("mentions", name, token)):
+                same |= {name, before}
         refs: set[str] = set()
-        for name in parties.keys() ^ self.parties.keys():  # new, changed or removed letters
+        for name in (new | gone) - same:  # new, changed or removed letters
             refs |= parties[name] if name in parties else self.parties[name]
             places = memo.entries.get(("mentions", name, token))
             if places is None:  # the build before named them, but their work is gone
@@ -446,7 +467,7 @@ class BuildCache:
         self.pending: tuple[str, list[Diagnostic]] | None = None
         self.person_keys: PersonKeys | None = None
         """The person keys of the last successful build (PersonKeys)."""
-        self._keys: tuple[Keys, dict[str, frozenset[str]]] | None = None
+        self._keys: tuple[Keys, dict[str, frozenset[str]], dict[str, Letter]] | None = None
         self._snapshot: list[tuple[str, int, int, int, int]] = []
         self.search_pending: str | None = None
         """After a build that left its search index for later: the inputs token it stands for
@@ -655,20 +676,22 @@ class BuildCache:
     def plan(self, corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes],
              build_date: str | None) -> "Plan":
         parties: dict[str, frozenset[str]] | None = {}
+        named: dict[str, Letter] = {}
         for letter in corpus.letters:
             name = self.identify(letter)
             if not isinstance(name, str):  # not read through this cache: no name to go by
                 parties = None
                 break
+            named[name] = letter
             parties[name] = frozenset(p.ref for p in (*letter.senders, *letter.recipients) if p.ref)
         stale = None
         if parties is not None and self.person_keys is not None:
-            stale = self.person_keys.stale(self.memo.token, parties, self.memo)
+            stale = self.person_keys.stale(self.memo.token, named, parties, self.memo)
         keys = Keys(corpus, templates, assets, build_date, self.code, self.identify,
                     self.links, {}, self.person_keys.parts if stale is not None else {}, stale,
                     self.memo)
         self.links = keys.new_links  # only this build's letters stay
-        self._keys = (keys, parties) if parties is not None else None
+        self._keys = (keys, parties, named) if parties is not None else None
         return Plan(self, keys)
 
     def keep_person_keys(self) -> None:
@@ -676,10 +699,11 @@ class BuildCache:
         if self._keys is None:
             self.person_keys = None
             return
-        keys, parties = self._keys
+        keys, parties, named = self._keys
         self._keys = None
         if len(keys._person) == len(keys.corpus.persons):  # the register's page asked for all
-            self.person_keys = PersonKeys(self.memo.token, parties, dict(keys._person))
+            ids = {name: (letter.id, keys.link(letter.id)) for name, letter in named.items()}
+            self.person_keys = PersonKeys(self.memo.token, parties, dict(keys._person), ids)
         else:
             self.person_keys = None
 

@@ -516,3 +516,20 @@ def test_a_record_is_read_again_only_when_its_size_times_or_inode_changed(ws, mo
     ws.build(BuildCache(ws.out))  # a fresh process knows the signatures from the cache folder
     assert read == [f"{other}.md"]
     assert_same_site(ws.out, ws.clean())
+
+
+def test_a_text_edit_that_names_nobody_new_computes_no_person_key_again(ws, monkeypatch):
+    from epistola.incremental import PersonKeys
+
+    found = []
+    real = PersonKeys.stale
+    monkeypatch.setattr(PersonKeys, "stale", lambda self, *args: found.append(real(self, *args))
+                        or found[-1])
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    made(ws)
+    assert found == [frozenset()]
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Retitled", t, count=1))
+    made(ws)  # a title shows on the pages of its persons
+    assert found[-1]
+    assert_same_site(ws.out, ws.clean())

@@ -148,6 +148,8 @@ def _build_without_index(editions: Path, out: Path) -> None:
         for d in diags:
             print(d)
         raise SystemExit(1)
+    sys.stdout.flush()  # and end as build.py does
+    os._exit(0)
 
 
 def edit_one_letter(editions: Path, n: int, round_: int) -> Path:

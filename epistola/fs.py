@@ -56,7 +56,7 @@ def display_path(path: Path) -> str:
 def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, list[Diagnostic]]]
                   = parse_letter,
                   parse_register: Callable[[str, str], tuple[list[Person], list[Diagnostic]]]
-                  = parse_persons, known: Callable[[Path, str], Any] | None = None
+                  = parse_persons, known: Callable[[str, str], Any] | None = None
                   ) -> tuple[EditionFiles, list[Diagnostic]]:
     """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record and
     `parse_register` the persons register (an incremental build passes memoized ones); `known`,
@@ -89,16 +89,23 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
     folder = root / "letters"
     folder_shown = display_path(folder)  # resolved once, not once a letter
     try:  # names, not Paths, sorted: ten thousand Path comparisons take a tenth of a second
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md"))
+        entries = sorted(((e.name, e.is_symlink()) for e in os.scandir(folder)
+                          if e.name.endswith(".md")))
     except OSError:
-        names = []
-    for name in names:
-        path = folder / name
-        if os.path.islink(path):
-            shown = display_path(path)
+        entries = []
+    for name, is_link in entries:
+        if is_link:
+            shown = display_path(folder / name)
         else:
-            shown = path.name if folder_shown == "." else os.path.join(folder_shown, path.name)
-        found = known(path, shown) if known is not None else None
+            shown = name if folder_shown == "." else os.path.join(folder_shown, name)
+        found = known(os.path.join(folder, name), shown) if known is not None else None
+        if found is not None:
+            letter, d = found
+            diags += d
+            if letter is not None:
+                letters.append(letter)
+            continue
+        path = folder / name
         if found is not None:
             letter, d = found
             diags += d

@@ -618,7 +618,7 @@ class BuildCache:
 
     # -- reading the edition --
 
-    def known_record(self, path: Path, shown: str) -> Any:
+    def known_record(self, path: str, shown: str) -> Any:
         """What parse_letter made of the record file at path when it was last read, if the file
         has not changed since (same size, times and inode); None: it must be read."""
         try:

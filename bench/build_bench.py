@@ -10,9 +10,9 @@ build in its own child process:
 - cold full build: Epistola with every page and export but no search index (and no cache), Hugo
   from an empty destination and cache;
 - rebuild with nothing changed (Epistola's build cache, Hugo's own);
-- one letter changed, three ways: the command line in a fresh process, and the `serve` loop (warm
-  process), from the save to the rebuilt site;
-- peak memory: the summed RSS of the build's process tree, sampled every 10 ms;
+- one letter changed: the command line in a fresh process (twice), and the `serve` loop (warm
+  process), from the save to the reload event and to the search index swapped in;
+- peak memory: the summed PSS (and RSS) of the build's process tree, sampled every 10 ms;
 - the search index (Pagefind over the built site): time, peak memory and size.
 
 It prints the figures and the ratios to Hugo. Nothing here asserts: timing depends on the machine.
@@ -165,28 +165,48 @@ def edit_one_letter(editions: Path, n: int, round_: int) -> Path:
     return record
 
 
-def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3) -> list[float]:
-    """Seconds from saving a record to the served site announcing the rebuilt pages."""
+def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3
+                  ) -> tuple[list[float], list[float]]:
+    """Seconds from saving a record to the served site announcing the rebuilt pages, and to its
+    search index covering them (made after the reload, and swapped in whole)."""
     import urllib.request
 
+    bundles = out / "pagefind" / "bundles.json"
+
+    def index_id() -> int | None:
+        try:
+            return bundles.stat().st_ino
+        except OSError:
+            return None
+
+    def new_index(before: int | None) -> None:
+        deadline = time.monotonic() + 900
+        while index_id() == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    first = index_id()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0",
                              "--editions", str(editions), "--out", str(out)], cwd=ROOT, env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = proc.stdout.readline()
         url = line.split(" at ", 1)[1].split(" ", 1)[0]
-        times = []
+        new_index(first)  # serve's first index (the site's own, taken over)
+        reloads, indexed = [], []
         for i in range(rounds):
             events = urllib.request.urlopen(url + "__epistola/events", timeout=600)
             events.readline()
             events.readline()
+            before = index_id()
             started = time.perf_counter()
             edit_one_letter(editions, n, 100 + i)
             while not events.readline().startswith(b"event: reload"):
                 pass
-            times.append(time.perf_counter() - started)
+            reloads.append(time.perf_counter() - started)
             events.close()
-        return times
+            new_index(before)
+            indexed.append(time.perf_counter() - started)
+        return reloads, indexed
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -225,8 +245,8 @@ def bench(n: int, keep: bool) -> dict:
     r["one_cli"] = epistola_build(editions, out, cold=False)
     edit_one_letter(editions, n, 2)  # again: the first one also filled the spare folder
     r["one_cli_again"] = epistola_build(editions, out, cold=False)
-    r["serve"] = serve_latency(editions, out, n)
-    r["search"] = search_index(out)
+    r["search"] = search_index(out)  # the whole index, which serve then takes over
+    r["serve"], r["serve_indexed"] = serve_latency(editions, out, n)
     r["pages"] = sum(1 for _ in out.rglob("*.html"))
     r["files"] = sum(1 for p in out.rglob("*") if p.is_file())
     r["index_size"] = folder_size(out / "pagefind")
@@ -253,6 +273,8 @@ def report(r: dict) -> str:
         f"(the spare folder filled), {r['one_cli_again'].seconds:.2f} s again | | |",
         f"| one letter changed, `serve` (save to reload event) | "
         f"{min(r['serve']):.2f}–{max(r['serve']):.2f} s | | |",
+        f"| one letter changed, `serve` (save to search index swapped in) | "
+        f"{min(r['serve_indexed']):.2f}–{max(r['serve_indexed']):.2f} s | | |",
         f"| peak memory, cold build (process tree PSS) | {mib(c.peak_pss)} | {mib(h.peak_pss)} | "
         f"{c.peak_pss / h.peak_pss:.2f} |",
         f"| peak memory, cold build (process tree RSS, shared pages counted again) | "

@@ -99,24 +99,13 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
         else:
             shown = name if folder_shown == "." else os.path.join(folder_shown, name)
         found = known(os.path.join(folder, name), shown) if known is not None else None
-        if found is not None:
-            letter, d = found
+        if found is None:
+            text, d = read_text(folder / name, shown)
             diags += d
-            if letter is not None:
-                letters.append(letter)
-            continue
-        path = folder / name
-        if found is not None:
-            letter, d = found
-            diags += d
-            if letter is not None:
-                letters.append(letter)
-            continue
-        text, d = read_text(path, shown)
-        diags += d
-        if text is None:
-            continue
-        letter, d = parse(text, shown)
+            if text is None:
+                continue
+            found = parse(text, shown)
+        letter, d = found
         diags += d
         if letter is not None:
             letters.append(letter)

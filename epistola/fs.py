@@ -225,6 +225,17 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+def link_or_copy(source: str | Path, target: str | Path) -> bool:
+    """Hard-link source as target (True); copy it, with its times, when the file system cannot
+    (False). Neither side is ever written in place afterwards, so sharing the file is safe."""
+    try:
+        os.link(source, target)
+        return True
+    except OSError:
+        shutil.copy2(source, target)
+        return False
+
+
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 

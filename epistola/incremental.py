@@ -830,7 +830,7 @@ class Plan:
                 new[path] = Entry(wanted[path], sha, known.size, known.mtime_ns)
                 continue
             self._make_room(target, made_dirs)
-            if _link_or_copy(os.path.join(old, path), target):  # same file, same times
+            if fs.link_or_copy(os.path.join(old, path), target):  # same file, same times
                 new[path] = Entry(wanted[path], sha, reused.size, reused.mtime_ns)
                 continue
             st = os.stat(target)
@@ -881,16 +881,6 @@ def _unchanged(path: str, entry: Entry) -> bool:
     except OSError:
         return False
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
-
-
-def _link_or_copy(source: str, target: str) -> bool:
-    """Hard-link source as target (True); copy it when the file system cannot (False)."""
-    try:
-        os.link(source, target)
-        return True
-    except OSError:
-        shutil.copy2(source, target)
-        return False
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

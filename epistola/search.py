@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 import cbor2
 
 from .diagnostics import Diagnostic, error, warning
-from .fs import display_path
+from .fs import display_path, link_or_copy
 from .model import LETTER_ID, PERSON_REF, Person
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def index_site(site_dir: Path, previous: Path | None = None, output: Path | None
         target = root / bundle.folder[len(PAGEFIND_DIR) + 1:]
         old = old_bundles.get(bundle.digest)
         if old is not None:
-            shutil.copytree(old, target, copy_function=_link_or_copy,
+            shutil.copytree(old, target, copy_function=link_or_copy,
                             ignore=lambda _, names: [n for n in names if _RUNTIME.match(n)])
             continue
         problem = _run_pagefind(site_dir, bundle, language, target, interrupted)
@@ -336,20 +336,13 @@ def index_site(site_dir: Path, previous: Path | None = None, output: Path | None
     if not (root / "pagefind.js").exists() and previous is not None:  # every bundle was reused
         for item in sorted((previous / PAGEFIND_DIR).iterdir()):
             if item.is_file() and _RUNTIME.match(item.name):
-                _link_or_copy(item, root / item.name)
+                link_or_copy(item, root / item.name)
     first = root / bundles[0].folder[len(PAGEFIND_DIR) + 1:]
     for item in sorted(root.iterdir()):
         if _FIRST_BUNDLE.match(item.name) and not (first / item.name).exists():
-            _link_or_copy(item, first / item.name)
+            link_or_copy(item, first / item.name)
     (root / MANIFEST).write_bytes(manifest(bundles, language))
     return diags
-
-
-def _link_or_copy(source: str | Path, target: str | Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 _SIGNATURE = b"pagefind_dcd"

@@ -58,14 +58,15 @@ class NameIndex:
 
     A form matches with editorial brackets anywhere inside it: "Arvid" finds "Arvid", "Ar[vid]"
     and "[Arvid]", "L. D. Trotsky" finds "L. D. [Trotsky]". Matching compares the text with its
-    brackets taken out, at each word start, against the forms that begin with the same two
-    characters, longest first; both ends must be word boundaries in the printed text.
+    brackets taken out, at each word start, against every form, longest first; both ends must
+    be word boundaries in the printed text.
     """
 
     refs: Mapping[str, str] = field(default_factory=dict)
     """Name form without brackets (name_key) -> person ref."""
-    by_prefix: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """First two characters of a form -> the forms starting with them, longest first."""
+    forms: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
+    """Every form in one pattern shaped like a trie (see _trie_pattern): it matches the longest
+    form at a position in one step, however many forms share its first letters."""
     linked: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     """Memo of link_names: the page, the TEI file and the mentions all link the same text."""
     starts: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
@@ -90,6 +91,7 @@ class NameIndex:
             bare, at = text, int
         out: list[tuple[int, int, str]] = []
         done = 0
+        longest = self.forms.match
         for m in (self.starts or _WORD_START).finditer(bare):
             pos = m.start()
             if pos < done:
@@ -99,18 +101,44 @@ class NameIndex:
                 start -= 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # "Andrei[she]": "she" is not a word of its own
-            for key in self.by_prefix.get(bare[pos:pos + 2], ()):
-                if not bare.startswith(key, pos):
-                    continue
-                end = at(pos + len(key) - 1) + 1
+            found = longest(bare, pos)
+            while found is not None:  # the longest form that ends at a word boundary
+                end = at(found.end() - 1) + 1
                 if end < len(text) and text[end] == "]":
                     end += 1
                 if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                    found = longest(bare, pos, found.end() - 1)
                     continue
-                out.append((start, end, self.refs[key]))
-                done = pos + len(key)
+                out.append((start, end, self.refs[found.group()]))
+                done = found.end()
                 break
         return out
+
+
+def _trie_pattern(forms: Iterable[str]) -> str:
+    """A regular expression matching any of the forms, built as a trie ("Bai(?:ch|n)?" rather
+    than "Baich|Bain|Bai"), so that the regular-expression engine follows one path however many
+    forms there are. Where a form ends inside a longer one the rest is optional and greedy: a
+    match is always the longest form at its position."""
+    root: dict = {}
+    for form in forms:
+        node = root
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict) -> str:
+        ends = "" in node
+        alternatives = [re.escape(char) + branch(child)
+                        for char, child in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        if len(alternatives) == 1 and not ends:
+            return alternatives[0]
+        group = "(?:" + "|".join(alternatives) + ")"
+        return group + "?" if ends else group
+
+    return branch(root)
 
 
 def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.yaml"
@@ -139,14 +167,10 @@ def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.
                                      f"also a form of '{other}' (line {line_of[key]}); it is not "
                                      "linked: make it unique to one person", "persons-ambiguous-name"))
     refs = {k: v for k, v in owner.items() if k not in ambiguous and re.match(r"\w", k)}
-    by_prefix: dict[str, list[str]] = {}
-    for key in sorted(refs, key=lambda k: (-len(k), k)):
-        by_prefix.setdefault(key[:2], []).append(key)
     firsts = "".join(sorted({re.escape(k[0]) for k in refs}))
     starts = re.compile(rf"(?<!\w)(?=[{firsts}])") if firsts else None
-    return (NameIndex(MappingProxyType(refs),
-                      MappingProxyType({k: tuple(v) for k, v in sorted(by_prefix.items())}),
-                      starts=starts), diags)
+    return (NameIndex(MappingProxyType(refs), forms=re.compile(_trie_pattern(refs)), starts=starts),
+            diags)
 
 
 def _atom_text(inline: Inline) -> str:

@@ -12,7 +12,7 @@ not "to return 2 and".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Container, Iterable
 
 from markupsafe import Markup, escape
 
@@ -61,10 +61,10 @@ class _Context:
     """What inline rendering needs to know: where the site root is, which notes exist, and how
     many marks of each note have been rendered so far."""
 
-    def __init__(self, root: str, note_numbers: Iterable[int], person_refs: Iterable[str]):
+    def __init__(self, root: str, note_numbers: Iterable[int], person_refs: Container[str]):
         self.root = root
         self.notes = frozenset(note_numbers)
-        self.persons = frozenset(person_refs)
+        self.persons = person_refs  # asked, not copied: it is the whole register
         self.marks: dict[int, list[str]] = {}
 
     def mark_id(self, n: int) -> str:
@@ -110,7 +110,7 @@ def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) ->
 
 
 def inline_html(inlines: tuple[Inline, ...], names: NameIndex, root: str,
-                person_refs: Iterable[str] = ()) -> Markup:
+                person_refs: Container[str] = ()) -> Markup:
     """Running text outside a letter body (a note on a person page, a title): names linked, note
     marks shown as plain numbers."""
     ctx = _Context(root, (), person_refs)
@@ -118,7 +118,7 @@ def inline_html(inlines: tuple[Inline, ...], names: NameIndex, root: str,
 
 
 def letter_text(blocks: tuple[Block, ...], notes: tuple[NoteView, ...], names: NameIndex,
-                root: str, person_refs: Iterable[str]) -> LetterText:
+                root: str, person_refs: Container[str]) -> LetterText:
     """A letter body and its endnotes, cross-linked both ways."""
     ctx = _Context(root, (n.n for n in notes), person_refs)
     paragraphs = tuple(

@@ -9,6 +9,7 @@ prefix.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
@@ -204,6 +205,35 @@ class MentionGroup:
     """(url with fragment, label as shown, label as spoken) for each place."""
 
 
+class MentionGroups(Sequence[MentionGroup]):
+    """A person's mention groups, one a letter, made when first read: the register's index
+    only counts them, and at ten thousand letters making them all twice costs seconds."""
+
+    def __init__(self, count: int, make: Callable[[], tuple[MentionGroup, ...]]):
+        self._count = count
+        self._make: Callable[[], tuple[MentionGroup, ...]] | None = make
+        self._groups: tuple[MentionGroup, ...] = ()
+
+    def _made(self) -> tuple[MentionGroup, ...]:
+        if self._make is not None:
+            self._groups, self._make = self._make(), None
+        return self._groups
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self) -> Iterator[MentionGroup]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
+
+
 @dataclass(frozen=True)
 class PersonView:
     ref: str
@@ -211,7 +241,7 @@ class PersonView:
     person: Person
     sent: tuple[LetterLink, ...]
     received: tuple[LetterLink, ...]
-    mentioned: tuple[MentionGroup, ...]
+    mentioned: Sequence[MentionGroup]
 
     @property
     def letter_count(self) -> int:
@@ -409,16 +439,21 @@ class Site:
         groups: dict[str, list[Mention]] = {}
         for m in c.mentions.get(person.ref, ()):
             groups.setdefault(m.letter_id, []).append(m)  # mentions come in letter order
-        mentioned = []
-        for letter_id, mentions in groups.items():
-            url = root + anchors.letter_url(letter_id)
-            # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"
-            places = tuple((f"{url}#{m.anchor}", f"note\u00a0{m.n}", f"note {m.n}") if m.in_note
-                           else (f"{url}#{m.anchor}", f"¶\u00a0{m.n}", f"paragraph {m.n}")
-                           for m in mentions)
-            mentioned.append(MentionGroup(self.letter_link(c.by_id[letter_id], root), places))
+
+        def mentioned() -> tuple[MentionGroup, ...]:
+            made = []
+            for letter_id, mentions in groups.items():
+                url = root + anchors.letter_url(letter_id)
+                # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"
+                places = tuple((f"{url}#{m.anchor}", f"note\u00a0{m.n}", f"note {m.n}")
+                               if m.in_note else (f"{url}#{m.anchor}", f"¶\u00a0{m.n}",
+                                                  f"paragraph {m.n}")
+                               for m in mentions)
+                made.append(MentionGroup(self.letter_link(c.by_id[letter_id], root), places))
+            return tuple(made)
+
         return PersonView(person.ref, root + anchors.person_url(person.ref), person, sent, received,
-                          tuple(mentioned))
+                          MentionGroups(len(groups), mentioned))
 
     def archive_view(self, f: ArchiveFile, root: str) -> ArchiveFileView:
         entries = []
@@ -543,7 +578,7 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
         if not want(path):
             continue
         root = page_root(path)
-        others = [ref for ref in corpus.persons if ref != person.ref]  # no link to this very page
+        others = corpus.persons.keys() - {person.ref}  # no link to this very page
         note = inline_html(parse_inline(person.description), corpus.names, root, others) \
             if person.description else Markup("")
         page("person.html", path, "persons", person.name, view=site.person_view(person, root),

@@ -27,6 +27,7 @@ a fresh process needs.
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import json
 import os
@@ -36,12 +37,13 @@ import sys
 import threading
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from jinja2 import Environment, meta
 
@@ -73,6 +75,20 @@ def _read_only(entries: dict) -> MappingProxyType:
 
 # Records keep the line of each key in a read-only mapping; pickle it as a plain dict.
 copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """A build makes millions of small objects and almost no reference cycles: the cycle
+    collector would scan the whole corpus again and again for nothing (seconds at 10,000
+    letters). Reference counting frees the rest as usual."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _digest(*parts: Any) -> str:
@@ -456,6 +472,11 @@ class BuildCache:
         self.spare: dict[str, Entry] = {}
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
+        self.checked_spare: frozenset[str] | None = None
+        """After a build in this process swapped the site: the paths of the folder it swapped
+        out (the spare now) whose files it found unchanged against the manifest, one stat
+        each (Plan.wanted), or None. The spare folder lies in the cache folder, out of reach of
+        the server and the editors, so those files need no second stat."""
         self._loaded = False
         self._memo_loaded = False
         self._saved: dict[int, tuple] = {}
@@ -469,6 +490,10 @@ class BuildCache:
         """The person keys of the last successful build (PersonKeys)."""
         self._keys: tuple[Keys, dict[str, frozenset[str]], dict[str, Letter]] | None = None
         self._snapshot: list[tuple[str, int, int, int, int]] = []
+        self.save_later = False
+        """Set by a build that defers its search index (serve): the caches of a build that
+        swapped the site in are saved by flush, once the reload is sent, not before it."""
+        self._unsaved = False
         self.search_pending: str | None = None
         """After a build that left its search index for later: the inputs token it stands for
         once the index is made (pipeline.index_later)."""
@@ -520,6 +545,25 @@ class BuildCache:
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
                 AttributeError, ImportError):
             self.person_keys = None
+
+    def flush(self) -> None:
+        """Save what a build left unsaved (save_later)."""
+        if self._unsaved:
+            self._unsaved = False
+            with cycle_collector_paused():
+                self.save()
+            (self.folder / DIRTY).unlink(missing_ok=True)
+
+    def _swapped(self) -> None:
+        """After a build swapped its site in: save the caches, now or (save_later) at flush;
+        until then the spare folder counts as dirty, so that a process that stops before
+        flush leaves no manifest that vouches for it."""
+        if self.save_later:
+            (self.folder / DIRTY).touch()
+            self._unsaved = True
+        else:
+            self.save()
+            (self.folder / DIRTY).unlink(missing_ok=True)
 
     def save(self) -> None:
         self.save_manifest()
@@ -728,6 +772,8 @@ class Plan:
         """Paths offered twice (an export and a page): the build reports them."""
         self.placed: dict[str, Entry] = {}
         """Files the workers wrote into the spare folder themselves (their keys are not set)."""
+        self.checked: set[str] = set()
+        """Paths whose live file was found unchanged (BuildCache.checked_spare)."""
         self._spare: tuple | None = None
 
     def wanted(self, path: str) -> bool:
@@ -739,6 +785,7 @@ class Plan:
         entry = self.cache.live.get(path)
         if key is not None and entry is not None and entry.key == key \
                 and self.cache.live_ok(path, entry):
+            self.checked.add(path)
             return False
         self.made.add(path)
         return True
@@ -809,6 +856,8 @@ class Plan:
             wanted.setdefault(path, None)
         new: dict[str, Entry] = {}
         root, old = str(spare), str(out)
+        checked = cache.checked_spare if spare_known else None
+        checked = checked if checked is not None else frozenset()
         for path in sorted(wanted):
             placed = self.placed.get(path)
             if placed is not None:
@@ -822,6 +871,10 @@ class Plan:
             reused = live.get(path)
             sha = reused.sha
             known = spare_known.get(path)
+            if known is not None and path in checked and known.sha == sha \
+                    and known.size == reused.size and known.mtime_ns == reused.mtime_ns:
+                new[path] = reused  # the spare holds the live file (a hard link, checked before)
+                continue
             if known is not None and ".." not in path.split("/"):
                 target = os.path.join(root, path)
             else:
@@ -848,6 +901,7 @@ class Plan:
             diags = index(spare, out if out.is_dir() else None)
             if has_errors(diags, strict):
                 cache.spare = new
+                cache.checked_spare = None
                 cache.inputs = None
                 cache.save()
                 (cache.folder / DIRTY).unlink(missing_ok=True)
@@ -856,6 +910,7 @@ class Plan:
             os.rename(out / "pagefind", index_folder)  # moved at the last moment: a rename
         _swap(spare, out)
         cache.last_made = frozenset(self.made)
+        cache.checked_spare = frozenset(self.checked)
         if cache.pending is not None:
             cache.inputs = cache.pending[0]
             cache.diagnostics = sorted(set(cache.pending[1]) | set(diags))
@@ -864,8 +919,7 @@ class Plan:
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
         cache.keep_person_keys()
-        cache.save()
-        (cache.folder / DIRTY).unlink(missing_ok=True)
+        cache._swapped()
         return diags
 
 

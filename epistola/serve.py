@@ -369,4 +369,5 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
     try:
         return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
     finally:
+        cache.flush()
         cache.save_memo()

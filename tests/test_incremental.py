@@ -314,6 +314,36 @@ def test_several_edits_in_a_row_with_a_warm_cache(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_warm_cache_trusts_the_spare_files_it_checked_and_still_repairs_the_site(ws, monkeypatch):
+    """In serve, the spare folder is the site a build swapped out, whose files that build found
+    unchanged: they are not checked again. A page vandalised in place (which also changes its
+    hard link in the spare folder) is still made again, and the site equals a clean build."""
+    import epistola.incremental as incremental
+
+    checks = []
+    real = incremental._unchanged
+    monkeypatch.setattr(incremental, "_unchanged", lambda *a: checks.append(a) or real(*a))
+    cache = BuildCache(ws.out)
+    letters = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
+    files = len(tree(ws.out))
+
+    def edit_and_build(i: int, cache: BuildCache) -> None:
+        ws.edit(ws.record(letters[i]["id"]), lambda t: t.replace("\n\n", f"\n\nEdit {i}.\n\n", 1))
+        checks.clear()
+        ws.build(cache)
+
+    edit_and_build(0, BuildCache(ws.out))  # fills the spare folder
+    edit_and_build(1, cache)  # a fresh process: every spare file the manifest knows is checked
+    assert len(checks) > files / 2
+    edit_and_build(2, cache)
+    assert len(checks) < 20, len(checks)  # only the files the build before changed
+    (ws.out / "about" / "index.html").write_text("vandalised", encoding="utf-8")
+    edit_and_build(3, cache)
+    assert "about/index.html" in cache.last_made
+    edit_and_build(4, cache)
+    assert_same_site(ws.out, ws.clean())
+
+
 # --- what the cache cannot vouch for --------------------------------------------------------------
 
 def test_a_file_changed_by_hand_in_the_site_is_made_again(ws):
@@ -447,6 +477,31 @@ def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws)
     fresh = BuildCache(ws.out)  # nor for the command line
     ws.build(fresh, search=True)
     assert fresh.last_made == frozenset()
+
+
+def test_serve_saves_the_caches_after_the_reload_and_a_stop_before_that_loses_nothing(ws):
+    """A build that defers its index goes live before its manifest is written (the reload
+    comes first); index_later writes it. Until then the spare folder counts as dirty, so a
+    serve killed in between leaves nothing that vouches for files it may have changed."""
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    manifest = cache.folder / "manifest.json"
+    saved = manifest.read_bytes()
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    assert manifest.read_bytes() == saved and (cache.folder / "spare.dirty").exists()
+    index_later(ws.out, cache)
+    assert manifest.read_bytes() != saved and not (cache.folder / "spare.dirty").exists()
+
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Frobnicate"))
+    search_build(ws, cache)  # and the process is killed here
+    fresh = BuildCache(ws.out)
+    ws.build(fresh, search=True)
+    assert_same_site(ws.out, ws.clean(search=True))
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Zyzzyva"))
+    ws.build(BuildCache(ws.out), search=True)
+    assert_same_site(ws.out, ws.clean(search=True))
 
 
 def test_an_index_never_made_is_made_by_the_next_build(ws):

@@ -123,7 +123,7 @@ def code_fingerprint() -> str:
 
 # --- what the build reads ------------------------------------------------------------------------
 
-def _ignored(name: str) -> bool:
+def scratch_file(name: str) -> bool:
     """Editors' swap, backup and lock files."""
     return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp")) \
         or name in (".DS_Store", "4913")
@@ -137,7 +137,7 @@ def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
-                if _ignored(name):
+                if scratch_file(name):
                     continue
                 path = os.path.join(dirpath, name)
                 try:

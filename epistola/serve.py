@@ -2,9 +2,10 @@
 
 The loop an editor works in: save a record, see the letter change in the browser. Three parts:
 
-- a watcher that polls the modification times of editions/ and templates/ (assets included) and
-  rebuilds when something changed and then stayed still for a moment (an editor's save can touch
-  several files);
+- a watcher that is told by the system (inotify, FSEvents, ReadDirectoryChangesW: watchfiles)
+  when something under editions/ or templates/ (assets included) changes, waits until the
+  changes stop for a moment (an editor's save can touch several files), compares the files'
+  times, sizes and inodes with those the site was built from, and rebuilds when they differ;
 - an HTTP server (threaded, quiet, 127.0.0.1 only) that serves the built site and adds to every
   HTML page it sends a small script listening to /__epistola/events (server-sent events). The
   files on disk never contain that script: the built site stays deployable as it is;
@@ -35,8 +36,10 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence, TextIO
 from urllib.parse import unquote, urlsplit
 
+import watchfiles
+
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .incremental import snapshot
+from .incremental import scratch_file, snapshot
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -45,9 +48,11 @@ RELOAD_SCRIPT = (
     b'var s=new EventSource("' + EVENTS_PATH.encode() + b'");'
     b's.addEventListener("reload",function(){s.close();location.reload();});})();</script>\n'
 )
-POLL_SECONDS = 0.25
-#: A change must hold still this long before a rebuild starts (a save may touch several files).
-SETTLE_SECONDS = 0.15
+#: Changes must stop for this long (milliseconds) before a rebuild starts (a save may touch
+#: several files).
+SETTLE_MS = 50
+#: With no change reported for this long (milliseconds), the watcher compares the files anyway.
+WAKE_MS = 2000
 HEARTBEAT_SECONDS = 15.0
 
 Builder = Callable[[], list[Diagnostic]]
@@ -249,23 +254,46 @@ def watch(folders: Sequence[Path], build: Builder, state: ServeState, strict: bo
 
     diags: Sequence[Diagnostic] = ()
     failed = state.failed is not None
-    while True:
-        if index is not None and not failed and not stop.is_set():
-            _index(partial(index, interrupted), state, strict, progress, diags)
-        if stop.wait(POLL_SECONDS):
-            return
-        now = snapshot(folders)
-        if now == seen:
-            continue
-        while not stop.wait(SETTLE_SECONDS):  # let the save finish
-            later = snapshot(folders)
-            if later == now:
-                break
-            now = later
-        seen = now  # taken before the build: a save during the build triggers another one
-        if stop.is_set():
-            return
-        diags, failed = _rebuild(build, state, strict, progress, "rebuilding")
+    # The system's watcher keeps the changes made while a build or the index runs: they come
+    # out of the next step. It starts at the first step and may miss what some file systems
+    # (network mounts) do not report: every WAKE_MS without a change, the files are compared
+    # all the same.
+    changes = watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
+                               stop_event=stop, rust_timeout=WAKE_MS, yield_on_timeout=True,
+                               raise_interrupt=False)
+    try:
+        while True:
+            if index is not None and not failed and not stop.is_set():
+                _index(partial(index, interrupted), state, strict, progress, diags)
+            while not stop.is_set():
+                if next(changes, None) is None:  # stopped
+                    return
+                now = snapshot(folders)
+                if now != seen:  # not only a swap file, nor a file put back as it was
+                    break
+            if stop.is_set():
+                return
+            seen = now  # taken before the build: a save during the build triggers another one
+            diags, failed = _rebuild(build, state, strict, progress, "rebuilding")
+    finally:
+        changes.close()
+
+
+def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
+    """The changes worth a look: snapshot's files (no editors' swap files, nothing in a hidden
+    folder)."""
+    roots = [os.path.join(os.path.abspath(f), "") for f in folders]
+
+    def keep(change: object, path: str) -> bool:
+        if scratch_file(os.path.basename(path)):
+            return False
+        for root in roots:
+            if path.startswith(root):
+                return not any(part.startswith(".")
+                               for part in path[len(root):].split(os.sep)[:-1])
+        return True
+
+    return keep
 
 
 def _run(build: Builder) -> list[Diagnostic]:

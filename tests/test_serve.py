@@ -274,3 +274,54 @@ def test_snapshot_sees_edits_and_ignores_editor_swap_files(tmp_path):
     second = snapshot([tmp_path])
     record.unlink()
     assert snapshot([tmp_path]) != second
+
+
+def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkeypatch):
+    """The system reports the save (no periodic comparison happens within the test: its
+    interval is set to an hour); editors' swap files and hidden folders start no build, and a
+    save made while a build runs starts another one."""
+    import io
+
+    from epistola import serve
+
+    monkeypatch.setattr(serve, "WAKE_MS", 3_600_000)
+    folder = tmp_path / "editions"
+    (folder / "letters").mkdir(parents=True)
+    (folder / ".git").mkdir()
+    record = folder / "letters" / "a.md"
+    record.write_text("one", encoding="utf-8")
+    builds: queue.Queue[frozenset] = queue.Queue()
+    during: list[Callable[[], None]] = []
+
+    def build() -> list:
+        built = snapshot([folder])
+        for change in during:
+            change()
+        during.clear()
+        builds.put(built)
+        return []
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch, daemon=True, args=(
+        [folder], build, serve.ServeState(), False, serve.Progress(io.StringIO()), stop,
+        snapshot([folder])))
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher has started (it cannot say when)
+        for name in (".a.md.swp", "a.md~", ".#a.md", "4913"):
+            (folder / "letters" / name).write_text("x", encoding="utf-8")
+        (folder / ".git" / "index").write_text("x", encoding="utf-8")
+        time.sleep(0.5)
+        assert builds.empty()
+
+        during.append(lambda: record.write_text("three", encoding="utf-8"))
+        record.write_text("two", encoding="utf-8")
+        first = builds.get(timeout=TIMEOUT)
+        second = builds.get(timeout=TIMEOUT)  # the save made during the first build
+        assert first != second == snapshot([folder])
+        time.sleep(0.5)
+        assert builds.empty()
+    finally:
+        stop.set()
+        watcher.join(timeout=TIMEOUT)
+    assert not watcher.is_alive()

@@ -472,11 +472,13 @@ class BuildCache:
         self.spare: dict[str, Entry] = {}
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
-        self.checked_spare: frozenset[str] | None = None
-        """After a build in this process swapped the site: the paths of the folder it swapped
-        out (the spare now) whose files it found unchanged against the manifest, one stat
-        each (Plan.wanted), or None. The spare folder lies in the cache folder, out of reach of
-        the server and the editors, so those files need no second stat."""
+        self.live_made: frozenset[str] | None = None
+        """The paths the build that swapped in the live site made, or None (not known, or that
+        build did not finish). Every other path of the live site it found unchanged (one stat
+        each, Plan.wanted) in the folder it swapped out, which is the spare folder now: those
+        spare files need no second stat. The spare folder lies in the cache folder, out of
+        reach of the server and the editors; a build that may have written into it and not
+        finished leaves it marked dirty (DIRTY), and it is then made afresh."""
         self._loaded = False
         self._memo_loaded = False
         self._saved: dict[int, tuple] = {}
@@ -514,9 +516,12 @@ class BuildCache:
             self.live = {p: Entry(*e) for p, e in data["live"].items()}
             self.spare = {p: Entry(None, *e) for p, e in data["spare"].items()}
             self.inputs = data.get("inputs")
+            made = data.get("live_made")
+            self.live_made = None if made is None else frozenset(made)
             self.diagnostics = [Diagnostic(*d) for d in data.get("diagnostics", ())]
         except (OSError, ValueError, KeyError, TypeError):
             self.live, self.spare, self.inputs, self.diagnostics = {}, {}, None, []
+            self.live_made = None
 
     def load_memo(self) -> None:
         """Before the records are read: the per-letter work of the last process (once; not
@@ -576,6 +581,7 @@ class BuildCache:
         manifest = {"format": FORMAT, "code": self.code,
                     "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
                     "spare": {p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(self.spare.items())},
+                    "live_made": None if self.live_made is None else sorted(self.live_made),
                     "inputs": self.inputs,
                     "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
                                     for d in self.diagnostics]}
@@ -772,8 +778,6 @@ class Plan:
         """Paths offered twice (an export and a page): the build reports them."""
         self.placed: dict[str, Entry] = {}
         """Files the workers wrote into the spare folder themselves (their keys are not set)."""
-        self.checked: set[str] = set()
-        """Paths whose live file was found unchanged (BuildCache.checked_spare)."""
         self._spare: tuple | None = None
 
     def wanted(self, path: str) -> bool:
@@ -785,7 +789,6 @@ class Plan:
         entry = self.cache.live.get(path)
         if key is not None and entry is not None and entry.key == key \
                 and self.cache.live_ok(path, entry):
-            self.checked.add(path)
             return False
         self.made.add(path)
         return True
@@ -856,8 +859,10 @@ class Plan:
             wanted.setdefault(path, None)
         new: dict[str, Entry] = {}
         root, old = str(spare), str(out)
-        checked = cache.checked_spare if spare_known else None
-        checked = checked if checked is not None else frozenset()
+        # from here on the spare folder is being written: not to be trusted if this build
+        # stops before it is swapped in and the caches are saved
+        trusted, cache.live_made = cache.live_made, None
+        (cache.folder / DIRTY).touch()
         for path in sorted(wanted):
             placed = self.placed.get(path)
             if placed is not None:
@@ -871,9 +876,10 @@ class Plan:
             reused = live.get(path)
             sha = reused.sha
             known = spare_known.get(path)
-            if known is not None and path in checked and known.sha == sha \
-                    and known.size == reused.size and known.mtime_ns == reused.mtime_ns:
-                new[path] = reused  # the spare holds the live file (a hard link, checked before)
+            if known is not None and trusted is not None and path not in trusted \
+                    and known.sha == sha and known.size == reused.size \
+                    and known.mtime_ns == reused.mtime_ns:
+                new[path] = reused  # the spare holds the live file, which the last build checked
                 continue
             if known is not None and ".." not in path.split("/"):
                 target = os.path.join(root, path)
@@ -901,7 +907,6 @@ class Plan:
             diags = index(spare, out if out.is_dir() else None)
             if has_errors(diags, strict):
                 cache.spare = new
-                cache.checked_spare = None
                 cache.inputs = None
                 cache.save()
                 (cache.folder / DIRTY).unlink(missing_ok=True)
@@ -910,7 +915,7 @@ class Plan:
             os.rename(out / "pagefind", index_folder)  # moved at the last moment: a rename
         _swap(spare, out)
         cache.last_made = frozenset(self.made)
-        cache.checked_spare = frozenset(self.checked)
+        cache.live_made = frozenset(self.made)
         if cache.pending is not None:
             cache.inputs = cache.pending[0]
             cache.diagnostics = sorted(set(cache.pending[1]) | set(diags))

@@ -320,15 +320,34 @@ class Keys:
             return base + parts[0]  # a digest already
         return base + _digest(*parts)
 
-    def letter_parts(self, letter: Letter) -> tuple:
+    def _all_letter_keys(self) -> None:
+        """The digest of every letter's parts, in one pass in date order: what its record says,
+        the links of the letters before and after it (in date order and between the same
+        parties), the size of that correspondence, the link of the letter it answers and those
+        of its replies. Each letter's link is looked up once, not once for every letter that
+        shows it."""
         c = self.corpus
-        prev, nxt = c.neighbours(letter)
-        cprev, cnext = c.correspondence_neighbours(letter)
-        return (self.letter_digest(letter),
-                self.link(prev and prev.id), self.link(nxt and nxt.id),
-                self.link(cprev and cprev.id), self.link(cnext and cnext.id),
-                len(c.correspondence(letter)), self.link(letter.in_reply_to),
-                tuple(self.link(r) for r in c.replies.get(letter.id, ())))
+        letters = c.letters
+        links = [self.link(letter.id) for letter in letters]
+        shown = dict(zip((letter.id for letter in letters), links))
+        chains = c._correspondences
+        replies = c.replies
+        before, now, keys = self._parts_before, self._parts_now, self._letter_key
+        last = len(letters) - 1
+        for i, letter in enumerate(letters):
+            chain, j = chains.get(letter.id) or ((letter,), 0)
+            reply = letter.in_reply_to
+            parts = (self.letter_digest(letter),
+                     links[i - 1] if i > 0 else None, links[i + 1] if i < last else None,
+                     shown[chain[j - 1].id] if j > 0 else None,
+                     shown[chain[j + 1].id] if j + 1 < len(chain) else None,
+                     len(chain),
+                     None if reply is None else shown.get(reply) or self.link(reply),
+                     tuple(shown[r] for r in replies.get(letter.id, ())))
+            key = before.get(parts)
+            if key is None:
+                key = _digest(*parts)
+            now[parts] = keys[letter.id] = key
 
     def person_parts(self, ref: str) -> str:
         found = self._person.get(ref)
@@ -352,15 +371,10 @@ class Keys:
         parts = path.split("/")
         c = self.corpus
         if len(parts) == 3 and parts[0] == "letters" and parts[1] in c.by_id:
-            parts_key = self._letter_key.get(parts[1])
-            if parts_key is None:
-                letter_parts = self.letter_parts(c.by_id[parts[1]])
-                parts_key = self._parts_before.get(letter_parts)
-                if parts_key is None:
-                    parts_key = _digest(*letter_parts)
-                self._parts_now[letter_parts] = self._letter_key[parts[1]] = parts_key
+            if not self._letter_key:
+                self._all_letter_keys()
             template = "letter.html" if parts[2] == "index.html" else "(export)"
-            return self.page(template, path, parts_key)
+            return self.page(template, path, self._letter_key[parts[1]])
         if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
                 and parts[1] in c.persons:
             return self.page("person.html", path, self.person_parts(parts[1]))
@@ -455,7 +469,7 @@ class BuildCache:
         """keep_memo=False: write the memo to disk only when asked (save_memo); a long-running
         process (serve) keeps it in memory and saves it when it stops."""
         self.out = out
-        self._out = str(out)
+        self._out_slash = os.path.join(str(out), "")  # live_ok: one concatenation per path
         self.folder = cache_folder(out)
         self.code = code_fingerprint()
         self.keep_memo = keep_memo
@@ -492,6 +506,8 @@ class BuildCache:
         """The person keys of the last successful build (PersonKeys)."""
         self._keys: tuple[Keys, dict[str, frozenset[str]], dict[str, Letter]] | None = None
         self._snapshot: list[tuple[str, int, int, int, int]] = []
+        self._signatures: dict[str, tuple[int, int, int, int]] = {}
+        """Path -> (mtime, ctime, size, inode), from the snapshot of this build's inputs."""
         self.save_later = False
         """Set by a build that defers its search index (serve): the caches of a build that
         swapped the site in are saved by flush, once the reload is sent, not before it."""
@@ -641,9 +657,13 @@ class BuildCache:
 
     # -- nothing changed --
 
-    def read_inputs(self, folders: Iterable[Path], *options: Any) -> str:
-        """A token for every file under the folders (path, time, size) and the options."""
-        self._snapshot = sorted(snapshot(folders))
+    def read_inputs(self, folders: Iterable[Path], *options: Any,
+                    taken: frozenset[tuple[str, int, int, int, int]] | None = None) -> str:
+        """A token for every file under the folders (path, time, size) and the options. `taken`:
+        their snapshot, taken a moment ago by the caller (serve's watcher), not taken again."""
+        taken = snapshot(folders) if taken is None else taken
+        self._snapshot = sorted(taken)
+        self._signatures = {entry[0]: entry[1:] for entry in taken}
         return self.inputs_token(*options)
 
     def inputs_token(self, *options: Any) -> str:
@@ -671,11 +691,13 @@ class BuildCache:
     def known_record(self, path: str, shown: str) -> Any:
         """What parse_letter made of the record file at path when it was last read, if the file
         has not changed since (same size, times and inode); None: it must be read."""
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None  # reading it reports why
-        signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        signature = self._signatures.get(path)  # the snapshot looked a moment ago
+        if signature is None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None  # reading it reports why
+            signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
         found = self.records.get(shown)
         if found is not None and found[2] == signature:
             self._records_used.add(shown)
@@ -685,7 +707,7 @@ class BuildCache:
             return found[1]
         # A file changed in the moment before this look could change again with the same times
         # (file systems stamp in ticks, not nanoseconds): its signature is not trusted next time.
-        settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS
+        settled = time.time_ns() - max(signature[0], signature[1]) > SETTLED_NS
         self._signature = (shown, signature if settled else None)
         return None
 
@@ -759,7 +781,7 @@ class BuildCache:
 
     def live_ok(self, path: str, entry: Entry) -> bool:
         try:
-            st = os.stat(os.path.join(self._out, path))
+            st = os.stat(self._out_slash + path)
         except OSError:
             return False
         return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
@@ -779,17 +801,24 @@ class Plan:
         self.placed: dict[str, Entry] = {}
         """Files the workers wrote into the spare folder themselves (their keys are not set)."""
         self._spare: tuple | None = None
+        self._live = cache.live
+        self._out = cache._out_slash
 
     def wanted(self, path: str) -> bool:
-        """Called by render_site and export_files for every file they can make."""
-        if path in self.paths:
+        """Called by render_site and export_files for every file they can make (32,000 times
+        at 10,000 letters: live_ok is written out here)."""
+        paths = self.paths
+        if path in paths:
             self.clashes.add(path)
-        key = self.keys.key(path)
-        self.paths[path] = key
-        entry = self.cache.live.get(path)
-        if key is not None and entry is not None and entry.key == key \
-                and self.cache.live_ok(path, entry):
-            return False
+        key = paths[path] = self.keys.key(path)
+        entry = self._live.get(path)
+        if key is not None and entry is not None and entry.key == key:
+            try:
+                st = os.stat(self._out + path)
+            except OSError:
+                st = None
+            if st is not None and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
+                return False
         self.made.add(path)
         return True
 

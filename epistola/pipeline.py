@@ -74,7 +74,7 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
               templates: Path | None = None, search: bool = True,
               cache: BuildCache | None = None, incremental: bool = True,
               progress: Callable[[str], None] | None = None,
-              defer_search: bool = False) -> list[Diagnostic]:
+              defer_search: bool = False, taken: frozenset | None = None) -> list[Diagnostic]:
     """Build (write=True) or check (write=False) the edition; return every diagnostic.
 
     A build is incremental (incremental.py): it renders only what changed since the last build
@@ -85,11 +85,13 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
 
     defer_search (serve, with a cache): the new pages and exports go live with the search index
     of the site before, and index_later then makes the new index and swaps it in, so that an
-    editor sees a saved letter before Pagefind has indexed its year again.
+    editor sees a saved letter before Pagefind has indexed its year again. `taken` (serve): the
+    snapshot of editions/ and the templates folder (incremental.snapshot) the watcher took a
+    moment ago, which the build uses instead of looking at every file again.
     """
     with cycle_collector_paused():
         return _run_build(editions, out, write, strict, templates, search, cache, incremental,
-                          progress or _no_progress, defer_search)
+                          progress or _no_progress, defer_search, taken)
 
 
 #: The cache of the last build that made its own: kept after the build, so that a command-line
@@ -104,7 +106,8 @@ def _no_progress(stage: str) -> None:
 
 def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
                search: bool, cache: BuildCache | None, incremental: bool,
-               progress: Callable[[str], None], defer_search: bool) -> list[Diagnostic]:
+               progress: Callable[[str], None], defer_search: bool,
+               taken: frozenset | None) -> list[Diagnostic]:
     global _kept
     if write and incremental and cache is None:
         cache = _kept = BuildCache(out)
@@ -115,14 +118,14 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
     else:
         with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
             diags = _build(editions, out, write, strict, templates, search, cache, progress,
-                           defer_search)
+                           defer_search, taken)
     progress("done")
     return diags
 
 
 def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
            search: bool, cache: BuildCache | None, progress: Callable[[str], None],
-           defer_search: bool = False) -> list[Diagnostic]:
+           defer_search: bool = False, taken: frozenset | None = None) -> list[Diagnostic]:
     parse, parse_register = parse_letter, parse_persons
     later = search and defer_search and cache is not None
     if later:
@@ -133,7 +136,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         cache.flush()  # a build before that left its caches unsaved
         cache.save_later = later
         cache.load()
-        inputs = cache.read_inputs([editions, folder], search, strict)
+        inputs = cache.read_inputs([editions, folder], search, strict, taken=taken)
         if later and cache.up_to_date(cache.inputs_token(True, strict), True):
             cache.last_made = frozenset()  # nothing changed since the last build with its index
             return list(cache.diagnostics)

@@ -288,11 +288,7 @@ class Site:
         """Letter id -> (archival file, note number) for each note's citation, in the order of
         the concordance."""
         if self._cited is None:
-            self._cited = {}
-            for f in self.corpus.archive_files:
-                for e in f.entries:
-                    if e.note is not None:
-                        self._cited.setdefault(e.letter_id, []).append((f, e.note))
+            self._cited = _notes_citing(self.corpus.archive_files)
         return self._cited
 
     def cited_files(self, letter_id: str) -> dict[int, list[tuple[str, str]]]:
@@ -467,6 +463,25 @@ class Site:
         ref = ArchiveRef(f.repository, f.fond or None, f.opis or None, f.delo or None)
         return ArchiveFileView(archive_anchor(f.repository, f.fond, f.opis, f.delo), f.repository,
                                f.fond, f.opis, f.delo, archive_gloss(ref), tuple(entries))
+
+
+#: The last concordance _notes_citing went through, with its result: an incremental build
+#: hands the renderers the same concordance object when no citation changed (serve: a pass
+#: over 30,000 entries saved on every save). Read only, like the concordance.
+_last_citing: tuple[tuple[ArchiveFile, ...], dict[str, list[tuple[ArchiveFile, int]]]] | None = None
+
+
+def _notes_citing(archive_files: tuple[ArchiveFile, ...]) -> dict[str, list[tuple[ArchiveFile, int]]]:
+    global _last_citing
+    if _last_citing is not None and _last_citing[0] is archive_files:
+        return _last_citing[1]
+    cited: dict[str, list[tuple[ArchiveFile, int]]] = {}
+    for f in archive_files:
+        for e in f.entries:
+            if e.note is not None:
+                cited.setdefault(e.letter_id, []).append((f, e.note))
+    _last_citing = (archive_files, cited)
+    return cited
 
 
 def page_root(path: str) -> str:

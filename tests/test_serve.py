@@ -293,8 +293,9 @@ def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkey
     builds: queue.Queue[frozenset] = queue.Queue()
     during: list[Callable[[], None]] = []
 
-    def build() -> list:
-        built = snapshot([folder])
+    def build(taken: frozenset) -> list:
+        assert taken == snapshot([folder])  # what the watcher saw is what the build reads
+        built = taken
         for change in during:
             change()
         during.clear()

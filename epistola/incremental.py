@@ -607,8 +607,13 @@ class BuildCache:
     def _shards(self) -> tuple[dict[int, dict], dict[int, dict]]:
         """The memo's entries and the parsed records, by the file they are kept in."""
         entries: dict[int, dict] = {}
+        shard_of: dict[Any, int] = {}  # a letter's name comes in a key of each of its stages
         for key, value in self.memo.entries.items():
-            entries.setdefault(_shard(key[1] if len(key) > 1 else key), {})[key] = value
+            name = key[1] if len(key) > 1 else key
+            shard = shard_of.get(name)
+            if shard is None:
+                shard = shard_of[name] = _shard(name)
+            entries.setdefault(shard, {})[key] = value
         records: dict[int, dict] = {}
         for shown, value in self.records.items():
             records.setdefault(_shard(shown), {})[shown] = value

@@ -74,7 +74,8 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
               templates: Path | None = None, search: bool = True,
               cache: BuildCache | None = None, incremental: bool = True,
               progress: Callable[[str], None] | None = None,
-              defer_search: bool = False, taken: frozenset | None = None) -> list[Diagnostic]:
+              defer_search: bool = False, taken: frozenset | None = None,
+              prime: bool = False) -> list[Diagnostic]:
     """Build (write=True) or check (write=False) the edition; return every diagnostic.
 
     A build is incremental (incremental.py): it renders only what changed since the last build
@@ -88,10 +89,14 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     editor sees a saved letter before Pagefind has indexed its year again. `taken` (serve): the
     snapshot of editions/ and the templates folder (incremental.snapshot) the watcher took a
     moment ago, which the build uses instead of looking at every file again.
+
+    prime (serve, with a cache, while it waits for the first save): everything a build does up
+    to writing the site, even when nothing changed, and nothing written: the records, the memo
+    and the results over all letters are then in memory for the first save.
     """
     with cycle_collector_paused():
         return _run_build(editions, out, write, strict, templates, search, cache, incremental,
-                          progress or _no_progress, defer_search, taken)
+                          progress or _no_progress, defer_search, taken, prime)
 
 
 #: The cache of the last build that made its own: kept after the build, so that a command-line
@@ -107,7 +112,7 @@ def _no_progress(stage: str) -> None:
 def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
                search: bool, cache: BuildCache | None, incremental: bool,
                progress: Callable[[str], None], defer_search: bool,
-               taken: frozenset | None) -> list[Diagnostic]:
+               taken: frozenset | None, prime: bool) -> list[Diagnostic]:
     global _kept
     if write and incremental and cache is None:
         cache = _kept = BuildCache(out)
@@ -118,14 +123,15 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
     else:
         with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
             diags = _build(editions, out, write, strict, templates, search, cache, progress,
-                           defer_search, taken)
+                           defer_search, taken, prime)
     progress("done")
     return diags
 
 
 def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
            search: bool, cache: BuildCache | None, progress: Callable[[str], None],
-           defer_search: bool = False, taken: frozenset | None = None) -> list[Diagnostic]:
+           defer_search: bool = False, taken: frozenset | None = None,
+           prime: bool = False) -> list[Diagnostic]:
     parse, parse_register = parse_letter, parse_persons
     later = search and defer_search and cache is not None
     if later:
@@ -137,10 +143,12 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         cache.save_later = later
         cache.load()
         inputs = cache.read_inputs([editions, folder], search, strict, taken=taken)
-        if later and cache.up_to_date(cache.inputs_token(True, strict), True):
+        if prime:
+            pass  # the work is the point
+        elif later and cache.up_to_date(cache.inputs_token(True, strict), True):
             cache.last_made = frozenset()  # nothing changed since the last build with its index
             return list(cache.diagnostics)
-        if cache.up_to_date(inputs, search):  # nothing changed since the last build
+        elif cache.up_to_date(inputs, search):  # nothing changed since the last build
             cache.last_made = frozenset()
             if later:  # but it had no index (or not one of these pages)
                 cache.search_pending = cache.inputs_token(True, strict)
@@ -188,7 +196,7 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
                            "path; rename the template or the export", "path-clash"))
     site = {**data, **site}
     diags = sorted(set(diags))
-    if not write or has_errors(diags, strict):
+    if not write or has_errors(diags, strict) or prime:
         return diags
 
     progress("writing the site")

@@ -246,11 +246,12 @@ class Progress:
 def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: bool,
           progress: Progress, stop: threading.Event,
           seen: Snapshot | None = None,
-          index: Indexer | None = None) -> None:
+          index: Indexer | None = None, prime: Builder | None = None) -> None:
     """Rebuild after every settled change under folders, until stop is set. `seen` is the
     snapshot the current site was built from (taken before that build, so that no save is lost).
     `index`, when given, brings the search index up to date after each build has gone live; a
-    newer save interrupts it, and the build after that save makes it."""
+    newer save interrupts it, and the build after that save makes it. `prime`, when given, runs
+    once before the first wait (pipeline.run_build's prime)."""
     if seen is None:
         seen = snapshot(folders)
 
@@ -270,6 +271,9 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
         while True:
             if index is not None and not failed and not stop.is_set():
                 _index(partial(index, interrupted), state, strict, progress, diags)
+            if prime is not None and not stop.is_set():
+                _prime(prime)
+                prime = None
             while not stop.is_set():
                 if next(changes, None) is None:  # stopped
                     return
@@ -317,6 +321,14 @@ def _run(build: Builder) -> list[Diagnostic]:
         gc.enable()
 
 
+def _prime(prime: Builder) -> None:
+    """Warm the caches for the first save; what goes wrong is for that build to report."""
+    try:
+        _run(prime)
+    except Exception:  # noqa: BLE001 (an optimisation only: the next build does the work)
+        pass
+
+
 def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress,
              what: str) -> tuple[list[Diagnostic], bool]:
     """Build and tell the open pages (a failed build shows in the browser)."""
@@ -358,7 +370,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Sequence[Path],
           strict: bool = False, stop: threading.Event | None = None,
           on_ready: Callable[[str], None] | None = None, progress: Progress | None = None,
-          index: Indexer | None = None) -> int:
+          index: Indexer | None = None, prime: Builder | None = None) -> int:
     """Build, serve and rebuild until stop is set (or Ctrl+C); the core of run_serve. `index`,
     when given, makes the search index after each build is live."""
     stop = stop or threading.Event()
@@ -377,7 +389,7 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
         if on_ready is not None:
             on_ready(url)
         with _stop_on_signals(stop):
-            watch(watched, build, state, strict, progress, stop, seen, index)
+            watch(watched, build, state, strict, progress, stop, seen, index, prime)
     finally:
         state.stop()
         server.shutdown()
@@ -407,8 +419,13 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
     def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
         return index_later(out, cache, strict, interrupted)
 
+    def prime() -> list[Diagnostic]:
+        return run_build(editions, out, write=True, strict=strict, templates=templates,
+                         cache=cache, defer_search=True, prime=True)
+
     try:
-        return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
+        return serve(editions, out, port, build, [editions, folder], strict=strict, index=index,
+                     prime=prime)
     finally:
         cache.flush()
         cache.save_memo()

@@ -535,6 +535,32 @@ def test_serve_saves_the_caches_after_the_reload_and_a_stop_before_that_loses_no
     assert_same_site(ws.out, ws.clean(search=True))
 
 
+def test_priming_writes_nothing_and_leaves_the_first_save_only_its_own_work(ws, monkeypatch):
+    """serve primes its cache while it waits for the first save: nothing is written, and the
+    save's build then reads one record and reuses the results over all letters."""
+    import epistola.corpus as corpus_module
+
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)  # serve started on a site built before: nothing changed
+    index_later(ws.out, cache)
+    site, manifest = tree(ws.out), (cache.folder / "manifest.json").read_bytes()
+    diags = run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
+                      defer_search=True, prime=True)
+    assert not has_errors(diags)
+    assert tree(ws.out) == site and (cache.folder / "manifest.json").read_bytes() == manifest
+    assert cache.memo.whole and cache.search_pending is None
+
+    computed = []
+    real = corpus_module.concordance
+    monkeypatch.setattr(corpus_module, "concordance",
+                        lambda *a, **k: computed.append(1) or real(*a, **k))
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    assert computed == [] and pages_of_letters(set(cache.last_made)) == {middle_letter(ws)}
+    index_later(ws.out, cache)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
 def test_an_index_never_made_is_made_by_the_next_build(ws):
     cache = BuildCache(ws.out, keep_memo=False)
     search_build(ws, cache)

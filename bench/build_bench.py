@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.measure import Run, run_measured
+from bench.measure import Run, run_measured, tree_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -184,14 +184,13 @@ def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3
         while index_id() == before and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    first = index_id()
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0",
                              "--editions", str(editions), "--out", str(out)], cwd=ROOT, env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = proc.stdout.readline()
         url = line.split(" at ", 1)[1].split(" ", 1)[0]
-        new_index(first)  # serve's first index (the site's own, taken over)
+        idle(proc.pid)  # serve's first index, if the site had none, and its priming of the caches
         reloads, indexed = [], []
         for i in range(rounds):
             events = urllib.request.urlopen(url + "__epistola/events", timeout=600)
@@ -210,6 +209,18 @@ def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def idle(pid: int, still: float = 1.0) -> None:
+    """Until the process and its children have used no processor time for `still` seconds."""
+    deadline = time.monotonic() + 900
+    last = tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(still)
+        now = tree_cpu(pid)
+        if now == last:
+            return
+        last = now
 
 
 def search_index(out: Path) -> Run:

@@ -20,9 +20,7 @@ def tree_memory(pid: int) -> tuple[int, int]:
     sum is the memory the tree really occupies. For a single process the two differ only by
     its share of the shared libraries."""
     rss = pss = 0
-    stack = [pid]
-    while stack:
-        p = stack.pop()
+    for p in _tree(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup") as handle:
                 for line in handle:
@@ -31,12 +29,36 @@ def tree_memory(pid: int) -> tuple[int, int]:
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1]) * 1024
                         break
+        except (OSError, ValueError):  # the process ended while it was read
+            continue
+    return rss, pss
+
+
+def tree_cpu(pid: int) -> int:
+    """Processor time (clock ticks) used so far by a process and its descendants, those that
+    ended and were waited for included."""
+    used = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return used
+
+
+def _tree(pid: int):
+    """A process and all its descendants (Linux /proc), parents first."""
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        yield p
+        try:
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as handle:
                     stack += [int(c) for c in handle.read().split()]
         except (OSError, ValueError):  # the process ended while it was read
             continue
-    return rss, pss
 
 
 @dataclass

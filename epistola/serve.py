@@ -226,6 +226,9 @@ class Progress:
     def __init__(self, stream: TextIO = sys.stderr):
         self.stream = stream
         self.live = stream.isatty()
+        self._shown: dict[str, frozenset[Diagnostic]] = {}
+        """What the last build (or index) of each kind printed: a save is answered with what
+        it changed, not with every warning of the edition again."""
 
     def start(self, what: str) -> float:
         if self.live:
@@ -238,8 +241,16 @@ class Progress:
         if self.live:
             took = time.perf_counter() - started
             self.stream.write(f"\r\x1b[K{'build failed' if failed else what} in {took:.2f} s\n")
+        before = self._shown.get(what, frozenset())
+        repeated = 0
         for d in diagnostics:
-            print(d, file=self.stream)
+            if d in before:
+                repeated += 1
+            else:
+                print(d, file=self.stream)
+        if repeated:
+            print(f"({repeated:,} more as reported before)", file=self.stream)
+        self._shown[what] = frozenset(diagnostics)
         self.stream.flush()
 
 

@@ -326,3 +326,24 @@ def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkey
         stop.set()
         watcher.join(timeout=TIMEOUT)
     assert not watcher.is_alive()
+
+
+def test_a_rebuild_prints_only_the_diagnostics_it_changed():
+    """Off a terminal there are no progress lines; the first build prints every diagnostic,
+    the next ones only those not printed before, and how many others still stand."""
+    import io
+
+    from epistola.serve import Progress
+
+    out = io.StringIO()
+    progress = Progress(out)
+    old = [error("ed/letters/a.md", 3, "one", "x"), error("ed/letters/b.md", 4, "two", "x")]
+    new = error("ed/letters/c.md", 5, "three", "x")
+    progress.done(progress.start("building"), old, True)
+    progress.done(progress.start("rebuilding"), [*old, new], True)
+    progress.done(progress.start("rebuilding"), [old[0]], True)
+    assert out.getvalue().splitlines() == [
+        str(old[0]), str(old[1]),
+        str(new), "(2 more as reported before)",
+        "(1 more as reported before)",
+    ]

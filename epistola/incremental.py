@@ -1034,7 +1034,8 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
             needed.add(path)
         return False
 
-    _, export_diags = export_files(corpus, build_date, wanted=ask, memo=memo)
+    # (the diagnostics come from the call below that makes the files)
+    _, export_diags = export_files(corpus, build_date, wanted=ask, memo=memo, check=False)
     exported = set(plan.paths)
     assets_only, render_diags = render_site(corpus, templates, assets, exports=exported,
                                             build_date=build_date,

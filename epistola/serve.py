@@ -54,6 +54,8 @@ RELOAD_SCRIPT = (
 SETTLE_MS = 50
 #: With no change reported for this long (milliseconds), the watcher compares the files anyway.
 WAKE_MS = 2000
+#: While the search index is made, a newer save is looked for this often at most.
+INTERRUPT_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 
 Builder = Callable[[], list[Diagnostic]]
@@ -266,8 +268,17 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
     if seen is None:
         seen = snapshot(folders)
 
+    looked = [0.0]  # when interrupted last compared the files
+
     def interrupted() -> bool:
-        return stop.is_set() or snapshot(folders) != seen
+        """A newer save (or stop): asked between the index's bundles and while Pagefind runs,
+        it compares the files at most every INTERRUPT_SECONDS (0.05 s each at 10,000 letters)."""
+        if stop.is_set():
+            return True
+        if time.monotonic() - looked[0] < INTERRUPT_SECONDS:
+            return False
+        looked[0] = time.monotonic()
+        return snapshot(folders) != seen
 
     diags: Sequence[Diagnostic] = ()
     failed = state.failed is not None

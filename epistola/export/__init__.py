@@ -41,8 +41,8 @@ def json_path(letter_id: str) -> str:
 
 
 def export_files(corpus: Corpus, build_date: str | None = None,
-                 wanted: Callable[[str], bool] | None = None, memo: Memo | None = None
-                 ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+                 wanted: Callable[[str], bool] | None = None, memo: Memo | None = None,
+                 check: bool = True) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every open-data file of the edition, keyed by path relative to the site root.
 
     build_date (ISO 8601, e.g. from SOURCE_DATE_EPOCH) stands in for edition.yaml's `published`
@@ -50,9 +50,11 @@ def export_files(corpus: Corpus, build_date: str | None = None,
     sitemap has no lastmod, with a warning saying how to fix it. With `wanted`, only the files
     whose path it accepts are made (an incremental build reuses the others); the diagnostics are
     the same either way. `memo` keeps per-letter pieces of the files that list all letters.
+    check=False leaves out the look for characters XML cannot hold (a pass over every letter)
+    when the caller has its diagnostics from another call.
     """
     want = wanted or (lambda path: True)
-    diags: list[Diagnostic] = _unsafe_characters(corpus, memo)
+    diags: list[Diagnostic] = _unsafe_characters(corpus, memo) if check else []
     edition = corpus.edition
     files: dict[str, bytes] = {}
     if want(LETTERS_JSON):

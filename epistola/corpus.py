@@ -362,8 +362,7 @@ def _cited(letters: tuple[Letter, ...], memo: Memo | None
     if memo is None:
         return cited_in_notes(letters)
     out = {}
-    for letter in letters:
-        found = memoized(memo, ("cited", letter_key(memo, letter)), lambda: cited_in_notes((letter,)))
+    for found in memoized_each(memo, "cited", letters, lambda letter: cited_in_notes((letter,))):
         out.update(found)
     return out
 
@@ -492,9 +491,8 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
               ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]]]:
     """Person ref -> its mentions (Corpus.mentions), and letter id -> its own (Corpus.places:
     what one letter names needs no pass over all)."""
-    every = tuple(memoized(memo, ("mentions", letter_key(memo, letter)),
-                           lambda: _letter_mentions(letter, bodies[letter.id], index))
-                  for letter in letters)
+    every = tuple(memoized_each(memo, "mentions", letters,
+                                lambda letter: _letter_mentions(letter, bodies[letter.id], index)))
 
     def invert():
         found: dict[str, list[Mention]] = {}
@@ -550,6 +548,25 @@ def _identity(letter: Letter) -> tuple:
 
 def letter_key(memo: Memo | None, letter: Letter) -> Any:
     return letter if memo is None else memo.identify(letter)
+
+
+def memoized_each(memo: Memo | None, stage: str, letters: Iterable[Letter],
+                  compute: Callable[[Letter], Any], *extra: Any) -> list:
+    """memoized(memo, (stage, the letter's name, *extra), ...) for each letter, in one loop:
+    the list exports and the corpus ask ten thousand times a build, and the loop written out
+    takes half the time of as many calls."""
+    if memo is None:
+        return [compute(letter) for letter in letters]
+    entries, used, token, identify = memo.entries, memo.used, memo.token, memo.identify
+    out = []
+    for letter in letters:
+        key = (stage, identify(letter), *extra, token)
+        used.add(key)
+        found = entries.get(key, _MISSING)
+        if found is _MISSING:
+            found = entries[key] = compute(letter)
+        out.append(found)
+    return out
 
 
 def memoized(memo: Memo | None, key: tuple, compute):

@@ -42,7 +42,7 @@ from pathlib import PurePosixPath
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .corpus import Corpus, Memo, letter_key, memoized
+from .corpus import Corpus, Memo, memoized_each
 from .diagnostics import Diagnostic, error, warning
 from .model import Letter
 
@@ -69,9 +69,11 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None,
         persons_path = _default_persons_path(corpus)
     diags: list[Diagnostic] = []
     year = corpus.edition.year if corpus.edition is not None else None
-    for letter in corpus.letters:
-        key = ("check", letter_key(memo, letter), persons_path, year)
-        diags += memoized(memo, key, lambda: _check_letter(letter, corpus, persons_path))
+    checked = memoized_each(memo, "check", corpus.letters,
+                            lambda letter: _check_letter(letter, corpus, persons_path),
+                            persons_path, year)
+    for letter, found in zip(corpus.letters, checked):
+        diags += found
         diags += _check_reply(letter, corpus)
     diags += _check_numbers(corpus)
     diags += _check_unused_persons(corpus, persons_path)

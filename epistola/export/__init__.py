@@ -12,7 +12,7 @@ import posixpath
 from typing import Callable
 
 from ..anchors import letter_url
-from ..corpus import Corpus, Memo, letter_key, memoized
+from ..corpus import Corpus, Memo, memoized_each
 from ..diagnostics import Diagnostic, warning
 from ..model import Letter
 from ..records import is_iso_date
@@ -92,11 +92,8 @@ def _unsafe_characters(corpus: Corpus, memo: Memo | None = None) -> list[Diagnos
     """A warning for each letter whose text holds a character XML cannot (a control character
     pasted from elsewhere); the XML files show U+FFFD in its place. `memo` keeps each letter's
     answer for the next build."""
-    diags = []
-    for letter in corpus.letters:
-        diags += memoized(memo, ("xml-characters", letter_key(memo, letter)),
-                          lambda: _unsafe_in(letter))
-    return diags
+    return [d for found in memoized_each(memo, "xml-characters", corpus.letters, _unsafe_in)
+            for d in found]
 
 
 def _unsafe_in(letter: Letter) -> list[Diagnostic]:

@@ -13,7 +13,7 @@ import uuid
 
 from lxml import etree
 
-from ..corpus import Corpus, Memo, letter_key, memoized
+from ..corpus import Corpus, Memo, memoized_each
 from ..model import Letter
 from .xmlutil import (
     TEI_NS,
@@ -82,9 +82,8 @@ def cmif_xml(corpus: Corpus, date: str, memo: Memo | None = None) -> bytes:
     if not corpus.letters:
         return skeleton
     base = base_url(edition)
-    descs = [memoized(memo, ("cmif-entry", letter_key(memo, letter), base),
-                      lambda: _corresp_desc_bytes(corpus, letter, bibl_id))
-             for letter in corpus.letters]
+    descs = memoized_each(memo, "cmif-entry", corpus.letters,
+                          lambda letter: _corresp_desc_bytes(corpus, letter, bibl_id), base)
     between = b"\n" + b"  " * _DESC_LEVEL
     return skeleton.replace(f'<correspDesc key="{_SLOT}"/>'.encode(), between.join(descs), 1)
 

@@ -64,9 +64,10 @@ class NameIndex:
 
     refs: Mapping[str, str] = field(default_factory=dict)
     """Name form without brackets (name_key) -> person ref."""
-    forms: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
-    """Every form in one pattern shaped like a trie (see _trie_pattern): it matches the longest
-    form at a position in one step, however many forms share its first letters."""
+    forms: Mapping = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """Every form in a trie of characters (see _trie), its ref under the key None where a form
+    ends: the forms at a position are found in one walk, however many share their first
+    letters."""
     linked: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     """Memo of link_names: the page, the TEI file and the mentions all link the same text."""
     starts: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
@@ -91,7 +92,7 @@ class NameIndex:
             bare, at = text, int
         out: list[tuple[int, int, str]] = []
         done = 0
-        longest = self.forms.match
+        trie, size = self.forms, len(bare)
         for m in (self.starts or _WORD_START).finditer(bare):
             pos = m.start()
             if pos < done:
@@ -101,44 +102,38 @@ class NameIndex:
                 start -= 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # "Andrei[she]": "she" is not a word of its own
-            found = longest(bare, pos)
-            while found is not None:  # the longest form that ends at a word boundary
-                end = at(found.end() - 1) + 1
+            ends: list[tuple[int, str]] = []  # (end in bare, ref) of each form found here
+            node, i = trie, pos
+            while i < size:
+                node = node.get(bare[i])
+                if node is None:
+                    break
+                i += 1
+                if None in node:
+                    ends.append((i, node[None]))
+            for stop, ref in reversed(ends):  # the longest that ends at a word boundary
+                end = at(stop - 1) + 1
                 if end < len(text) and text[end] == "]":
                     end += 1
                 if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-                    found = longest(bare, pos, found.end() - 1)
                     continue
-                out.append((start, end, self.refs[found.group()]))
-                done = found.end()
+                out.append((start, end, ref))
+                done = stop
                 break
         return out
 
 
-def _trie_pattern(forms: Iterable[str]) -> str:
-    """A regular expression matching any of the forms, built as a trie ("Bai(?:ch|n)?" rather
-    than "Baich|Bain|Bai"), so that the regular-expression engine follows one path however many
-    forms there are. Where a form ends inside a longer one the rest is optional and greedy: a
-    match is always the longest form at its position."""
+def _trie(refs: Mapping[str, str]) -> dict:
+    """The forms as a trie of characters, each form's ref under the key None at its end: built
+    in a few hundredths of a second for 14,000 forms (a regular expression of them took ten
+    times that to compile, in every process)."""
     root: dict = {}
-    for form in forms:
+    for form, ref in refs.items():
         node = root
         for char in form:
             node = node.setdefault(char, {})
-        node[""] = {}
-
-    def branch(node: dict) -> str:
-        ends = "" in node
-        alternatives = [re.escape(char) + branch(child)
-                        for char, child in sorted(node.items()) if char]
-        if not alternatives:
-            return ""
-        if len(alternatives) == 1 and not ends:
-            return alternatives[0]
-        group = "(?:" + "|".join(alternatives) + ")"
-        return group + "?" if ends else group
-
-    return branch(root)
+        node[None] = ref
+    return root
 
 
 def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.yaml"
@@ -169,8 +164,7 @@ def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.
     refs = {k: v for k, v in owner.items() if k not in ambiguous and re.match(r"\w", k)}
     firsts = "".join(sorted({re.escape(k[0]) for k in refs}))
     starts = re.compile(rf"(?<!\w)(?=[{firsts}])") if firsts else None
-    return (NameIndex(MappingProxyType(refs), forms=re.compile(_trie_pattern(refs)), starts=starts),
-            diags)
+    return NameIndex(MappingProxyType(refs), forms=_trie(refs), starts=starts), diags
 
 
 def _atom_text(inline: Inline) -> str:

@@ -494,6 +494,8 @@ class BuildCache:
         reach of the server and the editors; a build that may have written into it and not
         finished leaves it marked dirty (DIRTY), and it is then made afresh."""
         self._loaded = False
+        self._stamp: tuple | None = None
+        """manifest.json's time, size and inode when this process last read or wrote it."""
         self._memo_loaded = False
         self._saved: dict[int, tuple] = {}
         """Memo file number -> what it held when it was last read or written."""
@@ -519,12 +521,15 @@ class BuildCache:
     # -- persistence --
 
     def load(self) -> None:
-        """Before a build: read what an earlier process left in the cache folder (once)."""
+        """Before a build: read what an earlier process left in the cache folder (once, and
+        again when another process has built the site since: its manifest then describes the
+        live site and the spare folder, not what this process remembers)."""
         self._records_used = set()
         self.names = {}
-        if self._loaded:
+        if self._loaded and self._stamp == self._manifest_stamp():
             return
         self._loaded = True
+        self._stamp = self._manifest_stamp()
         try:
             data = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
             if data.get("format") != FORMAT or data.get("code") != self.code:
@@ -567,10 +572,19 @@ class BuildCache:
                 AttributeError, ImportError):
             self.person_keys = None
 
+    @property
+    def unsaved(self) -> bool:
+        """A build left its caches for flush to save (save_later)."""
+        return self._unsaved
+
     def flush(self) -> None:
-        """Save what a build left unsaved (save_later)."""
+        """Save what a build left unsaved (save_later); under the build lock, like the build."""
         if self._unsaved:
             self._unsaved = False
+            if self._stamp != self._manifest_stamp():
+                # another process has built the site since: its manifest describes it now
+                self._loaded = False
+                return
             with cycle_collector_paused():
                 self.save()
             (self.folder / DIRTY).unlink(missing_ok=True)
@@ -603,6 +617,14 @@ class BuildCache:
                                     for d in self.diagnostics]}
         # no indent: json's C encoder (a manifest of 45,000 files in a tenth of the time)
         _atomic_write(self.folder / MANIFEST, json.dumps(manifest).encode())
+        self._stamp = self._manifest_stamp()
+
+    def _manifest_stamp(self) -> tuple | None:
+        try:
+            st = os.stat(self.folder / MANIFEST)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _shards(self) -> tuple[dict[int, dict], dict[int, dict]]:
         """The memo's entries and the parsed records, by the file they are kept in."""

@@ -228,7 +228,9 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
     folder and swap it in for the one the site took over. Returns its diagnostics; with errors
     the site keeps its older index, and the next build makes it again. When `interrupted` says
     so (a newer save), it stops and leaves the index to the next call."""
-    cache.flush()  # the build's caches, saved after the reload it sent
+    if cache.unsaved:
+        with fs.build_lock(out):  # the caches describe the site: no other build meanwhile
+            cache.flush()  # the build's caches, saved after the reload it sent
     inputs, cache.search_pending = cache.search_pending, None
     if inputs is None:
         return []

@@ -39,8 +39,9 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
+from . import fs
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .incremental import scratch_file, snapshot
+from .incremental import BuildCache, scratch_file, snapshot
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -54,8 +55,6 @@ RELOAD_SCRIPT = (
 SETTLE_MS = 50
 #: With no change reported for this long (milliseconds), the watcher compares the files anyway.
 WAKE_MS = 2000
-#: While the search index is made, a newer save is looked for this often at most.
-INTERRUPT_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 
 Builder = Callable[[], list[Diagnostic]]
@@ -268,46 +267,64 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
     if seen is None:
         seen = snapshot(folders)
 
-    looked = [0.0]  # when interrupted last compared the files
-
     def interrupted() -> bool:
-        """A newer save (or stop): asked between the index's bundles and while Pagefind runs,
-        it compares the files at most every INTERRUPT_SECONDS (0.05 s each at 10,000 letters)."""
-        if stop.is_set():
-            return True
-        if time.monotonic() - looked[0] < INTERRUPT_SECONDS:
-            return False
-        looked[0] = time.monotonic()
-        return snapshot(folders) != seen
+        return stop.is_set() or snapshot(folders) != seen
 
     diags: Sequence[Diagnostic] = ()
     failed = state.failed is not None
     # The system's watcher keeps the changes made while a build or the index runs: they come
-    # out of the next step. It starts at the first step and may miss what some file systems
-    # (network mounts) do not report: every WAKE_MS without a change, the files are compared
-    # all the same.
-    changes = watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
-                               stop_event=stop, rust_timeout=WAKE_MS, yield_on_timeout=True,
-                               raise_interrupt=False)
+    # out of the next step. It starts at the first step (before it, the files are compared
+    # once) and may miss what some file systems (network mounts) do not report: every WAKE_MS
+    # without a change, the files are compared all the same.
+    changes = _changes(folders, stop)
+    uncollected = False  # what builds dropped since the cycle collector last looked
     try:
         while True:
             if index is not None and not failed and not stop.is_set():
                 _index(partial(index, interrupted), state, strict, progress, diags)
-            if prime is not None and not stop.is_set():
+            if prime is not None and not failed and not stop.is_set():
                 _prime(prime)
-                prime = None
-            while not stop.is_set():
-                if next(changes, None) is None:  # stopped
+            prime = None
+            now = snapshot(folders)
+            while now == seen and not stop.is_set():  # nothing new, unless only a swap file
+                batch = next(changes, None)
+                if batch is None:  # stopped
                     return
+                if not batch and uncollected:  # idle: the collector's turn, off the saves' path
+                    _collect_cycles()
+                    uncollected = False
                 now = snapshot(folders)
-                if now != seen:  # not only a swap file, nor a file put back as it was
-                    break
             if stop.is_set():
                 return
             seen = now  # taken before the build: a save during the build triggers another one
             diags, failed = _rebuild(partial(build, now), state, strict, progress, "rebuilding")
+            uncollected = True
     finally:
         changes.close()
+
+
+def _changes(folders: Sequence[Path], stop: threading.Event) -> Iterator[set]:
+    """Batches of changes under folders, and an empty batch every WAKE_MS without one; the
+    system's notices (watchfiles), or watchfiles' own polling where the system refuses more
+    watches."""
+    try:
+        yield from watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
+                                    stop_event=stop, rust_timeout=WAKE_MS,
+                                    yield_on_timeout=True, raise_interrupt=False)
+    except OSError:  # e.g. the limit on inotify watches reached
+        yield from watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
+                                    stop_event=stop, rust_timeout=WAKE_MS,
+                                    yield_on_timeout=True, raise_interrupt=False,
+                                    force_polling=True)
+
+
+def _collect_cycles() -> None:
+    """What builds left is frozen for the cycle collector (_run); the reference cycles among
+    what they dropped (json's encoder makes some for every file) are collected here, while
+    serve waits for a save."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
@@ -422,7 +439,6 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
 
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
-    from .incremental import BuildCache
     from .pipeline import DEFAULT_TEMPLATES, index_later, run_build
 
     folder = templates or DEFAULT_TEMPLATES
@@ -449,5 +465,16 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
         return serve(editions, out, port, build, [editions, folder], strict=strict, index=index,
                      prime=prime)
     finally:
-        cache.flush()
-        cache.save_memo()
+        _save_caches(cache, out)
+
+
+def _save_caches(cache: BuildCache, out: Path) -> None:
+    """When serve stops: its caches for the next process, under the build lock. If another
+    build holds it, the last build's caches stay unsaved and the spare folder counts as dirty:
+    the next build does more work, and trusts nothing it cannot check."""
+    try:
+        with fs.build_lock(out):
+            cache.flush()
+            cache.save_memo()
+    except EpistolaError:
+        pass

@@ -535,6 +535,32 @@ def test_serve_saves_the_caches_after_the_reload_and_a_stop_before_that_loses_no
     assert_same_site(ws.out, ws.clean(search=True))
 
 
+def test_builds_by_another_process_between_two_serve_builds(ws):
+    """serve keeps its caches in memory; when command-line builds swap the site meanwhile, the
+    next serve build goes by their manifest, not by what serve remembers of the folders."""
+    serve_cache = BuildCache(ws.out, keep_memo=False)
+    letters = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
+    ws.edit(ws.record(letters[0]["id"]), text_edit("Firstly"))
+    search_build(ws, serve_cache)
+    index_later(ws.out, serve_cache)
+    ws.edit(ws.record(letters[1]["id"]), text_edit("Secondly"))
+    search_build(ws, serve_cache)  # and its caches not yet saved
+    record = ws.record(letters[2]["id"])
+    before = record.read_bytes()
+    ws.edit(record, text_edit("Quuxlingham"))
+    ws.build(BuildCache(ws.out), search=True)  # the command line, twice
+    record.write_bytes(before)
+    ws.build(BuildCache(ws.out), search=True)
+    ws.edit(ws.record(letters[3]["id"]), text_edit("Thirdly"))
+    search_build(ws, serve_cache)
+    index_later(ws.out, serve_cache)
+    assert_same_site(ws.out, ws.clean(search=True))
+    ws.edit(ws.record(letters[4]["id"]), text_edit("Fourthly"))
+    search_build(ws, serve_cache)
+    index_later(ws.out, serve_cache)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
 def test_priming_writes_nothing_and_leaves_the_first_save_only_its_own_work(ws, monkeypatch):
     """serve primes its cache while it waits for the first save: nothing is written, and the
     save's build then reads one record and reuses the results over all letters."""

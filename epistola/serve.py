@@ -55,6 +55,9 @@ RELOAD_SCRIPT = (
 SETTLE_MS = 50
 #: With no change reported for this long (milliseconds), the watcher compares the files anyway.
 WAKE_MS = 2000
+#: After this long without a change (milliseconds), the cycle collector goes through what the
+#: builds left (seconds at 10,000 letters: a save then waits for it, so not after every build).
+COLLECT_AFTER_MS = 30_000
 HEARTBEAT_SECONDS = 15.0
 
 Builder = Callable[[], list[Diagnostic]]
@@ -278,6 +281,7 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
     # without a change, the files are compared all the same.
     changes = _changes(folders, stop)
     uncollected = False  # what builds dropped since the cycle collector last looked
+    quiet = 0  # WAKE_MS spans without a change, in a row
     try:
         while True:
             if index is not None and not failed and not stop.is_set():
@@ -290,7 +294,8 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
                 batch = next(changes, None)
                 if batch is None:  # stopped
                     return
-                if not batch and uncollected:  # idle: the collector's turn, off the saves' path
+                quiet = 0 if batch else quiet + 1
+                if uncollected and quiet * WAKE_MS >= COLLECT_AFTER_MS:  # the editor paused
                     _collect_cycles()
                     uncollected = False
                 now = snapshot(folders)
@@ -320,8 +325,9 @@ def _changes(folders: Sequence[Path], stop: threading.Event) -> Iterator[set]:
 
 def _collect_cycles() -> None:
     """What builds left is frozen for the cycle collector (_run); the reference cycles among
-    what they dropped (json's encoder makes some for every file) are collected here, while
-    serve waits for a save."""
+    what they dropped (json's encoder makes some for every file: tens of megabytes when a
+    register edit remakes every letter's files at 10,000 letters) are collected here, once the
+    editor has paused."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

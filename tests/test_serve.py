@@ -347,3 +347,35 @@ def test_a_rebuild_prints_only_the_diagnostics_it_changed():
         str(new), "(2 more as reported before)",
         "(1 more as reported before)",
     ]
+
+
+def test_the_cycle_collector_runs_once_after_a_build_when_the_editor_pauses(tmp_path, monkeypatch):
+    import io
+
+    from epistola import serve
+
+    monkeypatch.setattr(serve, "WAKE_MS", 100)
+    monkeypatch.setattr(serve, "COLLECT_AFTER_MS", 300)
+    collected: queue.Queue[int] = queue.Queue()
+    monkeypatch.setattr(serve, "_collect_cycles", lambda: collected.put(1))
+    folder = tmp_path / "editions"
+    folder.mkdir()
+    record = folder / "a.md"
+    record.write_text("one", encoding="utf-8")
+    builds: queue.Queue[int] = queue.Queue()
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch, daemon=True, args=(
+        [folder], lambda taken: builds.put(1) or [], serve.ServeState(), False,
+        serve.Progress(io.StringIO()), stop, snapshot([folder])))
+    watcher.start()
+    try:
+        time.sleep(1.0)
+        assert collected.empty()  # no build yet: nothing to collect
+        record.write_text("two", encoding="utf-8")
+        builds.get(timeout=TIMEOUT)
+        collected.get(timeout=TIMEOUT)
+        time.sleep(1.0)
+        assert collected.empty()  # once a build, not at every pause
+    finally:
+        stop.set()
+        watcher.join(timeout=TIMEOUT)

@@ -312,15 +312,12 @@ def _changes(folders: Sequence[Path], stop: threading.Event) -> Iterator[set]:
     """Batches of changes under folders, and an empty batch every WAKE_MS without one; the
     system's notices (watchfiles), or watchfiles' own polling where the system refuses more
     watches."""
+    options = dict(watch_filter=_watched(folders), step=SETTLE_MS, stop_event=stop,
+                   rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False)
     try:
-        yield from watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
-                                    stop_event=stop, rust_timeout=WAKE_MS,
-                                    yield_on_timeout=True, raise_interrupt=False)
+        yield from watchfiles.watch(*folders, **options)
     except OSError:  # e.g. the limit on inotify watches reached
-        yield from watchfiles.watch(*folders, watch_filter=_watched(folders), step=SETTLE_MS,
-                                    stop_event=stop, rust_timeout=WAKE_MS,
-                                    yield_on_timeout=True, raise_interrupt=False,
-                                    force_polling=True)
+        yield from watchfiles.watch(*folders, **options, force_polling=True)
 
 
 def _collect_cycles() -> None:

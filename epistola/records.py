@@ -42,6 +42,16 @@ class _Dumper(yaml.SafeDumper):
     """Block style at the top, flow style inside; never wraps long lines."""
 
 
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML writes NEL and the Unicode line and paragraph separators raw in a quoted scalar,
+    # where reading folds them into a space: double quotes write them as escapes (\N, \L, \P)
+    style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def _yaml_value(value: Any) -> str:
     text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, allow_unicode=True,
                      sort_keys=False, width=1 << 30)

@@ -26,7 +26,7 @@ _GAP = re.compile(r"^\s*(\.\.\.|…)\s*$")
 _NOTE_MARK = re.compile(r"\[\^(\d+)\]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inline:
     """A piece of running text."""
 
@@ -40,7 +40,7 @@ class Inline:
     children: tuple["Inline", ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A paragraph of the body, with the letter part it is marked as."""
 
@@ -51,7 +51,7 @@ class Block:
     """Line of the paragraph within the body text (0-based)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BodyProblem:
     line: int
     """0-based line within the body text."""

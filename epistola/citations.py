@@ -153,7 +153,7 @@ def parse_citation(text: str, previous: ArchiveRef | None = None) -> ArchiveRef 
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """An archival citation found inside a text."""
 

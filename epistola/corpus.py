@@ -28,7 +28,7 @@ def note_marks(body: str) -> list[int]:
     return [int(m.group(1)) for m in NOTE_MARK.finditer(body)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteView:
     """A note with what the body says about it."""
 
@@ -52,7 +52,7 @@ _WORD_START = re.compile(r"(?<!\w)\w")
 _BRACKET = re.compile(r"[\[\]]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NameIndex:
     """Every name form of the persons register, ready to find in running text.
 
@@ -254,7 +254,7 @@ def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A place in a letter where a person is named."""
 
@@ -268,7 +268,7 @@ class Mention:
 
 # --- archive concordance ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveEntry:
     """One document or note citation kept in an archival file."""
 
@@ -280,7 +280,7 @@ class ArchiveEntry:
     """None for the letter's own archival reference; the note number for a citation in a note."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveFile:
     """An archival file (delo) with everything the edition cites from it."""
 

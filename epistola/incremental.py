@@ -454,7 +454,7 @@ def cache_folder(out: Path) -> Path:
     return out.parent / CACHE_FOLDER / (out.name or "site")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     key: str | None
     sha: str

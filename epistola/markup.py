@@ -24,7 +24,7 @@ SUPPLIED_TITLE = "Supplied by the editors"
 GAP_TITLE = "Omission marked by the editors"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     """A paragraph of a letter page."""
 
@@ -35,7 +35,7 @@ class Paragraph:
     html: Markup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteItem:
     """An endnote as the page shows it."""
 
@@ -51,7 +51,7 @@ class NoteItem:
         return bool(self.backlinks)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterText:
     paragraphs: tuple[Paragraph, ...]
     notes: tuple[NoteItem, ...]

@@ -22,7 +22,7 @@ DOCUMENT_KINDS = ("letter", "telegram", "note", "memorandum")
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceSpan:
     """Where something stands in a file: the path as given and its first and last line (1-based)."""
 
@@ -31,7 +31,7 @@ class SourceSpan:
     last: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Correspondent:
     """A sender or recipient as the letter names it."""
 
@@ -41,7 +41,7 @@ class Correspondent:
     """Key of the person in the register (persons.yaml), or None for an unidentified party."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterDate:
     """The date of a letter as printed, and its normalised form (ISO 8601)."""
 
@@ -62,7 +62,7 @@ class LetterDate:
         return self.when or self.not_before or self.not_after or "9999"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """Where a letter was written."""
 
@@ -71,7 +71,7 @@ class Place:
     """True when the editors inferred the place; the source does not state it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveRef:
     """An archival citation: repository, fond, opis (inventory), delo (file), list (folios)."""
 
@@ -89,7 +89,7 @@ class ArchiveRef:
         return (self.repository, self.fond or "", self.opis or "", self.delo or "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """An editorial endnote, numbered as printed."""
 
@@ -100,7 +100,7 @@ class Note:
     """Line of the definition in the record file (0 when not from a file)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Letter:
     """One document of the edition, as its record in editions/letters/<id>.md states it."""
 
@@ -137,7 +137,7 @@ class Letter:
         return self.key_lines.get(key, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """An entry of the persons register (editions/persons.yaml)."""
 
@@ -162,7 +162,7 @@ class Person:
         return (self.sort_name or self.name).casefold()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edition:
     """The edition as a whole (editions/edition.yaml)."""
 

@@ -123,14 +123,14 @@ def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonLink:
     name: str
     url: str | None
     """Link to the register page, or None when the person is not in the register."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterLink:
     """Another letter, as a link shows it."""
 
@@ -140,7 +140,7 @@ class LetterLink:
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterRow:
     """A letter in the list of letters."""
 
@@ -158,7 +158,7 @@ class LetterRow:
     archive: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveView:
     text: str
     gloss: str
@@ -167,7 +167,7 @@ class ArchiveView:
     """The archival file in the concordance."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LetterPage:
     row: LetterRow
     letter: Letter
@@ -196,7 +196,7 @@ class LetterPage:
     canonical: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MentionGroup:
     """The places in one letter that name a person."""
 
@@ -234,7 +234,7 @@ class MentionGroups(Sequence[MentionGroup]):
     __hash__ = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonView:
     ref: str
     url: str
@@ -248,7 +248,7 @@ class PersonView:
         return len(self.sent) + len(self.received)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveEntryView:
     folios: str
     gloss: str
@@ -258,7 +258,7 @@ class ArchiveEntryView:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveFileView:
     id: str
     repository: str

@@ -60,7 +60,7 @@ MAX_BUNDLE = 800
 _HTML_LANG = re.compile(rb'<html[^>]*\slang="([A-Za-z]{2,3})(?:-[A-Za-z0-9-]+)?"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bundle:
     """One Pagefind index: a set of pages indexed together into one folder."""
 

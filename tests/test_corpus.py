@@ -3,6 +3,8 @@ archive concordance with note citations."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from epistola.body import Inline, parse_inline
 from epistola.corpus import (
     build_corpus,
@@ -122,7 +124,7 @@ def test_mentions_point_at_the_paragraph_or_note():
 
 def test_body_markup_problems_are_reported_with_their_line():
     bad = letter("5", 5, "1923-11-01", ("a",), ("b",), "Fine.\n\n{.adress}\nComrade.\n")
-    bad = Letter(**{**bad.__dict__, "path": "letters/5.md", "body_line": 20})
+    bad = replace(bad, path="letters/5.md", body_line=20)
     _, diags = build_corpus(Edition("E"), (bad,), ())
     assert [(d.path, d.line, d.code) for d in diags] == [("letters/5.md", 22, "body-unknown-part")]
 

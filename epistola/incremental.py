@@ -1069,7 +1069,7 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     shards: list[set[str]] = []
     # forking is safe only with one thread (serve's rebuilds run beside its server threads)
     if workers > 1 and len(spread) >= PARALLEL_FROM and threading.active_count() == 1:
-        shards = [set(spread[i::workers]) for i in range(workers)]
+        shards = _shares(spread, workers)
     else:
         here = needed
 
@@ -1148,6 +1148,23 @@ def _prefill_share(i: int) -> dict:
     return mine.entries
 
 
+def _shares(paths: list[str], workers: int) -> list[set[str]]:
+    """The per-item paths split among the workers in runs of whole letters and whole persons,
+    in the order they were read: a worker then touches only its own letters' objects, and the
+    memory it shares with this process (forked, copy-on-write) stays shared for the others."""
+    items: dict[str, list[str]] = {}
+    for path in paths:
+        items.setdefault(path.rsplit("/", 1)[0], []).append(path)
+    letters = [files for item, files in items.items() if item.startswith("letters/")]
+    persons = [files for item, files in items.items() if not item.startswith("letters/")]
+    shares: list[set[str]] = [set() for _ in range(workers)]
+    for i, files in enumerate(letters):
+        shares[i * workers // len(letters)].update(files)
+    for i, files in enumerate(persons):  # from the other end: the first shares hold more letters
+        shares[workers - 1 - i * workers // len(persons)].update(files)
+    return shares
+
+
 def _per_item(path: str) -> bool:
     """A letter's page and files, or a person's page: made in the workers."""
     return path.startswith(("letters/", "persons/")) and path.count("/") == 2
@@ -1161,9 +1178,12 @@ def _make_shard(i: int) -> tuple[dict[str, Entry], list[Diagnostic]]:
 
     corpus, build_date, templates, assets, templates_folder, exported, shards, plan = _JOB
     mine = shards[i]
-    data, diags = export_files(corpus, build_date, wanted=mine.__contains__)
-    placed = {path: plan.put(path, data.pop(path)) for path in sorted(data)}
-    site, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
-                          templates_folder=templates_folder, wanted=mine.__contains__)
-    placed.update((path, plan.put(path, site.pop(path))) for path in sorted(site))
+    placed: dict[str, Entry] = {}
+
+    def place(path: str, data: bytes) -> None:  # written at once: thousands of pages not held
+        placed[path] = plan.put(path, data)
+
+    _, diags = export_files(corpus, build_date, wanted=mine.__contains__, sink=place)
+    _, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
+                       templates_folder=templates_folder, wanted=mine.__contains__, sink=place)
     return placed, diags + d

@@ -520,15 +520,18 @@ def _summary(corpus: Corpus) -> dict[str, Any]:
 
 def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes] = {},
                 exports: Iterable[str] = (), build_date: str | None = None,
-                templates_folder: str = "templates", wanted: Callable[[str], bool] | None = None
+                templates_folder: str = "templates", wanted: Callable[[str], bool] | None = None,
+                sink: Callable[[str, bytes], None] | None = None
                 ) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every page of the site, plus the assets, as {relative path: bytes}. With `wanted`, only
-    the pages whose path it accepts (an incremental build reuses the others)."""
+    the pages whose path it accepts (an incremental build reuses the others). With `sink`, each
+    file is handed to it as soon as it is made and not kept (the dict comes back empty)."""
     want = wanted or (lambda path: True)
     env = environment(templates)
     site = Site(corpus, exports)
     edition: Edition = corpus.edition
     files: dict[str, bytes] = {}
+    put = sink or files.__setitem__
     diags: list[Diagnostic] = []
     summary = edition_summary(corpus)
     persons = sorted(corpus.persons.values(), key=lambda p: (p.sort_key, p.ref))
@@ -554,7 +557,7 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
         except TemplateError as exc:
             diags.append(template_diagnostic(exc, template, templates_folder))
             return
-        files[path] = html.encode("utf-8")
+        put(path, html.encode("utf-8"))
 
     for template, path, current in STATIC_PAGES:
         if template not in templates or not want(path):
@@ -600,5 +603,5 @@ def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[st
              description=note)
 
     for name in sorted(assets):
-        files[f"assets/{name}"] = assets[name]
+        put(f"assets/{name}", assets[name])
     return files, diags

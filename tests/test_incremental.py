@@ -467,6 +467,22 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_workers_share_whole_letters_and_persons_in_runs():
+    """Each worker gets whole items (a letter's page, TEI and JSON together) in one run of the
+    order they were read, so that it touches only its own letters' objects."""
+    from epistola.incremental import _shares
+
+    paths = sorted([f"letters/{i:03d}/{name}" for i in range(7)
+                    for name in ("index.html", "letter.json", "tei.xml")]
+                   + [f"persons/p{i}/index.html" for i in range(3)])
+    shares = _shares(paths, 2)
+    assert sorted(p for share in shares for p in share) == paths
+    assert sum(len(share) for share in shares) == len(paths)  # no path made twice
+    items = [sorted({p.rsplit("/", 1)[0] for p in share}) for share in shares]
+    assert items[0] == ["letters/000", "letters/001", "letters/002", "letters/003", "persons/p2"]
+    assert items[1] == ["letters/004", "letters/005", "letters/006", "persons/p0", "persons/p1"]
+
+
 # --- serve: the pages first, the search index after ------------------------------------------------
 
 def text_edit(word: str) -> Callable[[str], str]:

@@ -42,7 +42,8 @@ def json_path(letter_id: str) -> str:
 
 def export_files(corpus: Corpus, build_date: str | None = None,
                  wanted: Callable[[str], bool] | None = None, memo: Memo | None = None,
-                 check: bool = True) -> tuple[dict[str, bytes], list[Diagnostic]]:
+                 check: bool = True, sink: Callable[[str, bytes], None] | None = None
+                 ) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every open-data file of the edition, keyed by path relative to the site root.
 
     build_date (ISO 8601, e.g. from SOURCE_DATE_EPOCH) stands in for edition.yaml's `published`
@@ -51,21 +52,23 @@ def export_files(corpus: Corpus, build_date: str | None = None,
     whose path it accepts are made (an incremental build reuses the others); the diagnostics are
     the same either way. `memo` keeps per-letter pieces of the files that list all letters.
     check=False leaves out the look for characters XML cannot hold (a pass over every letter)
-    when the caller has its diagnostics from another call.
+    when the caller has its diagnostics from another call. With `sink`, each file is handed to
+    it as soon as it is made and not kept (the dict comes back empty).
     """
     want = wanted or (lambda path: True)
     diags: list[Diagnostic] = _unsafe_characters(corpus, memo) if check else []
     edition = corpus.edition
     files: dict[str, bytes] = {}
+    put = sink or files.__setitem__
     if want(LETTERS_JSON):
-        files[LETTERS_JSON] = letters_json(corpus, memo)
+        put(LETTERS_JSON, letters_json(corpus, memo))
     if want(LETTERS_CSV):
-        files[LETTERS_CSV] = letters_csv(corpus, memo)
+        put(LETTERS_CSV, letters_csv(corpus, memo))
     for letter in corpus.letters:
         if want(json_path(letter.id)):
-            files[json_path(letter.id)] = letter_json(corpus, letter)
+            put(json_path(letter.id), letter_json(corpus, letter))
         if want(tei_path(letter.id)):
-            files[tei_path(letter.id)] = letter_tei(corpus, letter)
+            put(tei_path(letter.id), letter_tei(corpus, letter))
 
     date = edition.published or build_date
     if date is not None and not is_iso_date(date):
@@ -78,13 +81,13 @@ def export_files(corpus: Corpus, build_date: str | None = None,
                              f"{CMIF_PATH} (which must carry one) is not written; add "
                              "'published: YYYY-MM-DD'", "export-no-date"))
     elif want(CMIF_PATH):
-        files[CMIF_PATH] = cmif_xml(corpus, date, memo)
+        put(CMIF_PATH, cmif_xml(corpus, date, memo))
     if not (edition.editors or edition.compilers):
         diags.append(warning(_edition_path(corpus), 1, "edition.yaml names no 'editors' or "
                              "'compilers'; the TEI and CMIF files name nobody responsible for "
                              "them; add 'editors: [NAME]'", "export-no-editors"))
     if want(SITEMAP):
-        files[SITEMAP] = sitemap_xml(corpus, date)
+        put(SITEMAP, sitemap_xml(corpus, date))
     return files, diags
 
 

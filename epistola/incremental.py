@@ -33,6 +33,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -43,7 +44,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from jinja2 import Environment, meta
 
@@ -129,6 +130,13 @@ def scratch_file(name: str) -> bool:
         or name in (".DS_Store", "4913")
 
 
+def ignored(relative: str) -> bool:
+    """A path under a watched folder that snapshot leaves out: a scratch file, or anything in
+    a hidden folder."""
+    parts = relative.split(os.sep)
+    return scratch_file(parts[-1]) or any(part.startswith(".") for part in parts[:-1])
+
+
 def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int]]:
     """(path, mtime_ns, ctime_ns, size, inode) of every file under the folders: equal
     snapshots, nothing changed (the change time catches a write that kept size and mtime)."""
@@ -146,6 +154,38 @@ def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int
                     continue
                 found.add((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
     return frozenset(found)
+
+
+def refreshed(seen: frozenset[tuple[str, int, int, int, int]], changed: Iterable[str],
+              folders: Sequence[Path]) -> frozenset[tuple[str, int, int, int, int]]:
+    """The snapshot of the folders, from `seen` and the paths the system says changed since (a
+    look at those files, not at every file): a whole new snapshot when a path is a folder, or
+    one gone that held files, or lies outside the folders, for then files may have come or gone
+    without a word of their own."""
+    roots = [(os.path.join(os.path.abspath(f), ""), str(f)) for f in folders]
+    known = {entry[0]: entry for entry in seen}
+    now = dict(known)
+    for path in changed:
+        relative = next((path[len(root):] for root, _ in roots if path.startswith(root)), None)
+        if relative is None:
+            return snapshot(folders)
+        if ignored(relative):
+            continue
+        shown = next(os.path.join(folder, relative) for root, folder in roots
+                     if path.startswith(root))
+        try:
+            st = os.stat(shown)
+        except OSError:
+            if shown not in known:
+                inside = os.path.join(shown, "")
+                if any(p.startswith(inside) for p in known):
+                    return snapshot(folders)
+            now.pop(shown, None)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            return snapshot(folders)
+        now[shown] = (shown, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return frozenset(now.values())
 
 
 # --- dependency keys -----------------------------------------------------------------------------

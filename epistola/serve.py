@@ -41,7 +41,7 @@ import watchfiles
 
 from . import fs
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .incremental import BuildCache, scratch_file, snapshot
+from .incremental import BuildCache, ignored, refreshed, scratch_file, snapshot
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -51,14 +51,18 @@ RELOAD_SCRIPT = (
     b's.addEventListener("reload",function(){s.close();location.reload();});})();</script>\n'
 )
 #: Changes must stop for this long (milliseconds) before a rebuild starts (a save may touch
-#: several files).
-SETTLE_MS = 50
+#: several files, within a millisecond or two; the watcher looks once or twice a span, so a
+#: save is seen 25-50 ms after it ends).
+SETTLE_MS = 25
 #: With no change reported for this long (milliseconds), the watcher compares the files anyway.
 WAKE_MS = 2000
 #: After this long without a change (milliseconds), the cycle collector goes through what the
 #: builds left (seconds at 10,000 letters: a save then waits for it, so not after every build).
 COLLECT_AFTER_MS = 30_000
 HEARTBEAT_SECONDS = 15.0
+#: How long the watcher waits after a build for the open pages to be told to reload, before it
+#: goes on (saving the caches, indexing).
+TELL_PAGES_SECONDS = 0.5
 
 Builder = Callable[[], list[Diagnostic]]
 Snapshot = frozenset[tuple[str, int, int, int, int]]
@@ -68,8 +72,6 @@ Rebuilder = Callable[[Snapshot], list[Diagnostic]]
 #: Makes the search index; stops early when the callable it is given says so.
 Indexer = Callable[[Callable[[], bool]], list[Diagnostic]]
 
-
-# --- what changed --------------------------------------------------------------------------------
 
 # --- shared state between the watcher and the request handlers -----------------------------------
 
@@ -82,12 +84,26 @@ class ServeState:
     """The diagnostics of the latest build when it failed; None when the site is current."""
     stopping: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
+    listening: int = 0
+    """Open pages waiting for the next build (event streams)."""
+    told: int = 0
+    """Of those, the ones told of the latest build (or opened since)."""
 
     def publish(self, failed: tuple[Diagnostic, ...] | None) -> None:
         with self.changed:
             self.failed = failed
             self.generation += 1
+            self.told = 0
             self.changed.notify_all()
+
+    def wait_told(self, timeout: float) -> None:
+        """Until every open page has been told of the latest build, or timeout seconds: what the
+        watcher does next (saving the caches, json's encoder holding the interpreter for a
+        tenth of a second at 10,000 letters) would keep the event streams from sending."""
+        with self.changed:
+            generation = self.generation
+            self.changed.wait_for(lambda: self.told >= self.listening or self.stopping
+                                  or self.generation != generation, timeout=timeout)
 
     def stop(self) -> None:
         with self.changed:
@@ -184,6 +200,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         state = self.state
         with state.changed:
             seen = state.generation
+            state.listening += 1
+            state.told += 1  # it shows this build already
         try:
             self.wfile.write(b"retry: 500\n\n")
             self.wfile.flush()
@@ -195,13 +213,24 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                         return
                     current = state.generation
                 if current != seen:
-                    seen = current
                     self.wfile.write(f"event: reload\ndata: {current}\n\n".encode())
+                    self.wfile.flush()
+                    with state.changed:
+                        seen = current
+                        if current == state.generation:
+                            state.told += 1
+                            state.changed.notify_all()
                 else:
                     self.wfile.write(b": still here\n\n")
-                self.wfile.flush()
+                    self.wfile.flush()
         except OSError:  # the page went away
             return
+        finally:
+            with state.changed:
+                state.listening -= 1
+                if seen == state.generation:
+                    state.told -= 1
+                state.changed.notify_all()
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -298,7 +327,9 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
                 if uncollected and quiet * WAKE_MS >= COLLECT_AFTER_MS:  # the editor paused
                     _collect_cycles()
                     uncollected = False
-                now = snapshot(folders)
+                # the files the system named, or all of them when it said nothing for a while
+                now = refreshed(seen, [path for _, path in batch], folders) if batch \
+                    else snapshot(folders)
             if stop.is_set():
                 return
             seen = now  # taken before the build: a save during the build triggers another one
@@ -340,8 +371,7 @@ def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
             return False
         for root in roots:
             if path.startswith(root):
-                return not any(part.startswith(".")
-                               for part in path[len(root):].split(os.sep)[:-1])
+                return not ignored(path[len(root):])
         return True
 
     return keep
@@ -377,8 +407,9 @@ def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress
     started = progress.start(what)
     diags = _run(build)
     failed = has_errors(diags, strict)
-    progress.done(started, diags, failed)
     state.publish(tuple(diags) if failed else None)
+    state.wait_told(TELL_PAGES_SECONDS)
+    progress.done(started, diags, failed)
     return diags, failed
 
 

@@ -127,6 +127,46 @@ def test_serves_the_site_and_only_served_pages_carry_the_reload_script(served):
     assert fetch(served.url + "no/such/page/")[0] == 404
 
 
+def test_after_a_build_the_watcher_waits_until_open_pages_are_told(tmp_path):
+    """What follows a build (saving the caches holds the interpreter for a tenth of a second at
+    10,000 letters) must not delay the reload: the watcher goes on once every open event stream
+    has sent it, or a page that opened since shows the new build already."""
+    from epistola.serve import ServeState, make_server
+
+    state = ServeState()
+    server = make_server(tmp_path, 0, state)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/__epistola/events"
+    streams = []
+    try:
+        for _ in range(2):
+            streams.append(urllib.request.urlopen(url, timeout=TIMEOUT))
+            assert streams[-1].readline() == b"retry: 500\n"
+        wait_for("both streams open", lambda: state.listening == 2)
+        state.publish(None)
+        state.wait_told(TIMEOUT)
+        assert state.told == state.listening == 2  # told, not timed out
+        for stream in streams:
+            assert stream.readline() == b"\n" and stream.readline() == b"event: reload\n"
+        late = urllib.request.urlopen(url, timeout=TIMEOUT)  # opened after the build
+        streams.append(late)
+        assert late.readline() == b"retry: 500\n"
+        wait_for("the late stream", lambda: state.listening == 3)
+        state.wait_told(TIMEOUT)
+        assert state.told == 3
+        streams.pop(0).close()  # a page that goes away is not waited for
+        state.publish(None)
+        state.wait_told(TIMEOUT)
+        assert state.told >= state.listening
+    finally:
+        for stream in streams:
+            stream.close()
+        state.stop()
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_save_rebuilds_and_tells_open_pages_to_reload(served):
     events = urllib.request.urlopen(served.url + "__epistola/events", timeout=TIMEOUT)
     try:
@@ -274,6 +314,53 @@ def test_snapshot_sees_edits_and_ignores_editor_swap_files(tmp_path):
     second = snapshot([tmp_path])
     record.unlink()
     assert snapshot([tmp_path]) != second
+
+
+def test_a_snapshot_refreshed_from_the_paths_the_system_names_equals_a_new_one(tmp_path,
+                                                                               monkeypatch):
+    """serve looks again only at the files the system says changed; where that cannot be
+    enough (a folder made, moved or removed, a path outside the watched folders) it looks at
+    every file."""
+    import epistola.incremental as incremental
+    from epistola.incremental import refreshed
+
+    monkeypatch.chdir(tmp_path)  # relative folders, as given on the command line
+    folders = [Path("editions"), Path("templates")]
+    (tmp_path / "editions" / "letters").mkdir(parents=True)
+    (tmp_path / "templates").mkdir()
+    for i in range(4):
+        (tmp_path / "editions" / "letters" / f"{i}.md").write_text(str(i), encoding="utf-8")
+    (tmp_path / "templates" / "base.html").write_text("<p>", encoding="utf-8")
+    walks = []
+    walk = os.walk
+    monkeypatch.setattr(incremental.os, "walk", lambda *a, **k: walks.append(a) or walk(*a, **k))
+    letters = tmp_path / "editions" / "letters"
+
+    def check(change: Callable[[], object], *named: Path, looks_at_all: bool) -> None:
+        seen = snapshot(folders)
+        change()
+        walks.clear()
+        now = refreshed(seen, [str(p) for p in named], folders)
+        assert bool(walks) == looks_at_all
+        assert now == snapshot(folders)
+
+    check(lambda: (letters / "1.md").write_text("one!", encoding="utf-8"), letters / "1.md",
+          looks_at_all=False)
+    check(lambda: (letters / "9.md").write_text("new", encoding="utf-8"), letters / "9.md",
+          looks_at_all=False)
+    check(lambda: (letters / "2.md").unlink(), letters / "2.md", looks_at_all=False)
+    check(lambda: (tmp_path / "templates" / "base.html").write_text("<div>", encoding="utf-8"),
+          tmp_path / "templates" / "base.html", looks_at_all=False)
+    (letters / ".git").mkdir()
+    check(lambda: ((letters / "0.md.swp").write_text("x", encoding="utf-8"),
+                   (letters / ".git" / "index").write_text("x", encoding="utf-8")),
+          letters / "0.md.swp", letters / ".git" / "index", looks_at_all=False)
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "5.md").write_text("five", encoding="utf-8")
+    check(lambda: (tmp_path / "drafts").rename(letters / "drafts"), letters / "drafts",
+          looks_at_all=True)  # a folder moved in: its files say nothing
+    check(lambda: shutil.rmtree(letters / "drafts"), letters / "drafts", looks_at_all=True)
+    check(lambda: None, tmp_path / "elsewhere.md", looks_at_all=True)
 
 
 def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkeypatch):

@@ -464,3 +464,14 @@ def test_a_control_character_costs_one_character_not_the_file(mini):
     salute = one(tei_doc(files, "174"), "//t:opener/t:salute")
     assert salute.text == "Dear\ufffdcomrade."
     assert json.loads(files["letters/174/letter.json"])["id"] == "174"
+
+
+def test_a_control_character_in_the_edition_source_costs_one_character(mini):
+    """The printed source named in edition.yaml (ingest takes it from the source text's
+    heading, which may hold anything) goes into every TEI file's sourceDesc."""
+    corpus = mini[0]
+    edition = dataclasses.replace(corpus.edition, source="Stalin\x1b Collection, 1996")
+    corpus, _ = build_corpus(edition, tuple(corpus.letters), tuple(corpus.persons.values()))
+    files, _ = export_files(corpus)
+    bibl = one(tei_doc(files, "174"), "//t:sourceDesc/t:bibl[@type='print']")
+    assert bibl.text.startswith("Stalin\ufffd Collection, 1996")

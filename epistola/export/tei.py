@@ -157,7 +157,7 @@ def _print_bibl(source_desc: etree._Element, corpus: Corpus, letter: Letter) -> 
     edition = corpus.edition
     bibl = sub(source_desc, "bibl", type="print", xml_id=PRINT_EDITION_ID)
     if edition.source:
-        bibl.text = edition.source.strip()
+        append_text(bibl, edition.source.strip())
     else:
         sub(bibl, "title", edition.title, level="m")
         if edition.year is not None:

@@ -17,7 +17,7 @@ from . import anchors
 from .body import Block, BodyProblem, Inline, parse_body, parse_inline
 from .citations import find_citations, last_reference
 from .diagnostics import Diagnostic, error, warning
-from .model import ArchiveRef, Edition, Letter, Note, Person
+from .model import ArchiveRef, Edition, Letter, Person
 
 #: An in-text note mark in a record body: `[^12]`.
 NOTE_MARK = re.compile(r"\[\^(\d+)\]")
@@ -518,6 +518,22 @@ class Memo:
         self.whole: dict[str, tuple[Any, Any]] = {}
         """Stage -> (what it read of every letter, its result) in the build before, in memory
         only (reused)."""
+        self._names: tuple[Any, list] | None = None
+
+    def names(self, letters: Iterable[Letter]) -> list:
+        """identify for each of the letters: the corpus's letters are named once a build, not
+        once for each of the stages that go through all of them."""
+        found = self._names
+        if found is not None and found[0] is letters:
+            return found[1]
+        names = [self.identify(letter) for letter in letters]
+        if isinstance(letters, tuple):  # kept only for what cannot change under it
+            self._names = (letters, names)
+        return names
+
+    def forget_names(self) -> None:
+        """Before a build: the letters it reads are named anew."""
+        self._names = None
 
 
 def reused(memo: Memo | None, stage: str, reads: Any, compute: Callable[[], Any]) -> Any:
@@ -551,10 +567,11 @@ def memoized_each(memo: Memo | None, stage: str, letters: Iterable[Letter],
     takes half the time of as many calls."""
     if memo is None:
         return [compute(letter) for letter in letters]
-    entries, used, token, identify = memo.entries, memo.used, memo.token, memo.identify
+    entries, used, token = memo.entries, memo.used, memo.token
+    letters = tuple(letters) if not isinstance(letters, (tuple, list)) else letters
     out = []
-    for letter in letters:
-        key = (stage, identify(letter), *extra, token)
+    for letter, name in zip(letters, memo.names(letters)):
+        key = (stage, name, *extra, token)
         used.add(key)
         found = entries.get(key, _MISSING)
         if found is _MISSING:

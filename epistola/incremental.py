@@ -547,7 +547,9 @@ class BuildCache:
         self.person_keys: PersonKeys | None = None
         """The person keys of the last successful build (PersonKeys)."""
         self._keys: tuple[Keys, dict[str, frozenset[str]], dict[str, Letter]] | None = None
-        self._snapshot: list[tuple[str, int, int, int, int]] = []
+        self._snapshot = _digest([])
+        """The digest of the files read_inputs last found (a build asks for its token twice or
+        three times: ten thousand tuples are written out once)."""
         self._signatures: dict[str, tuple[int, int, int, int]] = {}
         """Path -> (mtime, ctime, size, inode), from the snapshot of this build's inputs."""
         self.save_later = False
@@ -566,6 +568,7 @@ class BuildCache:
         live site and the spare folder, not what this process remembers)."""
         self._records_used = set()
         self.names = {}
+        self.memo.forget_names()
         if self._loaded and self._stamp == self._manifest_stamp():
             return
         self._loaded = True
@@ -729,7 +732,7 @@ class BuildCache:
         """A token for every file under the folders (path, time, size) and the options. `taken`:
         their snapshot, taken a moment ago by the caller (serve's watcher), not taken again."""
         taken = snapshot(folders) if taken is None else taken
-        self._snapshot = sorted(taken)
+        self._snapshot = _digest(sorted(taken))
         self._signatures = {entry[0]: entry[1:] for entry in taken}
         return self.inputs_token(*options)
 

@@ -33,7 +33,7 @@ import cbor2
 
 from .diagnostics import Diagnostic, error, warning
 from .fs import display_path, link_or_copy
-from .model import LETTER_ID, PERSON_REF, Person
+from .model import LETTER_ID, PERSON_REF, Letter, Person
 
 if TYPE_CHECKING:
     from .corpus import Corpus

@@ -166,3 +166,21 @@ def test_natural_key_orders_numbers_as_numbers_and_other_digits_as_text():
 
     assert sorted(["56v", "137", "2565", "56"], key=natural_key) == ["56", "56v", "137", "2565"]
     assert natural_key("F²") == ((1, 0, "f²"),)  # a superscript two is not a number
+
+
+def test_a_memo_names_the_same_letters_once_for_every_stage():
+    """The stages that go through all letters (checks, mentions, the list exports) share one
+    naming of them per build; the next build names them anew."""
+    from epistola.corpus import Memo, memoized_each
+
+    named = []
+    memo = Memo(identify=lambda l: named.append(l.id) or l.id)
+    letters = (letter("1", 1, "1923-11-01", ("a",), ("b",)),
+               letter("2", 2, "1923-11-02", ("b",), ("a",)))
+    assert memoized_each(memo, "first", letters, lambda l: l.id + "!") == ["1!", "2!"]
+    assert memoized_each(memo, "second", letters, lambda l: l.number) == [1, 2]
+    assert named == ["1", "2"]
+    assert memoized_each(memo, "first", list(letters), lambda l: "not again") == ["1!", "2!"]
+    memo.forget_names()
+    assert memoized_each(memo, "second", letters, lambda l: "not again") == [1, 2]
+    assert named == ["1", "2", "1", "2", "1", "2"]

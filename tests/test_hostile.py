@@ -4,7 +4,6 @@ diagnostic, and no record, however odd, makes reading or checking raise."""
 from __future__ import annotations
 
 import re
-import string
 from pathlib import Path
 
 import pytest

@@ -139,7 +139,8 @@ def _trie(refs: Mapping[str, str]) -> dict:
 def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.yaml"
                ) -> tuple[NameIndex, list[Diagnostic]]:
     """Index each person's name, full name and variants. A form claimed by two persons links to
-    neither, with a warning, since the text cannot say which one is meant."""
+    neither, with a warning, since the text cannot say which one is meant; so does a form of one
+    character (an initial, "I"), which would link every word it stands for as well."""
     diags: list[Diagnostic] = []
     owner: dict[str, str] = {}
     line_of: dict[str, int] = {}
@@ -151,6 +152,12 @@ def name_index(persons: tuple[Person, ...] | list[Person], path: str = "persons.
         for form in forms:
             key = name_key(form)
             if not key:
+                continue
+            if len(key) == 1:
+                diags.append(warning(path, person.line, f"name form '{form}' of '{person.ref}' is "
+                                     "a single character; it is not linked, for it would link "
+                                     f"every '{key}' in the letters: give the name as printed, "
+                                     "e.g. with its initials", "persons-short-name"))
                 continue
             other = owner.get(key)
             if other is None:

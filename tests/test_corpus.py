@@ -86,6 +86,17 @@ def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():
     assert link_names(parse_inline("Ivanov came"), index) == parse_inline("Ivanov came")
 
 
+def test_a_one_character_form_is_not_linked_with_a_warning():
+    """"I" as a variant of Ivanov would link every "I" of every letter."""
+    index, diags = name_index((Person("ivanov", "A. Ivanov", variants=("I", "[I]van"), line=3),),
+                              "persons.yaml")
+    assert [(d.path, d.line, d.level, d.code) for d in diags] == [
+        ("persons.yaml", 3, "warning", "persons-short-name")]
+    assert "'I'" in diags[0].message
+    text = "I wrote to Ivan and A. Ivanov."
+    assert persons_in(link_names(parse_inline(text), index)) == ["ivanov", "ivanov"]
+
+
 def letter(id_: str, number: int, when: str, senders: tuple[str, ...], recipients: tuple[str, ...],
            body: str = "Text.", notes: tuple[Note, ...] = (), archive: ArchiveRef | None = None,
            in_reply_to: str | None = None) -> Letter:

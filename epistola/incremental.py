@@ -29,6 +29,7 @@ from __future__ import annotations
 import copyreg
 import gc
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -1086,9 +1087,12 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
                assets: Mapping[str, bytes], templates_folder: str, memo: Memo | None,
                workers: int | None = None) -> Made:
     """Make the files the plan wants: first ask the exports and the pages which files they would
-    make (nothing is rendered), then make the letters' and persons' files in worker processes,
-    one a core, while this process makes the lists, the registers' index and the data files that
-    list every letter (those use the memo)."""
+    make (nothing is rendered), then make the letters' and persons' files on every core: in
+    worker processes, one for each core but one, and in this process, which first makes the
+    lists, the registers' index and the data files that list every letter (those use the memo)
+    and then a smaller share of the letters and persons. (A worker of its own for that share
+    would hold a copy of much of this process's memory: hundreds of megabytes at 10,000
+    letters.)"""
     from .export import export_files
     from .render import render_site
 
@@ -1112,21 +1116,21 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     shards: list[set[str]] = []
     # forking is safe only with one thread (serve's rebuilds run beside its server threads)
     if workers > 1 and len(spread) >= PARALLEL_FROM and threading.active_count() == 1:
-        shards = _shares(spread, workers)
+        shards = _shares(spread, [HERE_SHARE] + [1.0] * (workers - 1))
     else:
         here = needed
 
     global _JOB
-    pool = results = None
+    pool = results = job = None
     if shards:
         import multiprocessing
 
         plan.let_workers_write()
-        _JOB = (corpus, build_date, dict(templates), dict(assets), templates_folder, exported,
-                shards, plan)
+        job = _JOB = (corpus, build_date, dict(templates), dict(assets), templates_folder,
+                      exported, shards, plan)
         try:
-            pool = multiprocessing.get_context("fork").Pool(len(shards))
-            results = pool.map_async(_make_shard, range(len(shards)))
+            pool = multiprocessing.get_context("fork").Pool(len(shards) - 1)
+            results = pool.map_async(_make_shard, range(1, len(shards)))
         finally:
             _JOB = None
     data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo)
@@ -1136,6 +1140,9 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     diags += d
     if pool is not None:
         try:
+            placed, shard_diags = _make_share(job, 0)
+            plan.placed.update(placed)
+            diags += shard_diags
             for placed, shard_diags in results.get():
                 plan.placed.update(placed)
                 diags += shard_diags
@@ -1191,20 +1198,31 @@ def _prefill_share(i: int) -> dict:
     return mine.entries
 
 
-def _shares(paths: list[str], workers: int) -> list[set[str]]:
-    """The per-item paths split among the workers in runs of whole letters and whole persons,
-    in the order they were read: a worker then touches only its own letters' objects, and the
-    memory it shares with this process (forked, copy-on-write) stays shared for the others."""
+#: The share of the letters and persons that make_files keeps for this process, against 1.0
+#: for each worker: this process has made the lists first (a sixth of the work at 10,000
+#: letters).
+HERE_SHARE = 0.8
+
+
+def _shares(paths: list[str], weights: list[float]) -> list[set[str]]:
+    """The per-item paths split in runs of whole letters and whole persons, in the order they
+    were read, in proportion to the weights: a worker then touches only its own letters'
+    objects, and the memory it shares with this process (forked, copy-on-write) stays shared."""
     items: dict[str, list[str]] = {}
     for path in paths:
         items.setdefault(path.rsplit("/", 1)[0], []).append(path)
     letters = [files for item, files in items.items() if item.startswith("letters/")]
     persons = [files for item, files in items.items() if not item.startswith("letters/")]
-    shares: list[set[str]] = [set() for _ in range(workers)]
+    shares: list[set[str]] = [set() for _ in weights]
+    ends = list(itertools.accumulate(w / sum(weights) for w in weights))
+
+    def share(fraction: float) -> int:
+        return next((k for k, end in enumerate(ends) if fraction < end), len(ends) - 1)
+
     for i, files in enumerate(letters):
-        shares[i * workers // len(letters)].update(files)
-    for i, files in enumerate(persons):  # from the other end: the first shares hold more letters
-        shares[workers - 1 - i * workers // len(persons)].update(files)
+        shares[share(i / len(letters))].update(files)
+    for i, files in enumerate(persons):
+        shares[share(i / len(persons))].update(files)
     return shares
 
 
@@ -1214,19 +1232,26 @@ def _per_item(path: str) -> bool:
 
 
 def _make_shard(i: int) -> tuple[dict[str, Entry], list[Diagnostic]]:
-    """A worker: make its share of the files and write them into the spare folder itself (the
-    bytes never travel back); return their entries."""
+    """A worker: make share i (_make_share)."""
+    return _make_share(_JOB, i)
+
+
+def _make_share(job: tuple, i: int) -> tuple[dict[str, Entry], list[Diagnostic]]:
+    """Make share i of the letters' and persons' files and write them into the spare folder at
+    once (a worker's bytes never travel back); return their entries."""
     from .export import export_files
     from .render import render_site
 
-    corpus, build_date, templates, assets, templates_folder, exported, shards, plan = _JOB
+    corpus, build_date, templates, assets, templates_folder, exported, shards, plan = job
     mine = shards[i]
     placed: dict[str, Entry] = {}
 
     def place(path: str, data: bytes) -> None:  # written at once: thousands of pages not held
         placed[path] = plan.put(path, data)
 
-    _, diags = export_files(corpus, build_date, wanted=mine.__contains__, sink=place)
+    # (the characters XML cannot hold are reported by make_files' own export_files)
+    _, diags = export_files(corpus, build_date, wanted=mine.__contains__, sink=place,
+                            check=False)
     _, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
                        templates_folder=templates_folder, wanted=mine.__contains__, sink=place)
     return placed, diags + d

@@ -424,16 +424,17 @@ def test_with_the_search_index(ws):
     assert_same_site(ws.out, ws.clean(search=True))
 
 
-def _shard_spy(i):
-    """incremental._make_shard, leaving a mark of which process made shard i."""
+def _share_spy(job, i):
+    """incremental._make_share, leaving a mark of which process made share i."""
     import epistola.incremental as incremental
 
     (Path(os.environ["SHARD_SPY"]) / f"{i}-{os.getpid()}").touch()
-    return incremental._make_shard_original(i)
+    return incremental._make_share_original(job, i)
 
 
 def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
-    """Letters' and persons' files are made in forked workers once there are enough of them."""
+    """Letters' and persons' files are made on every core once there are enough of them: a
+    share in a forked worker, a share in this process."""
     import threading
 
     import epistola.incremental as incremental
@@ -451,14 +452,15 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
         return
     monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
     monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(incremental, "_make_shard_original", incremental._make_shard, raising=False)
-    monkeypatch.setattr(incremental, "_make_shard", _shard_spy)
+    monkeypatch.setattr(incremental, "_make_share_original", incremental._make_share, raising=False)
+    monkeypatch.setattr(incremental, "_make_share", _share_spy)
     monkeypatch.setenv("SHARD_SPY", str(tmp_path / "spy"))
     (tmp_path / "spy").mkdir()
     ws = Workspace(tmp_path, corpus)
     ws.build()
-    shards = sorted(p.name for p in (tmp_path / "spy").iterdir())
-    assert len(shards) >= 2 and all(int(name.split("-")[1]) != os.getpid() for name in shards)
+    made_by = dict(p.name.split("-") for p in (tmp_path / "spy").iterdir())
+    assert sorted(made_by) == ["0", "1"]  # one share here, one in a worker
+    assert int(made_by["0"]) == os.getpid() and int(made_by["1"]) != os.getpid()
     assert_same_site(ws.out, ws.clean())
     letter = middle_letter(ws)
     ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Made in a worker", t,
@@ -475,12 +477,13 @@ def test_workers_share_whole_letters_and_persons_in_runs():
     paths = sorted([f"letters/{i:03d}/{name}" for i in range(7)
                     for name in ("index.html", "letter.json", "tei.xml")]
                    + [f"persons/p{i}/index.html" for i in range(3)])
-    shares = _shares(paths, 2)
+    shares = _shares(paths, [0.75, 1.0])
     assert sorted(p for share in shares for p in share) == paths
     assert sum(len(share) for share in shares) == len(paths)  # no path made twice
     items = [sorted({p.rsplit("/", 1)[0] for p in share}) for share in shares]
-    assert items[0] == ["letters/000", "letters/001", "letters/002", "letters/003", "persons/p2"]
-    assert items[1] == ["letters/004", "letters/005", "letters/006", "persons/p0", "persons/p1"]
+    assert items[0] == ["letters/000", "letters/001", "letters/002", "persons/p0", "persons/p1"]
+    assert items[1] == ["letters/003", "letters/004", "letters/005", "letters/006", "persons/p2"]
+    assert [len(s) for s in _shares(paths, [1.0, 1.0, 1.0])] == [9 + 1, 6 + 1, 6 + 1]
 
 
 # --- serve: the pages first, the search index after ------------------------------------------------

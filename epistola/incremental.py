@@ -27,10 +27,12 @@ a fresh process needs.
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 import gc
 import hashlib
 import itertools
 import json
+import operator
 import os
 import pickle
 import shutil
@@ -49,7 +51,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from jinja2 import Environment, meta
 
-from . import fs
+from . import body, citations, corpus, diagnostics, fs, markup, model, render, search
 from .corpus import Corpus, Memo, reused
 from .diagnostics import Diagnostic
 from .model import Letter, Person
@@ -77,6 +79,23 @@ def _read_only(entries: dict) -> MappingProxyType:
 
 # Records keep the line of each key in a read-only mapping; pickle it as a plain dict.
 copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
+
+
+def _pickle_as_arguments(*modules: Any) -> None:
+    """Pickle the modules' slotted dataclasses as their class and field values, read back by
+    calling the class: the memo holds 700,000 of them at 10,000 letters, and the state that
+    dataclasses' own __getstate__ and __setstate__ write and read (in Python, field by field)
+    took twice as long to load (1.85 s against 0.93 s)."""
+    for module in modules:
+        for cls in vars(module).values():
+            if isinstance(cls, type) and cls.__module__ == module.__name__ \
+                    and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls):
+                names = [f.name for f in dataclasses.fields(cls)]
+                get = operator.attrgetter(*names)
+                if len(names) == 1:
+                    copyreg.pickle(cls, lambda obj, cls=cls, get=get: (cls, (get(obj),)))
+                else:
+                    copyreg.pickle(cls, lambda obj, cls=cls, get=get: (cls, get(obj)))
 
 
 @contextmanager
@@ -1255,3 +1274,7 @@ def _make_share(job: tuple, i: int) -> tuple[dict[str, Entry], list[Diagnostic]]
     _, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
                        templates_folder=templates_folder, wanted=mine.__contains__, sink=place)
     return placed, diags + d
+
+
+_pickle_as_arguments(body, citations, corpus, diagnostics, markup, model, render, search,
+                     sys.modules[__name__])

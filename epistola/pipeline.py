@@ -91,8 +91,9 @@ def run_build(editions: Path, out: Path, write: bool = True, strict: bool = Fals
     moment ago, which the build uses instead of looking at every file again.
 
     prime (serve, with a cache, while it waits for the first save): everything a build does up
-    to writing the site, even when nothing changed, and nothing written: the records, the memo
-    and the results over all letters are then in memory for the first save.
+    to writing the site, even when nothing changed, and nothing written to the site: the
+    records, the memo and the results over all letters are then in memory for the first save,
+    and the spare folder holds the live site (BuildCache.fill_spare).
     """
     with cycle_collector_paused():
         return _run_build(editions, out, write, strict, templates, search, cache, incremental,
@@ -196,6 +197,9 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
                            "path; rename the template or the export", "path-clash"))
     site = {**data, **site}
     diags = sorted(set(diags))
+    if prime and cache is not None and not has_errors(diags, strict):
+        cache.fill_spare()
+        cache.flush()  # now, while serve waits, not in the first save's build
     if not write or has_errors(diags, strict) or prime:
         return diags
 

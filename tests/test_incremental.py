@@ -580,19 +580,23 @@ def test_builds_by_another_process_between_two_serve_builds(ws):
     assert_same_site(ws.out, ws.clean(search=True))
 
 
-def test_priming_writes_nothing_and_leaves_the_first_save_only_its_own_work(ws, monkeypatch):
-    """serve primes its cache while it waits for the first save: nothing is written, and the
-    save's build then reads one record and reuses the results over all letters."""
+def test_priming_writes_nothing_to_the_site_and_leaves_the_first_save_only_its_own_work(ws, monkeypatch):
+    """serve primes its cache while it waits for the first save: nothing is written to the site
+    (only the spare folder is brought up to date, see below), and the save's build then reads
+    one record and reuses the results over all letters."""
     import epistola.corpus as corpus_module
 
     cache = BuildCache(ws.out, keep_memo=False)
     search_build(ws, cache)  # serve started on a site built before: nothing changed
     index_later(ws.out, cache)
-    site, manifest = tree(ws.out), (cache.folder / "manifest.json").read_bytes()
+    site, manifest = tree(ws.out), json.loads((cache.folder / "manifest.json").read_bytes())
     diags = run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
                       defer_search=True, prime=True)
     assert not has_errors(diags)
-    assert tree(ws.out) == site and (cache.folder / "manifest.json").read_bytes() == manifest
+    assert tree(ws.out) == site
+    primed = json.loads((cache.folder / "manifest.json").read_bytes())
+    assert primed.pop("spare").keys() == primed["live"].keys()  # the spare folder filled
+    assert primed == {k: v for k, v in manifest.items() if k != "spare"}
     assert cache.memo.whole and cache.search_pending is None
 
     computed = []
@@ -603,6 +607,68 @@ def test_priming_writes_nothing_and_leaves_the_first_save_only_its_own_work(ws, 
     search_build(ws, cache)
     assert computed == [] and pages_of_letters(set(cache.last_made)) == {middle_letter(ws)}
     index_later(ws.out, cache)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_priming_fills_the_spare_folder_a_site_made_from_nothing_lacks(ws, monkeypatch):
+    """The first build after a site made from nothing would link every live file into the
+    empty spare folder; priming does it while serve waits. A page changed by hand is left for
+    the build to make, and a process that stops before the caches are saved leaves the spare
+    folder marked dirty."""
+    import epistola.fs as fs
+
+    shutil.rmtree(ws.out)
+    shutil.rmtree(cache_folder(ws.out))
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    assert not cache.spare and not (cache.folder / "spare").exists()
+    (ws.out / "about" / "index.html").write_text("vandalised", encoding="utf-8")
+    site = tree(ws.out)
+    killed = []
+    real_flush = BuildCache.flush
+
+    def flush(self):  # a process stopped after the links and before the caches were saved
+        killed.append(self.unsaved and (self.folder / "spare.dirty").exists())
+        real_flush(self)
+
+    monkeypatch.setattr(BuildCache, "flush", flush)
+    assert not has_errors(run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
+                                    defer_search=True, prime=True))
+    assert killed[-1]  # the spare folder was marked dirty until the caches were saved
+    monkeypatch.setattr(BuildCache, "flush", real_flush)
+    assert tree(ws.out) == site
+    assert not (cache.folder / "spare.dirty").exists() and not cache.unsaved
+    spare = tree(cache.folder / "spare")
+    assert set(spare) == set(cache.live) - {"about/index.html"}
+    assert all(spare[path] == site[path] for path in spare)
+    assert json.loads((cache.folder / "manifest.json").read_bytes())["spare"].keys() == spare.keys()
+
+    linked = []
+    real = fs.link_or_copy
+    monkeypatch.setattr(fs, "link_or_copy", lambda *a: linked.append(a) or real(*a))
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    assert linked == []  # every file was in place
+    assert "about/index.html" in cache.last_made
+    index_later(ws.out, cache)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_a_filled_spare_folder_is_not_trusted_before_the_caches_are_saved(ws, monkeypatch):
+    shutil.rmtree(ws.out)
+    shutil.rmtree(cache_folder(ws.out))
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    monkeypatch.setattr(BuildCache, "flush", lambda self: None)  # stopped before the save
+    run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
+              prime=True)
+    monkeypatch.undo()
+    (cache.folder / "spare" / "about" / "index.html").unlink()  # half-way through
+    (cache.folder / "spare" / "stray.html").write_text("x", encoding="utf-8")
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))  # a new process
+    ws.build(BuildCache(ws.out), search=True)
     assert_same_site(ws.out, ws.clean(search=True))
 
 

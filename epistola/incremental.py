@@ -874,8 +874,9 @@ class BuildCache:
         site in hard links, as the first build after a site made from nothing (whose spare
         folder is empty) would have to: 45,000 links, two seconds at 10,000 letters, that the
         first save would otherwise wait for. Only files the live site holds unchanged are
-        linked. Until flush saves the caches (pipeline's prime does at once), the spare folder
-        stays marked dirty."""
+        linked. The spare folder is marked dirty until the manifest that knows it is saved.
+        (The manifest alone: pruning the memo after priming would drop the pieces of the list
+        files, which a build that makes no list file does not use.)"""
         if not self.live or not self.out.is_dir():
             return
         spare = self.folder / "spare"
@@ -899,16 +900,20 @@ class BuildCache:
         join, made_dirs, out = fs.SafeJoiner(spare), set(), str(self.out)
         for path in missing:
             entry = self.live[path]
-            filled.pop(path, None)
-            if not self.live_ok(path, entry):  # changed by hand: the next build makes it
-                continue
             target = join(path)
+            stale = filled.pop(path, None) is not None
+            if not self.live_ok(path, entry):  # changed by hand: the next build makes it
+                if stale:  # and a file the manifest will not know must not stay
+                    Path(target).unlink(missing_ok=True)
+                    _prune_empty(Path(target).parent, spare)
+                continue
             Plan._make_room(target, made_dirs)
             fs.link_or_copy(os.path.join(out, path), target)
             st = os.stat(target)
             filled[path] = Entry(None, entry.sha, st.st_size, st.st_mtime_ns)
         self.spare = filled
-        self._unsaved = True
+        self.save_manifest()
+        dirty.unlink()
 
     def live_ok(self, path: str, entry: Entry) -> bool:
         try:

@@ -199,7 +199,6 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
     diags = sorted(set(diags))
     if prime and cache is not None and not has_errors(diags, strict):
         cache.fill_spare()
-        cache.flush()  # now, while serve waits, not in the first save's build
     if not write or has_errors(diags, strict) or prime:
         return diags
 

@@ -613,8 +613,8 @@ def test_priming_writes_nothing_to_the_site_and_leaves_the_first_save_only_its_o
 def test_priming_fills_the_spare_folder_a_site_made_from_nothing_lacks(ws, monkeypatch):
     """The first build after a site made from nothing would link every live file into the
     empty spare folder; priming does it while serve waits. A page changed by hand is left for
-    the build to make, and a process that stops before the caches are saved leaves the spare
-    folder marked dirty."""
+    the build to make, and the first save does only its own work."""
+    import epistola.export.tabular as tabular
     import epistola.fs as fs
 
     shutil.rmtree(ws.out)
@@ -625,50 +625,70 @@ def test_priming_fills_the_spare_folder_a_site_made_from_nothing_lacks(ws, monke
     assert not cache.spare and not (cache.folder / "spare").exists()
     (ws.out / "about" / "index.html").write_text("vandalised", encoding="utf-8")
     site = tree(ws.out)
-    killed = []
-    real_flush = BuildCache.flush
-
-    def flush(self):  # a process stopped after the links and before the caches were saved
-        killed.append(self.unsaved and (self.folder / "spare.dirty").exists())
-        real_flush(self)
-
-    monkeypatch.setattr(BuildCache, "flush", flush)
     assert not has_errors(run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
                                     defer_search=True, prime=True))
-    assert killed[-1]  # the spare folder was marked dirty until the caches were saved
-    monkeypatch.setattr(BuildCache, "flush", real_flush)
     assert tree(ws.out) == site
-    assert not (cache.folder / "spare.dirty").exists() and not cache.unsaved
+    assert not (cache.folder / "spare.dirty").exists()
     spare = tree(cache.folder / "spare")
     assert set(spare) == set(cache.live) - {"about/index.html"}
     assert all(spare[path] == site[path] for path in spare)
     assert json.loads((cache.folder / "manifest.json").read_bytes())["spare"].keys() == spare.keys()
 
-    linked = []
-    real = fs.link_or_copy
-    monkeypatch.setattr(fs, "link_or_copy", lambda *a: linked.append(a) or real(*a))
+    linked, entries = [], []
+    real_link, real_entry = fs.link_or_copy, tabular.letter_entry
+    monkeypatch.setattr(fs, "link_or_copy", lambda *a: linked.append(a) or real_link(*a))
+    monkeypatch.setattr(tabular, "letter_entry", lambda *a: entries.append(a) or real_entry(*a))
     ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
     search_build(ws, cache)
     assert linked == []  # every file was in place
+    assert len(entries) == 2  # its letter.json and its entry in letters.json: the memo kept
     assert "about/index.html" in cache.last_made
     index_later(ws.out, cache)
     assert_same_site(ws.out, ws.clean(search=True))
 
 
-def test_a_filled_spare_folder_is_not_trusted_before_the_caches_are_saved(ws, monkeypatch):
+def test_a_spare_folder_filled_but_not_yet_known_to_the_manifest_is_not_trusted(ws, monkeypatch):
+    """Priming stopped between the links and the manifest's save: the next process makes the
+    spare folder afresh."""
     shutil.rmtree(ws.out)
     shutil.rmtree(cache_folder(ws.out))
     cache = BuildCache(ws.out, keep_memo=False)
     search_build(ws, cache)
     index_later(ws.out, cache)
-    monkeypatch.setattr(BuildCache, "flush", lambda self: None)  # stopped before the save
-    run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
-              prime=True)
+    cache.save_memo()
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BuildCache, "save_manifest", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
+                  prime=True)
     monkeypatch.undo()
-    (cache.folder / "spare" / "about" / "index.html").unlink()  # half-way through
+    assert (cache.folder / "spare.dirty").exists()
     (cache.folder / "spare" / "stray.html").write_text("x", encoding="utf-8")
+    (cache.folder / "spare" / "about" / "index.html").unlink()
     ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))  # a new process
     ws.build(BuildCache(ws.out), search=True)
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_priming_leaves_no_stale_spare_file_for_a_page_changed_by_hand(ws):
+    """The spare folder holds the page as it was before the last build, the live page has been
+    changed by hand: priming cannot link it, and must not leave the old one behind unrecorded,
+    for a later build that drops the page would swap it in."""
+    cache = BuildCache(ws.out, keep_memo=False)
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Retitled", t, count=1))
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    (ws.out / "letters" / letter / "index.html").write_text("vandalised", encoding="utf-8")
+    run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
+              prime=True)
+    ws.record(letter).unlink()
+    search_build(ws, cache)
+    index_later(ws.out, cache)
+    assert not (ws.out / "letters" / letter).exists()
     assert_same_site(ws.out, ws.clean(search=True))
 
 
@@ -756,3 +776,32 @@ def test_a_text_edit_that_names_nobody_new_computes_no_person_key_again(ws, monk
     made(ws)  # a title shows on the pages of its persons
     assert found[-1]
     assert_same_site(ws.out, ws.clean())
+
+
+def test_the_slotted_dataclasses_pickle_as_their_field_values():
+    """The memo pickles the build's slotted dataclasses as (class, field values): each class so
+    registered must be rebuilt by calling it with them, and a corpus's objects survive."""
+    import copyreg
+    import dataclasses
+    import pickle
+
+    from epistola.corpus import build_corpus
+    from epistola.fs import load_editions
+
+    registered = [cls for cls in copyreg.dispatch_table
+                  if getattr(cls, "__module__", "").startswith("epistola.")
+                  and dataclasses.is_dataclass(cls)]
+    assert len(registered) >= 30
+    for cls in registered:
+        fields = dataclasses.fields(cls)
+        assert fields and all(f.init and not f.kw_only for f in fields), cls
+        assert not hasattr(cls, "__post_init__"), cls
+    files, _ = load_editions(Path(__file__).parent / "fixtures" / "mini-edition")
+    corpus, diags = build_corpus(files.edition, files.letters, files.persons)
+    things = (corpus.letters, tuple(corpus.persons.values()), corpus.archive_files, diags,
+              {ref: corpus.mentions[ref] for ref in corpus.mentions},
+              [corpus.blocks(letter) for letter in corpus.letters],
+              [corpus.notes(letter) for letter in corpus.letters])
+    data = pickle.dumps(things, protocol=pickle.HIGHEST_PROTOCOL)
+    assert pickle.loads(data) == things
+    assert b"__dict__" not in data and b"_dataclass_setstate" not in data

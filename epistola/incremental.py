@@ -90,7 +90,11 @@ def _pickle_as_arguments(*modules: Any) -> None:
         for cls in vars(module).values():
             if isinstance(cls, type) and cls.__module__ == module.__name__ \
                     and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls):
-                names = [f.name for f in dataclasses.fields(cls)]
+                fields = dataclasses.fields(cls)
+                if not fields or hasattr(cls, "__post_init__") \
+                        or any(not f.init or f.kw_only for f in fields):
+                    continue  # the class called with its field values would not rebuild it
+                names = [f.name for f in fields]
                 get = operator.attrgetter(*names)
                 if len(names) == 1:
                     copyreg.pickle(cls, lambda obj, cls=cls, get=get: (cls, (get(obj),)))
@@ -150,11 +154,9 @@ def scratch_file(name: str) -> bool:
         or name in (".DS_Store", "4913")
 
 
-def ignored(relative: str) -> bool:
-    """A path under a watched folder that snapshot leaves out: a scratch file, or anything in
-    a hidden folder."""
-    parts = relative.split(os.sep)
-    return scratch_file(parts[-1]) or any(part.startswith(".") for part in parts[:-1])
+def in_hidden_folder(relative: str) -> bool:
+    """A path under a watched folder that lies in a hidden folder (snapshot leaves those out)."""
+    return any(part.startswith(".") for part in relative.split(os.sep)[:-1])
 
 
 def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int]]:
@@ -180,19 +182,24 @@ def refreshed(seen: frozenset[tuple[str, int, int, int, int]], changed: Iterable
               folders: Sequence[Path]) -> frozenset[tuple[str, int, int, int, int]]:
     """The snapshot of the folders, from `seen` and the paths the system says changed since (a
     look at those files, not at every file): a whole new snapshot when a path is a folder, or
-    one gone that held files, or lies outside the folders, for then files may have come or gone
-    without a word of their own."""
-    roots = [(os.path.join(os.path.abspath(f), ""), str(f)) for f in folders]
+    one gone that held files, or lies outside the folders or below a symbolic link to a folder
+    (which snapshot does not follow), for then files may have come or gone without a word of
+    their own, or the two looks would not agree."""
+    roots = [(os.path.join(os.path.abspath(f), ""), str(f), os.path.realpath(f)) for f in folders]
     known = {entry[0]: entry for entry in seen}
     now = dict(known)
     for path in changed:
-        relative = next((path[len(root):] for root, _ in roots if path.startswith(root)), None)
-        if relative is None:
+        found = next(((path[len(root):], folder, real) for root, folder, real in roots
+                      if path.startswith(root)), None)
+        if found is None:
             return snapshot(folders)
-        if ignored(relative):
+        relative, folder, real = found
+        if in_hidden_folder(relative):
             continue
-        shown = next(os.path.join(folder, relative) for root, folder in roots
-                     if path.startswith(root))
+        shown = os.path.join(folder, relative)
+        if os.path.realpath(os.path.dirname(shown)) != \
+                os.path.normpath(os.path.join(real, os.path.dirname(relative))):
+            return snapshot(folders)
         try:
             st = os.stat(shown)
         except OSError:
@@ -204,6 +211,8 @@ def refreshed(seen: frozenset[tuple[str, int, int, int, int]], changed: Iterable
             continue
         if not stat.S_ISREG(st.st_mode):
             return snapshot(folders)
+        if scratch_file(os.path.basename(shown)):
+            continue
         now[shown] = (shown, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
     return frozenset(now.values())
 
@@ -1187,7 +1196,7 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     shards: list[set[str]] = []
     # forking is safe only with one thread (serve's rebuilds run beside its server threads)
     if workers > 1 and len(spread) >= PARALLEL_FROM and threading.active_count() == 1:
-        shards = _shares(spread, [HERE_SHARE] + [1.0] * (workers - 1))
+        shards = _shares(spread, [_here_weight(workers)] + [1.0] * (workers - 1))
     else:
         here = needed
 
@@ -1269,16 +1278,25 @@ def _prefill_share(i: int) -> dict:
     return mine.entries
 
 
-#: The share of the letters and persons that make_files keeps for this process, against 1.0
-#: for each worker: this process has made the lists first (a sixth of the work at 10,000
-#: letters).
-HERE_SHARE = 0.8
+#: The lists, the registers' index and the data files that list every letter, as a share of the
+#: work of all letters' and persons' files (a cold build at 10,000 letters).
+LISTS_SHARE = 0.15
+
+
+def _here_weight(processes: int) -> float:
+    """The weight of the share of letters and persons this process makes after the lists,
+    against 1.0 for each worker's, so that all finish together (none once there are so many
+    workers that the lists alone are a worker's share)."""
+    each = 1 / (processes - 1)  # of all letters and persons, for each worker were it alone
+    mine = max(0.0, (each - LISTS_SHARE) / (1 + each))  # lists + mine == (1 - mine) * each
+    return mine / ((1 - mine) * each)
 
 
 def _shares(paths: list[str], weights: list[float]) -> list[set[str]]:
-    """The per-item paths split in runs of whole letters and whole persons, in the order they
-    were read, in proportion to the weights: a worker then touches only its own letters'
-    objects, and the memory it shares with this process (forked, copy-on-write) stays shared."""
+    """The per-item paths split in runs of whole letters and whole persons, sorted by path (the
+    order the records are read in), in proportion to the weights: a worker then touches only
+    its own letters' objects, and the memory it shares with this process (forked,
+    copy-on-write) stays shared."""
     items: dict[str, list[str]] = {}
     for path in paths:
         items.setdefault(path.rsplit("/", 1)[0], []).append(path)

@@ -41,7 +41,7 @@ import watchfiles
 
 from . import fs
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .incremental import BuildCache, ignored, refreshed, scratch_file, snapshot
+from .incremental import BuildCache, in_hidden_folder, refreshed, scratch_file, snapshot
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -367,12 +367,11 @@ def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
     roots = [os.path.join(os.path.abspath(f), "") for f in folders]
 
     def keep(change: object, path: str) -> bool:
-        if scratch_file(os.path.basename(path)):
-            return False
         for root in roots:
-            if path.startswith(root):
-                return not ignored(path[len(root):])
-        return True
+            if path.startswith(root) and in_hidden_folder(path[len(root):]):
+                return False
+        # a folder moved in may have any name; its files are looked at
+        return not scratch_file(os.path.basename(path)) or os.path.isdir(path)
 
     return keep
 
@@ -408,8 +407,8 @@ def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress
     diags = _run(build)
     failed = has_errors(diags, strict)
     state.publish(tuple(diags) if failed else None)
-    state.wait_told(TELL_PAGES_SECONDS)
     progress.done(started, diags, failed)
+    state.wait_told(TELL_PAGES_SECONDS)
     return diags, failed
 
 

@@ -361,6 +361,15 @@ def test_a_snapshot_refreshed_from_the_paths_the_system_names_equals_a_new_one(t
           looks_at_all=True)  # a folder moved in: its files say nothing
     check(lambda: shutil.rmtree(letters / "drafts"), letters / "drafts", looks_at_all=True)
     check(lambda: None, tmp_path / "elsewhere.md", looks_at_all=True)
+    (tmp_path / "batch.tmp").mkdir()  # a folder named like a scratch file: its files count
+    (tmp_path / "batch.tmp" / "7.md").write_text("seven", encoding="utf-8")
+    check(lambda: (tmp_path / "batch.tmp").rename(letters / "batch.tmp"),
+          letters / "batch.tmp", looks_at_all=True)
+    # a symbolic link to a folder: snapshot does not follow it, the system's notices do
+    (tmp_path / "outside").mkdir()
+    (letters / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    check(lambda: (tmp_path / "outside" / "8.md").write_text("eight", encoding="utf-8"),
+          letters / "linked" / "8.md", looks_at_all=True)
 
 
 def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkeypatch):

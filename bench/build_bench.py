@@ -21,6 +21,7 @@ It prints the figures and the ratios to Hugo. Nothing here asserts: timing depen
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -143,6 +144,7 @@ def _build_without_index(editions: Path, out: Path) -> None:
     from epistola.diagnostics import has_errors
     from epistola.pipeline import run_build
 
+    gc.disable()  # as build.py does
     diags = run_build(editions, out, search=False)
     if has_errors(diags):
         for d in diags:

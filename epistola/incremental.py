@@ -640,6 +640,8 @@ class BuildCache:
                 code, person_keys = pickle.load(handle)
             if code == self.code and isinstance(person_keys, PersonKeys):
                 self.person_keys = person_keys
+                if not self.links:  # a fresh process: what a link to each letter showed then
+                    self.links = {name: link for name, (_, link) in person_keys.ids.items()}
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
                 AttributeError, ImportError):
             self.person_keys = None

@@ -300,6 +300,27 @@ def test_the_search_page_with_results_and_filters_has_no_wcag_violation(edition_
     assert not violations, format_axe(violations, "/search/ at 390 px ")
 
 
+def test_on_a_phone_the_filters_fold_away_and_the_results_come_first(edition_url, browser):
+    """One column: the filters (long lists of writers, recipients, years, places) would push the
+    results below the first screen, so they are folded behind their heading, which counts the
+    chosen ones. On a wide screen they stand open beside the results."""
+    for width, folded in ((390, True), (1280, False)):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        page = context.new_page()
+        open_search(page, edition_url, q="Stalin", sender="G. L. Pyatakov")
+        panel = page.locator(".search-facets-panel")
+        assert panel.evaluate("d => d.open") is (not folded), width
+        assert page.inner_text(".search-facets-panel > summary").endswith("(1 chosen)")
+        first_hit = page.locator(".search-hits > li h3 a").first.bounding_box()
+        if folded:
+            assert first_hit["y"] + first_hit["height"] <= 844, "the first result is below the fold"
+            assert not page.is_visible('#search-facets input[name="sender"]')
+            page.click(".search-facets-panel > summary")
+            assert page.is_checked('#search-facets input[name="sender"][value="G. L. Pyatakov"]')
+            assert page.is_visible('#search-facets input[name="sender"][value="G. L. Pyatakov"]')
+        context.close()
+
+
 def test_without_javascript_the_page_says_so_and_links_to_the_letters(edition_url, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

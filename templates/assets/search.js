@@ -34,6 +34,9 @@ const input = box.querySelector("#search-input");
 const sortSelect = box.querySelector("#search-sort");
 const layout = box.querySelector(".search-layout");
 const facetsBox = box.querySelector("#search-facets");
+const facetsPanel = box.querySelector(".search-facets-panel");
+const facetsChosen = box.querySelector(".search-facets-chosen");
+const NARROW = window.matchMedia("(max-width: 50rem)"); // one column: the filters above the results
 const clearButton = box.querySelector(".search-clear");
 const status = box.querySelector("#search-status");
 const hitsList = box.querySelector(".search-hits");
@@ -431,7 +434,9 @@ function showCounts(run) {
       if (f.input.checked) f.item.hidden = false;
     }
   }
-  clearButton.hidden = !FACETS.some(([group]) => run.state.filters[group].size);
+  const chosen = FACETS.reduce((n, [group]) => n + run.state.filters[group].size, 0);
+  clearButton.hidden = !chosen;
+  facetsChosen.textContent = chosen ? `(${chosen} chosen)` : "";
 }
 
 function describe(run) {
@@ -511,6 +516,8 @@ async function main() {
       if (f) f.input.checked = true;
     }
   }
+  // on a phone the filters fold away behind their heading, so that the results come first
+  if (NARROW.matches) facetsPanel.open = false;
   form.hidden = false;
   layout.hidden = false;
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(timer); update().catch(fail); });

@@ -904,10 +904,7 @@ class BuildCache:
         spare.mkdir(parents=True, exist_ok=True)
         filled = {path: entry for path, entry in known.items() if path not in gone}
         for path in sorted(gone):
-            target = spare.joinpath(*path.split("/"))
-            if target.is_file():
-                target.unlink()
-            _prune_empty(target.parent, spare)
+            _remove_spare_file(spare, path)
         join, made_dirs, out = fs.SafeJoiner(spare), set(), str(self.out)
         for path in missing:
             entry = self.live[path]
@@ -915,8 +912,7 @@ class BuildCache:
             stale = filled.pop(path, None) is not None
             if not self.live_ok(path, entry):  # changed by hand: the next build makes it
                 if stale:  # and a file the manifest will not know must not stay
-                    Path(target).unlink(missing_ok=True)
-                    _prune_empty(Path(target).parent, spare)
+                    _remove_spare_file(spare, path)
                 continue
             Plan._make_room(target, made_dirs)
             fs.link_or_copy(os.path.join(out, path), target)
@@ -1071,10 +1067,7 @@ class Plan:
             st = os.stat(target)
             new[path] = Entry(wanted[path], sha, st.st_size, st.st_mtime_ns)
         for path in sorted(set(spare_known) - set(new)):
-            target = spare.joinpath(*path.split("/"))
-            if target.is_file():
-                target.unlink()
-            _prune_empty(target.parent, spare)
+            _remove_spare_file(spare, path)
         index_folder = spare / "pagefind"
         diags: list[Diagnostic] = []
         if index_folder.exists() and not search:
@@ -1122,6 +1115,14 @@ def _unchanged(path: str, entry: Entry) -> bool:
     except OSError:
         return False
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+def _remove_spare_file(spare: Path, path: str) -> None:
+    """Remove a file the manifest knows from the spare folder, and the folders it leaves empty."""
+    target = spare.joinpath(*path.split("/"))
+    if target.is_file():
+        target.unlink()
+    _prune_empty(target.parent, spare)
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

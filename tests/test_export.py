@@ -472,6 +472,24 @@ def test_a_control_character_in_the_edition_source_costs_one_character(mini):
     corpus = mini[0]
     edition = dataclasses.replace(corpus.edition, source="Stalin\x1b Collection, 1996")
     corpus, _ = build_corpus(edition, tuple(corpus.letters), tuple(corpus.persons.values()))
-    files, _ = export_files(corpus)
+    files, diags = export_files(corpus)
     bibl = one(tei_doc(files, "174"), "//t:sourceDesc/t:bibl[@type='print']")
     assert bibl.text.startswith("Stalin\ufffd Collection, 1996")
+    assert [str(d) for d in diags if d.code == "export-bad-character"] == [
+        "tests/fixtures/mini-edition/edition.yaml:1: warning: character U+001B in 'source' cannot "
+        "appear in XML; the TEI and CMIF files show U+FFFD in its place: delete it or type the "
+        "character meant [export-bad-character]"]
+
+
+def test_a_control_character_in_the_front_matter_is_reported_at_its_key(mini):
+    """A YAML escape ("\\e") puts a control character in a front-matter value."""
+    corpus = mini[0]
+    letter = corpus.by_id["174"]
+    broken = dataclasses.replace(letter, title="Magidov\x1b to Stalin")
+    corpus, _ = build_corpus(corpus.edition, (broken, corpus.by_id["176"]),
+                             tuple(corpus.persons.values()))
+    files, diags = export_files(corpus)
+    bad = [d for d in diags if d.code == "export-bad-character"]
+    assert [(d.path, d.line) for d in bad] == [(letter.path, letter.line_of("title"))]
+    assert "U+001B in 'title'" in bad[0].message
+    assert one(tei_doc(files, "174"), "//t:titleStmt/t:title").text.startswith("Magidov\ufffd")

@@ -8,14 +8,16 @@ caller passes, taken from SOURCE_DATE_EPOCH), never from the clock.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
-from typing import Callable
+import re
+from typing import Any, Callable
 
 from ..anchors import letter_url
 from ..corpus import Corpus, Memo, memoized_each
 from ..diagnostics import Diagnostic, warning
-from ..model import Letter
-from ..records import is_iso_date
+from ..model import Edition, Letter
+from ..records import is_iso_date, letter_to_front_matter
 from .cmif import CMIF_PATH, cmif_xml
 from .sitemap import sitemap_xml
 from .tabular import letter_json, letters_csv, letters_json
@@ -92,25 +94,56 @@ def export_files(corpus: Corpus, build_date: str | None = None,
 
 
 def _unsafe_characters(corpus: Corpus, memo: Memo | None = None) -> list[Diagnostic]:
-    """A warning for each letter whose text holds a character XML cannot (a control character
-    pasted from elsewhere); the XML files show U+FFFD in its place. `memo` keeps each letter's
-    answer for the next build."""
-    return [d for found in memoized_each(memo, "xml-characters", corpus.letters, _unsafe_in)
-            for d in found]
+    """A warning for edition.yaml and for each letter whose text holds a character XML cannot
+    (a control character pasted from elsewhere, or written as a YAML escape); the XML files
+    show U+FFFD in its place. `memo` keeps each letter's answer for the next build."""
+    found = [_unsafe_warning(_edition_path(corpus), 1, key, "the TEI and CMIF files show", m)
+             for key, value in _edition_fields(corpus.edition) for m in _first_unsafe(value)][:1]
+    return found + [d for found in memoized_each(memo, "xml-characters", corpus.letters,
+                                                 _unsafe_in) for d in found]
 
 
 def _unsafe_in(letter: Letter) -> list[Diagnostic]:
+    shown = letter.path or letter.id
+    for key, value in letter_to_front_matter(letter).items():
+        for m in _first_unsafe(value):
+            return [_unsafe_warning(shown, letter.line_of(key), key, "the TEI file shows", m)]
     places = [(letter.body, letter.body_line)]
     places += [(note.text, note.line) for note in letter.notes]
     for text, first_line in places:
         m = NOT_XML.search(text)
         if m:
             line = first_line + text.count("\n", 0, m.start()) if first_line else 1
-            return [warning(letter.path or letter.id, line, f"character "
-                            f"U+{ord(m.group()):04X} cannot appear in XML; the TEI file "
-                            "shows U+FFFD in its place: delete it or type the character "
-                            "meant", "export-bad-character")]
+            return [_unsafe_warning(shown, line, None, "the TEI file shows", m)]
     return []
+
+
+def _edition_fields(edition: Edition) -> list[tuple[str, Any]]:
+    """The fields of edition.yaml, by key."""
+    return [(f.name, getattr(edition, f.name)) for f in dataclasses.fields(edition)]
+
+
+def _first_unsafe(value: Any) -> list[re.Match]:
+    """The first character XML cannot hold in a value read from YAML (strings, lists, maps)."""
+    if isinstance(value, str):
+        m = NOT_XML.search(value)
+        return [m] if m else []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = _first_unsafe(item)
+            if found:
+                return found
+    return []
+
+
+def _unsafe_warning(path: str, line: int, key: str | None, shown_by: str, m: re.Match
+                    ) -> Diagnostic:
+    where = f" in '{key}'" if key else ""
+    return warning(path, line, f"character U+{ord(m.group()):04X}{where} cannot appear in XML; "
+                   f"{shown_by} U+FFFD in its place: delete it or type the character meant",
+                   "export-bad-character")
 
 
 def _edition_path(corpus: Corpus) -> str:

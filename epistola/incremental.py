@@ -923,11 +923,7 @@ class BuildCache:
         dirty.unlink()
 
     def live_ok(self, path: str, entry: Entry) -> bool:
-        try:
-            st = os.stat(self._out_slash + path)
-        except OSError:
-            return False
-        return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+        return _unchanged(self._out_slash + path, entry)
 
 
 class Plan:

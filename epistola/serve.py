@@ -370,8 +370,11 @@ def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
         for root in roots:
             if path.startswith(root) and in_hidden_folder(path[len(root):]):
                 return False
-        # a folder moved in may have any name; its files are looked at
-        return not scratch_file(os.path.basename(path)) or os.path.isdir(path)
+        # A folder moved in or out may have any name, and its files say nothing: one moved in
+        # is looked at; one gone can no longer be told from a file, and refreshed finds out
+        # whether it held any (a swap file gone costs a look in memory).
+        return not scratch_file(os.path.basename(path)) or change == watchfiles.Change.deleted \
+            or os.path.isdir(path)
 
     return keep
 

@@ -3,6 +3,7 @@ the browser, reloads open pages, and stops cleanly. Every wait is bounded."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -376,8 +377,6 @@ def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkey
     """The system reports the save (no periodic comparison happens within the test: its
     interval is set to an hour); editors' swap files and hidden folders start no build, and a
     save made while a build runs starts another one."""
-    import io
-
     from epistola import serve
 
     monkeypatch.setattr(serve, "WAKE_MS", 3_600_000)
@@ -398,13 +397,7 @@ def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkey
         builds.put(built)
         return []
 
-    stop = threading.Event()
-    watcher = threading.Thread(target=serve.watch, daemon=True, args=(
-        [folder], build, serve.ServeState(), False, serve.Progress(io.StringIO()), stop,
-        snapshot([folder])))
-    watcher.start()
-    try:
-        time.sleep(0.5)  # the watcher has started (it cannot say when)
+    with _watching(folder, build):
         for name in (".a.md.swp", "a.md~", ".#a.md", "4913"):
             (folder / "letters" / name).write_text("x", encoding="utf-8")
         (folder / ".git" / "index").write_text("x", encoding="utf-8")
@@ -418,6 +411,47 @@ def test_the_watcher_is_told_of_a_save_and_rebuilds_once_for_it(tmp_path, monkey
         assert first != second == snapshot([folder])
         time.sleep(0.5)
         assert builds.empty()
+
+
+def test_a_folder_named_like_a_scratch_file_moved_out_is_noticed_at_once(tmp_path, monkeypatch):
+    """Moving a folder out says nothing of its files: the system names only the folder. Its
+    name ("batch.tmp") is one an editor's scratch file could have, yet its records are gone
+    and the site must lose them at once, not at the next periodic comparison (an hour here)."""
+    from epistola import serve
+
+    monkeypatch.setattr(serve, "WAKE_MS", 3_600_000)
+    folder = tmp_path / "editions"
+    (folder / "letters" / "batch.tmp").mkdir(parents=True)
+    (folder / "letters" / "a.md").write_text("one", encoding="utf-8")
+    (folder / "letters" / "batch.tmp" / "b.md").write_text("two", encoding="utf-8")
+    builds: queue.Queue[frozenset] = queue.Queue()
+
+    def build(taken: frozenset) -> list:
+        builds.put(taken)
+        return []
+
+    with _watching(folder, build):
+        (folder / "letters" / "batch.tmp").rename(tmp_path / "batch.tmp")
+        taken = builds.get(timeout=TIMEOUT)
+        assert taken == snapshot([folder])
+        assert [os.path.basename(entry[0]) for entry in taken] == ["a.md"]
+
+
+@contextlib.contextmanager
+def _watching(folder: Path, build: Callable[[frozenset], list]) -> Iterator[None]:
+    """serve.watch on folder in a thread, from the snapshot of now, until the block ends."""
+    import io
+
+    from epistola import serve
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch, daemon=True, args=(
+        [folder], build, serve.ServeState(), False, serve.Progress(io.StringIO()), stop,
+        snapshot([folder])))
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher has started (it cannot say when)
+        yield
     finally:
         stop.set()
         watcher.join(timeout=TIMEOUT)

@@ -493,3 +493,14 @@ def test_a_control_character_in_the_front_matter_is_reported_at_its_key(mini):
     assert [(d.path, d.line) for d in bad] == [(letter.path, letter.line_of("title"))]
     assert "U+001B in 'title'" in bad[0].message
     assert one(tei_doc(files, "174"), "//t:titleStmt/t:title").text.startswith("Magidov\ufffd")
+
+
+def test_every_character_xml_cannot_hold_is_unprintable():
+    """xml_safe passes a printable text as it is, without its regular expression: that holds
+    only while no printable character is one XML cannot hold."""
+    from epistola.export.xmlutil import NOT_XML, xml_safe
+
+    assert not [hex(c) for c in range(0x110000)
+                if chr(c).isprintable() and NOT_XML.match(chr(c))]
+    assert xml_safe("a\x0bb\ud800c\uffff") == "a\ufffdb\ufffdc\ufffd"
+    assert xml_safe("Trotsky\n\t[sic]") == "Trotsky\n\t[sic]"

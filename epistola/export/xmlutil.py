@@ -27,12 +27,21 @@ NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def xml_safe(text: str | None) -> str | None:
     """Text with every character XML cannot hold replaced by U+FFFD, so a stray control
     character in a record costs one character, not the file."""
-    return text if text is None else NOT_XML.sub("\ufffd", text)
+    # every such character is unprintable, and the test for that is a quick one
+    if text is None or text.isprintable():
+        return text
+    return NOT_XML.sub("\ufffd", text)
+
+
+_QUALIFIED: dict[str, str] = {}
 
 
 def tei(tag: str) -> str:
     """The qualified name of a TEI element."""
-    return f"{{{TEI_NS}}}{tag}"
+    name = _QUALIFIED.get(tag)
+    if name is None:
+        name = _QUALIFIED[tag] = f"{{{TEI_NS}}}{tag}"
+    return name
 
 
 def element(tag: str, text: str | None = None, **attributes: str | None) -> etree._Element:
@@ -46,9 +55,10 @@ def sub(parent: etree._Element, tag: str, text: str | None = None,
         **attributes: str | None) -> etree._Element:
     """A new TEI child element at the end of parent; attributes set to None are left out
     (`xml_id=` and `xml_lang=` stand for `xml:id` and `xml:lang`)."""
-    el = etree.SubElement(parent, tei(tag), _attributes(attributes) if attributes else None)
+    el = etree.SubElement(parent, _QUALIFIED.get(tag) or tei(tag),
+                          _attributes(attributes) if attributes else None)
     if text is not None:
-        el.text = xml_safe(text)
+        el.text = text if text.isprintable() else xml_safe(text)
     return el
 
 
@@ -60,21 +70,27 @@ def _attributes(attributes: Mapping[str, str | None]) -> dict[str, str]:
         if value is None:
             continue
         if key.startswith("xml_"):
-            key = {"xml_id": XML_ID, "xml_lang": XML_LANG}.get(key, "xml:" + key[4:])
-        out[key] = xml_safe(value)
+            key = _XML_ATTRIBUTES.get(key) or "xml:" + key[4:]
+        out[key] = value if value.isprintable() else xml_safe(value)
     return out
+
+
+_XML_ATTRIBUTES = {"xml_id": XML_ID, "xml_lang": XML_LANG}
 
 
 def append_text(parent: etree._Element, text: str) -> None:
     """Add text at the end of parent's content (after its last child, if any)."""
     if not text:
         return
-    text = xml_safe(text)
+    if not text.isprintable():
+        text = xml_safe(text)
     if len(parent):
         last = parent[-1]
-        last.tail = (last.tail or "") + text
+        tail = last.tail
+        last.tail = tail + text if tail else text
     else:
-        parent.text = (parent.text or "") + text
+        before = parent.text
+        parent.text = before + text if before else text
 
 
 def base_url(edition: Edition) -> str:
@@ -168,7 +184,8 @@ BLOCK_ELEMENTS = frozenset({
 def indent(el: etree._Element, level: int = 0) -> None:
     """Put each child of a block element on its own line, two spaces deeper; leave mixed
     content (a paragraph, a date, a name) exactly as built."""
-    if etree.QName(el).localname not in BLOCK_ELEMENTS or not len(el):
+    tag = el.tag
+    if not isinstance(tag, str) or tag.rpartition("}")[2] not in BLOCK_ELEMENTS or not len(el):
         return
     if (el.text and el.text.strip()) or any(child.tail and child.tail.strip() for child in el):
         return
@@ -176,7 +193,8 @@ def indent(el: etree._Element, level: int = 0) -> None:
     el.text = inner
     for child in el:
         child.tail = inner
-        indent(child, level + 1)
+        if len(child):  # (an element without children has nothing to lay out)
+            indent(child, level + 1)
     el[-1].tail = "\n" + "  " * level
 
 

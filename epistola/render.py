@@ -282,6 +282,9 @@ class Site:
         self._cited_files: dict[str, dict[int, list[tuple[str, str]]]] = {}
         self.sent = corpus.by_sender
         self.received = corpus.by_recipient
+        self._letter_links: dict[tuple[str, str], LetterLink] = {}
+        """(letter id, root) -> its link: the register's pages show each letter dozens of
+        times, on pages at the same depth."""
 
     @property
     def _cited_entries(self) -> dict[str, list[tuple[ArchiveFile, int]]]:
@@ -317,7 +320,11 @@ class Site:
     def letter_link(self, letter: Letter | None, root: str) -> LetterLink | None:
         if letter is None:
             return None
-        return LetterLink(root + anchors.letter_url(letter.id), self.letter_label(letter), letter.title)
+        found = self._letter_links.get((letter.id, root))
+        if found is None:
+            found = self._letter_links[letter.id, root] = LetterLink(
+                root + anchors.letter_url(letter.id), self.letter_label(letter), letter.title)
+        return found
 
     def row(self, letter: Letter, root: str) -> LetterRow:
         return LetterRow(

@@ -660,7 +660,8 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         for problem in bodies.problems(letter):
             diags.append(error(letter.path, letter.body_line + problem.line, problem.message,
                                problem.code))
-    index, d = reused(memo, "name-index", (memo.token if memo else None, persons_path),
+    # (the whole entries and their lines: the index's warnings name both)
+    index, d = reused(memo, "name-index", (tuple((p, p.line) for p in persons), persons_path),
                       lambda: name_index(persons, persons_path))
     diags += d
     mentions, places = _mentions(ordered, bodies, index, memo)

@@ -258,6 +258,20 @@ def _closure_cached(templates: tuple[tuple[str, str], ...]) -> dict:
     return template_closure(dict(templates))
 
 
+def register_token(persons: Iterable[Person]) -> str:
+    """Stands for what the letters' pages, files and checks can read of the register: each
+    person's ref, kind and names (the forms that link a name, and the party links). A person's
+    dates, description or sort name show only on that person's page and on the list of persons
+    (see Keys), and an entry's line only in the register's own diagnostics: an edit to those
+    leaves every letter's work, and every other page, as it was."""
+    return _digest(*((p.ref, p.kind, p.name, p.full_name, p.variants) for p in persons))
+
+
+def person_entry(person: Person) -> tuple:
+    """Everything a person's register entry says (its line aside), for that person's page."""
+    return tuple(getattr(person, f.name) for f in dataclasses.fields(person) if f.compare)
+
+
 def link_digest(letter: Letter) -> str:
     """What a link to a letter shows (Keys.link): its id, number, title, date and parties."""
     return _digest(letter.id, letter.number, letter.title, letter.date, letter.senders,
@@ -288,7 +302,8 @@ class Keys:
     def __post_init__(self) -> None:
         c = self.corpus
         self.closure = _closure_cached(tuple(sorted(self.templates.items())))
-        self.global_key = _digest(self.code, c.edition, tuple(c.persons.values()), self.build_date)
+        self.global_key = _digest(self.code, c.edition, register_token(c.persons.values()),
+                                  self.build_date)
         self._link: dict[str, str] = {}
         self._bases: dict[str, str] = {}
         self._summary: str | None = None
@@ -338,7 +353,9 @@ class Keys:
     def persons_all(self) -> str:
         """What the register's pages show, for all persons."""
         if self._persons is None:
-            self._persons = _digest(*(self.person_parts(ref) for ref in self.corpus.persons))
+            persons = self.corpus.persons
+            self._persons = _digest(*(self.person_parts(ref) for ref in persons),
+                                    *(person_entry(p) for p in persons.values()))
         return self._persons
 
     def archive(self) -> str:
@@ -446,7 +463,8 @@ class Keys:
             return self.page(template, path, self._letter_key[parts[1]])
         if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
                 and parts[1] in c.persons:
-            return self.page("person.html", path, self.person_parts(parts[1]))
+            return self.page("person.html", path, self.person_parts(parts[1]),
+                             person_entry(c.persons[parts[1]]))
         if parts[0] == "assets" and len(parts) > 1:
             asset = self.assets.get("/".join(parts[1:]))
             return None if asset is None else _digest(self.code, path, asset)
@@ -480,7 +498,8 @@ class PersonKeys:
     person whose parts may differ."""
 
     token: str
-    """The register's token (Memo.token): a changed register makes every person stale."""
+    """The register's token (Memo.token, register_token): a change to what the letters read of
+    the register makes every person stale."""
     parties: dict[str, frozenset[str]]
     """Letter name -> refs of its senders and recipients, for every letter of that build."""
     parts: dict[str, str]
@@ -842,7 +861,7 @@ class BuildCache:
 
     def start(self, persons: Iterable[Person]) -> None:
         """Once the register is read: its token for the per-letter memo."""
-        self.memo.token = _digest(tuple(persons))
+        self.memo.token = register_token(persons)
 
     # -- planning --
 

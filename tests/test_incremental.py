@@ -232,6 +232,42 @@ def test_a_person_edit_in_the_register(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_persons_dates_and_description_remake_that_persons_page_and_the_list_only(ws, monkeypatch):
+    """What only a person's own page and the list of persons show: no letter is linked or
+    checked again, and no other page is made."""
+    import epistola.corpus
+
+    persons = ws.editions / "persons.yaml"
+    ref = re.match(r"([a-z0-9-]+):", persons.read_text(encoding="utf-8")).group(1)
+    ws.edit(persons, lambda t: re.sub(r"(?m)^(  dates: )(.*)$", r"\1c. \2", t, count=1))
+    ws.edit(persons, lambda t: re.sub(r"(?m)^(  description: )(.*)$", r"\1Later \2", t, count=1))
+    linked = []
+    real = epistola.corpus._letter_mentions
+    monkeypatch.setattr(epistola.corpus, "_letter_mentions",
+                        lambda *args: linked.append(args[0].id) or real(*args))
+    assert made(ws) == {f"persons/{ref}/index.html", "persons/index.html"}
+    assert linked == []
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_register_entry_moved_in_the_file_changes_only_the_lines_of_its_warnings(ws):
+    persons = ws.editions / "persons.yaml"
+    unused = "nobody:\n  name: A. Nobody\n  variants: [Nobodyovich]\n"
+    ws.edit(persons, lambda t: unused + t)
+    first = ws.build()
+    assert any("persons.yaml:1: warning: person 'nobody'" in d for d in first)
+    ws.edit(persons, lambda t: t.removeprefix(unused) + unused)
+    cache = BuildCache(ws.out)
+    moved = ws.build(cache)
+    assert cache.last_made == set()
+    line = persons.read_text(encoding="utf-8").count("\n") - 2
+    assert any(f"persons.yaml:{line}: warning: person 'nobody'" in d for d in moved)
+    clean = run_build(ws.editions, ws.root / "clean-moved", templates=ws.templates, search=False,
+                      incremental=False)
+    assert moved == [str(d) for d in clean]
+    assert_same_site(ws.out, ws.root / "clean-moved")
+
+
 def test_a_new_name_variant_links_names_in_other_letters(ws):
     persons = ws.editions / "persons.yaml"
     ws.edit(persons, lambda t: re.sub(r"(?m)^(  variants: \[)", r"\1Comrade, ", t, count=1))

@@ -8,11 +8,12 @@ prefix.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import urlsplit
 
 from jinja2 import TemplateError
@@ -26,6 +27,9 @@ from .markup import LetterText, inline_html, letter_text
 from .model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Person
 from .search import letter_names
 from .templating import environment, template_diagnostic
+
+T = TypeVar("T")
+_LETTER_ID = operator.attrgetter("letter_id")
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -205,19 +209,19 @@ class MentionGroup:
     """(url with fragment, label as shown, label as spoken) for each place."""
 
 
-class MentionGroups(Sequence[MentionGroup]):
-    """A person's mention groups, one a letter, made when first read: the register's index
-    only counts them, and at ten thousand letters making them all twice costs seconds."""
+class MadeWhenRead(Sequence[T]):
+    """A person's letter links or mention groups, made when first read: the register's index
+    only counts them, and at ten thousand letters making them for all persons costs seconds."""
 
-    def __init__(self, count: int, make: Callable[[], tuple[MentionGroup, ...]]):
+    def __init__(self, count: int, make: Callable[[], tuple[T, ...]]):
         self._count = count
-        self._make: Callable[[], tuple[MentionGroup, ...]] | None = make
-        self._groups: tuple[MentionGroup, ...] = ()
+        self._make: Callable[[], tuple[T, ...]] | None = make
+        self._items: tuple[T, ...] = ()
 
-    def _made(self) -> tuple[MentionGroup, ...]:
+    def _made(self) -> tuple[T, ...]:
         if self._make is not None:
-            self._groups, self._make = self._make(), None
-        return self._groups
+            self._items, self._make = self._make(), None
+        return self._items
 
     def __len__(self) -> int:
         return self._count
@@ -225,7 +229,7 @@ class MentionGroups(Sequence[MentionGroup]):
     def __getitem__(self, index):
         return self._made()[index]
 
-    def __iter__(self) -> Iterator[MentionGroup]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self._made())
 
     def __eq__(self, other: object) -> bool:
@@ -239,8 +243,8 @@ class PersonView:
     ref: str
     url: str
     person: Person
-    sent: tuple[LetterLink, ...]
-    received: tuple[LetterLink, ...]
+    sent: Sequence[LetterLink]
+    received: Sequence[LetterLink]
     mentioned: Sequence[MentionGroup]
 
     @property
@@ -437,13 +441,14 @@ class Site:
 
     def person_view(self, person: Person, root: str) -> PersonView:
         c = self.corpus
-        sent = tuple(self.letter_link(letter, root) for letter in self.sent.get(person.ref, ()))
-        received = tuple(self.letter_link(letter, root) for letter in self.received.get(person.ref, ()))
-        groups: dict[str, list[Mention]] = {}
-        for m in c.mentions.get(person.ref, ()):
-            groups.setdefault(m.letter_id, []).append(m)  # mentions come in letter order
+        sent, received = (self._links(by.get(person.ref, ()), root)
+                          for by in (self.sent, self.received))
+        named = c.mentions.get(person.ref, ())
 
         def mentioned() -> tuple[MentionGroup, ...]:
+            groups: dict[str, list[Mention]] = {}
+            for m in named:
+                groups.setdefault(m.letter_id, []).append(m)  # mentions come in letter order
             made = []
             for letter_id, mentions in groups.items():
                 url = root + anchors.letter_url(letter_id)
@@ -456,7 +461,11 @@ class Site:
             return tuple(made)
 
         return PersonView(person.ref, root + anchors.person_url(person.ref), person, sent, received,
-                          MentionGroups(len(groups), mentioned))
+                          MadeWhenRead(len(set(map(_LETTER_ID, named))), mentioned))
+
+    def _links(self, letters: Sequence[Letter], root: str) -> MadeWhenRead[LetterLink]:
+        return MadeWhenRead(len(letters), lambda: tuple(self.letter_link(letter, root)
+                                                       for letter in letters))
 
     def archive_view(self, f: ArchiveFile, root: str) -> ArchiveFileView:
         entries = []

@@ -363,7 +363,8 @@ def _cited(letters: tuple[Letter, ...], memo: Memo | None
     if memo is None:
         return cited_in_notes(letters)
     out = {}
-    for found in memoized_each(memo, "cited", letters, lambda letter: cited_in_notes((letter,))):
+    for found in memoized_each(memo, "cited", letters, lambda letter: cited_in_notes((letter,)),
+                               register=False):
         out.update(found)
     return out
 
@@ -568,13 +569,14 @@ def letter_key(memo: Memo | None, letter: Letter) -> Any:
 
 
 def memoized_each(memo: Memo | None, stage: str, letters: Iterable[Letter],
-                  compute: Callable[[Letter], Any], *extra: Any) -> list:
-    """memoized(memo, (stage, the letter's name, *extra), ...) for each letter, in one loop:
-    the list exports and the corpus ask ten thousand times a build, and the loop written out
-    takes half the time of as many calls."""
+                  compute: Callable[[Letter], Any], *extra: Any, register: bool = True) -> list:
+    """memoized(memo, (stage, the letter's name, *extra), ..., register) for each letter, in
+    one loop: the list exports and the corpus ask ten thousand times a build, and the loop
+    written out takes half the time of as many calls."""
     if memo is None:
         return [compute(letter) for letter in letters]
-    entries, used, token = memo.entries, memo.used, memo.token
+    entries, used = memo.entries, memo.used
+    token = memo.token if register else None
     letters = tuple(letters) if not isinstance(letters, (tuple, list)) else letters
     out = []
     for letter, name in zip(letters, memo.names(letters)):
@@ -587,10 +589,13 @@ def memoized_each(memo: Memo | None, stage: str, letters: Iterable[Letter],
     return out
 
 
-def memoized(memo: Memo | None, key: tuple, compute):
+def memoized(memo: Memo | None, key: tuple, compute, register: bool = True):
+    """compute(), kept in memo under key for the next build. A stage that reads the register
+    (register=True) is keyed by its token too: what the letters read of it changed, the stage
+    is done again; one that does not read it is not."""
     if memo is None:
         return compute()
-    key = (*key, memo.token)
+    key = (*key, memo.token if register else None)
     memo.used.add(key)
     try:
         return memo.entries[key]
@@ -625,10 +630,11 @@ class _Bodies(Mapping[str, tuple[Block, ...]]):
         if self._memo is None:
             return self._parse(letter)[1]
         return memoized(self._memo, ("body-problems", letter_key(self._memo, letter)),
-                        lambda: self._parse(letter)[1])
+                        lambda: self._parse(letter)[1], register=False)
 
     def _parse(self, letter: Letter) -> tuple[tuple[Block, ...], list[BodyProblem]]:
-        blocks, problems = memoized(self._memo, ("body", letter.body), lambda: parse_body(letter.body))
+        blocks, problems = memoized(self._memo, ("body", letter.body),
+                                    lambda: parse_body(letter.body), register=False)
         self._parsed[letter.id] = blocks
         return blocks, problems
 

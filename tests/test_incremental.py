@@ -275,6 +275,29 @@ def test_a_new_name_variant_links_names_in_other_letters(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_register_edit_leaves_the_work_that_does_not_read_the_register(ws, monkeypatch):
+    """A new variant may link names anywhere, so every letter is linked again; but its
+    archival citations, its rows of letters.csv (and entries of letters.json, made alike) and
+    its characters are not looked at again."""
+    import epistola.corpus
+    import epistola.export
+    import epistola.export.tabular
+
+    done = []
+    for module, name in ((epistola.corpus, "cited_in_notes"), (epistola.export, "_unsafe_in"),
+                         (epistola.export.tabular, "_csv_row")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _real=real, _name=name:
+                            done.append(_name) or _real(*args))
+    ws.build(BuildCache(ws.out))
+    assert done == []
+    persons = ws.editions / "persons.yaml"
+    ws.edit(persons, lambda t: re.sub(r"(?m)^(  variants: \[)", r"\1Comrade, ", t, count=1))
+    made(ws)
+    assert done == []
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_a_sender_changed_to_another_person(ws):
     letter = middle_letter(ws)
     refs = re.findall(r"(?m)^([a-z0-9-]+):$", (ws.editions / "persons.yaml").read_text())

@@ -100,7 +100,7 @@ def _unsafe_characters(corpus: Corpus, memo: Memo | None = None) -> list[Diagnos
     found = [_unsafe_warning(_edition_path(corpus), 1, key, "the TEI and CMIF files show", m)
              for key, value in _edition_fields(corpus.edition) for m in _first_unsafe(value)][:1]
     return found + [d for found in memoized_each(memo, "xml-characters", corpus.letters,
-                                                 _unsafe_in) for d in found]
+                                                 _unsafe_in, register=False) for d in found]
 
 
 def _unsafe_in(letter: Letter) -> list[Diagnostic]:

@@ -62,7 +62,7 @@ def letters_json(corpus: Corpus, memo: Memo | None = None) -> bytes:
     entries = memoized_each(
         memo, "json-entry-utf8", corpus.letters,
         lambda letter: ("    " + _dumps(letter_entry(corpus, letter)).replace("\n", "\n    "))
-        .encode("utf-8"))
+        .encode("utf-8"), register=False)
     edition = _dumps(edition_entry(corpus)).replace("\n", "\n  ").encode("utf-8")
     return b''.join((b'{\n  "edition": ', edition, b',\n  "letters": [\n', b",\n".join(entries),
                      b"\n  ]\n}\n"))
@@ -86,7 +86,7 @@ def letters_csv(corpus: Corpus, memo: Memo | None = None) -> bytes:
     rows += memoized_each(
         memo, "csv-row-utf8", corpus.letters,
         lambda letter: _csv_line([_cell(v) for v in _csv_row(corpus, letter)]).encode("utf-8"),
-        corpus.edition.base_url)
+        corpus.edition.base_url, register=False)
     return b"".join(rows)
 
 

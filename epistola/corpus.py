@@ -6,6 +6,7 @@ an export needs to know about other letters is computed here once, before anythi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -250,6 +251,34 @@ def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, .
     return result
 
 
+def register_view(person: Person) -> tuple:
+    """What the letters' pages, files and checks can read of a register entry: its kind and
+    names (the forms that link a name, the names a search by person finds). The rest (dates,
+    description, sort name) shows on the person's own page and the list of persons only."""
+    return (person.ref, person.kind, person.name, person.full_name, person.variants)
+
+
+def link_spans(inlines: tuple[Inline, ...]) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, ref) of each linked name in inlines, counted in characters of their text:
+    with the text, they say which words link where."""
+    spans: list[tuple[int, int, str]] = []
+
+    def walk(items: tuple[Inline, ...], pos: int) -> int:
+        for inline in items:
+            if inline.kind == "person":
+                end = walk(inline.children, pos)
+                spans.append((pos, end, inline.text))
+                pos = end
+            elif inline.children:
+                pos = walk(inline.children, pos)
+            else:
+                pos += len(inline.text) + (2 if inline.kind == "supplied" else 0)
+        return pos
+
+    walk(inlines, 0)
+    return tuple(spans)
+
+
 def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
     """Refs of the "person" inlines, in reading order (repeats kept)."""
     out: list[str] = []
@@ -393,6 +422,9 @@ class Corpus:
     """Person ref -> every paragraph and note naming the person, in letter order."""
     places: Mapping[str, tuple[tuple[str, Mention], ...]] = field(default_factory=dict)
     """Letter id -> (person ref, mention) of each paragraph and note naming a person."""
+    register_views: Mapping[str, str] = field(default_factory=dict)
+    """Letter id -> a digest of what its pages and files read of the register (incremental
+    builds key them by it)."""
     archive_files: tuple[ArchiveFile, ...] = ()
     """The archive concordance."""
 
@@ -475,36 +507,52 @@ def letter_order(letter: Letter) -> tuple:
     return (letter.date.sort_key, letter.number if letter.number is not None else 1 << 30, letter.id)
 
 
-def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex
-                     ) -> tuple[tuple[str, Mention], ...]:
-    """(person ref, place) of every paragraph and note of one letter that names a person."""
+def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex,
+                     views: Mapping[str, tuple]) -> tuple[tuple[tuple[str, Mention], ...], str]:
+    """(person ref, place) of every paragraph and note of one letter that names a person, and
+    the letter's view of the register: which words link to whom, and the entries (register_view)
+    of the persons it names or is written by or to. Its pages and files read nothing else of
+    the register: while its view stays the same, so do they."""
     places: list[tuple[Mention, tuple[Inline, ...]]] = []
     for i, block in enumerate(blocks, start=1):
         places.append((Mention(letter.id, anchors.paragraph_id(i), False, i), block.inlines))
     for note in letter.notes:
         places.append((Mention(letter.id, anchors.note_id(note.n), True, note.n),
                        parse_inline(note.text)))
-    return tuple((ref, mention) for mention, inlines in places
-                 for ref in dict.fromkeys(persons_in(link_names(inlines, index))))
+    named: list[tuple[str, Mention]] = []
+    spans = []
+    for mention, inlines in places:
+        linked = link_names(inlines, index)
+        named += [(ref, mention) for ref in dict.fromkeys(persons_in(linked))]
+        spans.append(link_spans(linked))
+    refs = {ref for ref, _ in named} | {p.ref for p in (*letter.senders, *letter.recipients) if p.ref}
+    view = repr((spans, [(ref, views.get(ref)) for ref in sorted(refs)]))
+    return tuple(named), hashlib.blake2b(view.encode("utf-8", "surrogatepass"),
+                                         digest_size=16).hexdigest()
 
 
 def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...]],
-              index: NameIndex, memo: Memo | None = None
-              ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]]]:
-    """Person ref -> its mentions (Corpus.mentions), and letter id -> its own (Corpus.places:
-    what one letter names needs no pass over all)."""
+              index: NameIndex, persons: Iterable[Person], memo: Memo | None = None
+              ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]],
+                         dict[str, str]]:
+    """Person ref -> its mentions (Corpus.mentions), letter id -> its own (Corpus.places: what
+    one letter names needs no pass over all), and letter id -> its view of the register
+    (Corpus.register_views)."""
+    views = {p.ref: register_view(p) for p in persons}
     every = tuple(memoized_each(memo, "mentions", letters,
-                                lambda letter: _letter_mentions(letter, bodies[letter.id], index)))
+                                lambda letter: _letter_mentions(letter, bodies[letter.id], index,
+                                                                views)))
 
     def invert():
         found: dict[str, list[Mention]] = {}
         named: dict[str, tuple[tuple[str, Mention], ...]] = {}
-        for letter, places in zip(letters, every):
+        for letter, (places, _) in zip(letters, every):
             for ref, mention in places:
                 found.setdefault(ref, []).append(mention)
             if places:
                 named[letter.id] = places
-        return {ref: tuple(m) for ref, m in sorted(found.items())}, named
+        return ({ref: tuple(m) for ref, m in sorted(found.items())}, named,
+                {letter.id: view for letter, (_, view) in zip(letters, every)})
 
     return reused(memo, "mentions", every, invert)
 
@@ -670,7 +718,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
     index, d = reused(memo, "name-index", (tuple((p, p.line) for p in persons), persons_path),
                       lambda: name_index(persons, persons_path))
     diags += d
-    mentions, places = _mentions(ordered, bodies, index, memo)
+    mentions, places, views = _mentions(ordered, bodies, index, persons, memo)
     corpus = Corpus(
         edition=edition,
         letters=ordered,
@@ -681,6 +729,7 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         names=index,
         mentions=MappingProxyType(mentions),
         places=MappingProxyType(places),
+        register_views=MappingProxyType(views),
         archive_files=_concordance(ordered, _cited(ordered, memo) if note_citations is None
                                     else note_citations, memo),
     )

@@ -52,7 +52,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from jinja2 import Environment, meta
 
 from . import body, citations, corpus, diagnostics, fs, markup, model, render, search
-from .corpus import Corpus, Memo, reused
+from .body import parse_inline
+from .corpus import Corpus, Memo, link_names, link_spans, register_view, reused
 from .diagnostics import Diagnostic
 from .model import Letter, Person
 from .render import STATIC_PAGES, edition_summary
@@ -260,11 +261,10 @@ def _closure_cached(templates: tuple[tuple[str, str], ...]) -> dict:
 
 def register_token(persons: Iterable[Person]) -> str:
     """Stands for what the letters' pages, files and checks can read of the register: each
-    person's ref, kind and names (the forms that link a name, and the party links). A person's
-    dates, description or sort name show only on that person's page and on the list of persons
-    (see Keys), and an entry's line only in the register's own diagnostics: an edit to those
-    leaves every letter's work, and every other page, as it was."""
-    return _digest(*((p.ref, p.kind, p.name, p.full_name, p.variants) for p in persons))
+    entry's register_view. A person's dates, description or sort name show only on that
+    person's page and on the list of persons (see Keys), and an entry's line only in the
+    register's own diagnostics: an edit to those leaves every letter's work as it was."""
+    return _digest(*(register_view(p) for p in persons))
 
 
 def person_entry(person: Person) -> tuple:
@@ -302,8 +302,9 @@ class Keys:
     def __post_init__(self) -> None:
         c = self.corpus
         self.closure = _closure_cached(tuple(sorted(self.templates.items())))
-        self.global_key = _digest(self.code, c.edition, register_token(c.persons.values()),
-                                  self.build_date)
+        # (not the register: each page's own key says what it reads of it)
+        self.global_key = _digest(self.code, c.edition, self.build_date)
+        self.register = register_token(c.persons.values())
         self._link: dict[str, str] = {}
         self._bases: dict[str, str] = {}
         self._summary: str | None = None
@@ -317,6 +318,9 @@ class Keys:
         self._parts_before: dict[tuple, str] = whole.get("letter-parts", {})
         self._parts_now: dict[tuple, str] = {}
         whole["letter-parts"] = self._parts_now
+        self._own_before: dict[str, tuple] = whole.get("person-own", {})
+        self._own_now: dict[str, tuple] = {}
+        whole["person-own"] = self._own_now
 
     def letter_digest(self, letter: Letter) -> str:
         """Stands for everything the record says (the pages do not show where it was read)."""
@@ -344,9 +348,10 @@ class Keys:
     def rows(self) -> str:
         """What the lists of letters show of each: the link, the place, the archival reference."""
         if self._rows is None:
-            parts = tuple((self.link(letter.id), letter.place,
-                           letter.archive.text if letter.archive else None)
-                          for letter in self.corpus.letters)
+            # (and the register's refs: a party shows as a link when the register has it)
+            parts = (tuple((self.link(letter.id), letter.place,
+                            letter.archive.text if letter.archive else None)
+                           for letter in self.corpus.letters), tuple(self.corpus.persons))
             self._rows = reused(self.memo, "rows-key", parts, lambda: _digest(*parts))
         return self._rows
 
@@ -355,7 +360,7 @@ class Keys:
         if self._persons is None:
             persons = self.corpus.persons
             self._persons = _digest(*(self.person_parts(ref) for ref in persons),
-                                    *(person_entry(p) for p in persons.values()))
+                                    *(self._person_own(p) for p in persons.values()))
         return self._persons
 
     def archive(self) -> str:
@@ -419,11 +424,12 @@ class Keys:
         chains = c._correspondences
         replies = c.replies
         before, now, keys = self._parts_before, self._parts_now, self._letter_key
+        views = c.register_views
         last = len(letters) - 1
         for i, letter in enumerate(letters):
             chain, j = chains.get(letter.id) or ((letter,), 0)
             reply = letter.in_reply_to
-            parts = (self.letter_digest(letter),
+            parts = (self.letter_digest(letter), views.get(letter.id),
                      links[i - 1] if i > 0 else None, links[i + 1] if i < last else None,
                      shown[chain[j - 1].id] if j > 0 else None,
                      shown[chain[j + 1].id] if j + 1 < len(chain) else None,
@@ -434,6 +440,26 @@ class Keys:
             if key is None:
                 key = _digest(*parts)
             now[parts] = keys[letter.id] = key
+
+    def _person_own(self, person: Person) -> str:
+        """What a person's page shows of the register: the entry (person_entry) and what its
+        description links to. Reused from the build before while the entry and the name index
+        are the objects they were then (serve: the register unchanged)."""
+        names = self.corpus.names
+        found = self._own_before.get(person.ref)
+        if found is None or found[0] is not person or found[1] is not names:
+            found = (person, names, _digest(person_entry(person), self._description_view(person)))
+        self._own_now[person.ref] = found
+        return found[2]
+
+    def _description_view(self, person: Person) -> tuple | None:
+        """Which words of a person's description link to whom, and those persons' entries
+        (register_view): what that page's description reads of the register."""
+        if not person.description:
+            return None
+        spans = link_spans(link_names(parse_inline(person.description), self.corpus.names))
+        persons = self.corpus.persons
+        return spans, tuple(register_view(persons[ref]) for ref in sorted({s[2] for s in spans}))
 
     def person_parts(self, ref: str) -> str:
         found = self._person.get(ref)
@@ -463,8 +489,8 @@ class Keys:
             return self.page(template, path, self._letter_key[parts[1]])
         if len(parts) == 3 and parts[0] == "persons" and parts[2] == "index.html" \
                 and parts[1] in c.persons:
-            return self.page("person.html", path, self.person_parts(parts[1]),
-                             person_entry(c.persons[parts[1]]))
+            return self.page("person.html", path, self.person_parts(parts[1])
+                             + self._person_own(c.persons[parts[1]]))
         if parts[0] == "assets" and len(parts) > 1:
             asset = self.assets.get("/".join(parts[1:]))
             return None if asset is None else _digest(self.code, path, asset)
@@ -481,8 +507,8 @@ class Keys:
                 return self.page(template, path, self.everything())
         if path == "sitemap.xml":
             return self.page("(export)", path, tuple(l.id for l in c.letters), tuple(c.persons))
-        if path.startswith("data/"):
-            return self.page("(export)", path, self.everything())
+        if path.startswith("data/"):  # (cmif.xml names persons as the register has them)
+            return self.page("(export)", path, self.everything(), self.register)
         return None
 
 
@@ -521,18 +547,21 @@ class PersonKeys:
         same: set[str] = set()
         for name in new:
             before = gone_by_id.get(letters[name].id)
-            if before is not None and self.parties[before] == parties[name] \
-                    and self.ids[before][1] == link_digest(letters[name]) \
-                    and memo.entries.get(("mentions", before, token)) \
-                    == memo.entries.get(("mentions", name, token)):
+            if before is None or self.parties[before] != parties[name] \
+                    or self.ids[before][1] != link_digest(letters[name]):
+                continue
+            # (the places, not the letter's view of the register: a word added before a name
+            # moves the name, not the place that names it)
+            old, now = (memo.entries.get(("mentions", n, token)) for n in (before, name))
+            if old is not None and now is not None and old[0] == now[0]:
                 same |= {name, before}
         refs: set[str] = set()
         for name in (new | gone) - same:  # new, changed or removed letters
             refs |= parties[name] if name in parties else self.parties[name]
-            places = memo.entries.get(("mentions", name, token))
-            if places is None:  # the build before named them, but their work is gone
+            found = memo.entries.get(("mentions", name, token))
+            if found is None:  # the build before named them, but their work is gone
                 return None
-            refs.update(ref for ref, _ in places)
+            refs.update(ref for ref, _ in found[0])
         return frozenset(refs)
 
 

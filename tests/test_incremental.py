@@ -275,6 +275,70 @@ def test_a_new_name_variant_links_names_in_other_letters(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_new_variant_remakes_the_letters_whose_words_it_links_and_no_other(ws):
+    """Each letter's pages are keyed by its view of the register (which words link to whom,
+    and the names of those persons and of its writers and recipients): a new variant remakes
+    the letter whose word it links and those that name the person already (their pages list
+    the person's names for the search), and no other letter's files."""
+    letter = middle_letter(ws)
+    ref, _ = _person_not_in(ws, letter)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    ws.build()
+    naming = {lid for lid, refs in _named_by(ws).items() if ref in refs}
+    assert letter not in naming and len(naming | {letter}) < N
+    persons = ws.editions / "persons.yaml"
+    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
+                                      r"\1Quuxlingham, ", t, count=1))
+    remade = made(ws)
+    assert pages_of_letters(remade) == naming | {letter}
+    assert ref in _named_by(ws)[letter]
+    assert f"persons/{ref}/index.html" in remade
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_an_organisation_in_the_register_remakes_the_letters_that_name_it(ws):
+    """The TEI files call it orgName; every letter that names it or is written by or to it
+    is made again, and the result is the clean build's."""
+    import yaml
+
+    persons = ws.editions / "persons.yaml"
+    ref = next(iter(yaml.safe_load(persons.read_text(encoding="utf-8"))))
+    ws.edit(persons, lambda t: t.replace(f"{ref}:\n", f"{ref}:\n  kind: organisation\n", 1))
+    remade = pages_of_letters(made(ws))
+    named = {lid for lid, places in _named_by(ws).items() if ref in places}
+    assert named and named <= remade
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_person_added_to_the_register_and_taken_out_again(ws):
+    """Names in the text link to a new entry, and lose the link when it goes; the letters
+    that do not use its names keep their files both times."""
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    ws.build()
+    persons = ws.editions / "persons.yaml"
+    entry = "quux:\n  name: Q. Quuxlingham\n  variants: [Quuxlingham]\n"
+    ws.edit(persons, lambda t: t + entry)
+    remade = made(ws)
+    assert pages_of_letters(remade) == {letter} and "persons/quux/index.html" in remade
+    assert _named_by(ws)[letter] >= {"quux"}
+    assert_same_site(ws.out, ws.clean())
+    ws.edit(persons, lambda t: t.replace(entry, ""))
+    remade = made(ws)
+    assert pages_of_letters(remade) == {letter} and "persons/quux/index.html" not in tree(ws.out)
+    assert "quux" not in _named_by(ws)[letter]
+    assert_same_site(ws.out, ws.clean())
+
+
+def _named_by(ws: Workspace) -> dict[str, set[str]]:
+    """Letter id -> the refs its page links to, as the live site shows them."""
+    found = {}
+    for page in (ws.out / "letters").glob("*/index.html"):
+        text = page.read_text(encoding="utf-8")
+        found[page.parent.name] = set(re.findall(r'href="\.\./\.\./persons/([a-z0-9-]+)/"', text))
+    return found
+
+
 def test_a_register_edit_leaves_the_work_that_does_not_read_the_register(ws, monkeypatch):
     """A new variant may link names anywhere, so every letter is linked again; but its
     archival citations, its rows of letters.csv (and entries of letters.json, made alike) and

@@ -508,11 +508,12 @@ def letter_order(letter: Letter) -> tuple:
 
 
 def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex,
-                     views: Mapping[str, tuple]) -> tuple[tuple[tuple[str, Mention], ...], str]:
+                     views: Mapping[str, str]) -> tuple:
     """(person ref, place) of every paragraph and note of one letter that names a person, and
     the letter's view of the register: which words link to whom, and the entries (register_view)
     of the persons it names or is written by or to. Its pages and files read nothing else of
-    the register: while its view stays the same, so do they."""
+    the register: while its view stays the same, so do they. Then, to make the view again
+    without linking (_carry_over), the digest of the links and the refs."""
     places: list[tuple[Mention, tuple[Inline, ...]]] = []
     for i, block in enumerate(blocks, start=1):
         places.append((Mention(letter.id, anchors.paragraph_id(i), False, i), block.inlines))
@@ -525,20 +526,68 @@ def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex
         linked = link_names(inlines, index)
         named += [(ref, mention) for ref in dict.fromkeys(persons_in(linked))]
         spans.append(link_spans(linked))
-    refs = {ref for ref, _ in named} | {p.ref for p in (*letter.senders, *letter.recipients) if p.ref}
-    view = repr((spans, [(ref, views.get(ref)) for ref in sorted(refs)]))
-    return tuple(named), hashlib.blake2b(view.encode("utf-8", "surrogatepass"),
-                                         digest_size=16).hexdigest()
+    refs = tuple(sorted({ref for ref, _ in named}
+                        | {p.ref for p in (*letter.senders, *letter.recipients) if p.ref}))
+    links = _fingerprint(spans)
+    return tuple(named), _register_view(links, refs, views), links, refs
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _register_view(links: str, refs: tuple[str, ...], views: Mapping[str, str]) -> str:
+    # (views: ref -> the digest of its register_view; the refs hold no control characters)
+    return _fingerprint("\x1f".join([links, *(f"{ref}\x1e{views.get(ref)}" for ref in refs)]))
+
+
+#: Beyond this many name forms changed at once (a register replaced, say), every letter is
+#: linked again rather than its text searched for each of them.
+CARRY_FORMS = 64
+
+
+def _carry_over(memo: Memo, letters: tuple[Letter, ...], before: NameIndex, index: NameIndex,
+                token: Any, views: Mapping[str, str]) -> None:
+    """After a register edit, with the name index of the build before in memory (serve): a
+    letter whose text holds none of the name forms the edit added, took out or gave to another
+    person links the same words as before, so its name links are carried over from the
+    register's token before (`token`) and only its view of the register is made again. Linking
+    finds a form in the text with editorial brackets taken out, and never across markup; the
+    text is searched with brackets and backslashes taken out, so that no form that could link
+    is missed."""
+    old, new = before.refs, index.refs
+    changed = [form for form in old.keys() | new.keys() if old.get(form) != new.get(form)]
+    if len(changed) > CARRY_FORMS:
+        return
+    entries = memo.entries
+    for letter, name in zip(letters, memo.names(letters)):
+        found = entries.get(("mentions", name, token))
+        if found is None or ("mentions", name, memo.token) in entries:
+            continue
+        if changed:
+            text = "\n".join((letter.body, *(note.text for note in letter.notes)))
+            bare = text.replace("[", "").replace("]", "").replace("\\", "")
+            if any(form in bare for form in changed):
+                continue
+        places, _, links, refs = found
+        entries["mentions", name, memo.token] = (places, _register_view(links, refs, views),
+                                                 links, refs)
 
 
 def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...]],
-              index: NameIndex, persons: Iterable[Person], memo: Memo | None = None
+              index: NameIndex, persons: Iterable[Person], memo: Memo | None = None,
+              before: NameIndex | None = None
               ) -> tuple[dict[str, tuple[Mention, ...]], dict[str, tuple[tuple[str, Mention], ...]],
                          dict[str, str]]:
     """Person ref -> its mentions (Corpus.mentions), letter id -> its own (Corpus.places: what
     one letter names needs no pass over all), and letter id -> its view of the register
-    (Corpus.register_views)."""
-    views = {p.ref: register_view(p) for p in persons}
+    (Corpus.register_views). `before`: the name index of the build before (_carry_over)."""
+    views = {p.ref: _fingerprint(register_view(p)) for p in persons}
+    if memo is not None:
+        token = memo.whole.get("mentions-token")
+        if before is not None and token is not None and token != memo.token:
+            _carry_over(memo, letters, before, index, token, views)
+        memo.whole["mentions-token"] = memo.token
     every = tuple(memoized_each(memo, "mentions", letters,
                                 lambda letter: _letter_mentions(letter, bodies[letter.id], index,
                                                                 views)))
@@ -546,13 +595,13 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
     def invert():
         found: dict[str, list[Mention]] = {}
         named: dict[str, tuple[tuple[str, Mention], ...]] = {}
-        for letter, (places, _) in zip(letters, every):
+        for letter, (places, *_) in zip(letters, every):
             for ref, mention in places:
                 found.setdefault(ref, []).append(mention)
             if places:
                 named[letter.id] = places
         return ({ref: tuple(m) for ref, m in sorted(found.items())}, named,
-                {letter.id: view for letter, (_, view) in zip(letters, every)})
+                {letter.id: view for letter, (_, view, *_) in zip(letters, every)})
 
     return reused(memo, "mentions", every, invert)
 
@@ -714,11 +763,13 @@ def build_corpus(edition: Edition, letters: tuple[Letter, ...], persons: tuple[P
         for problem in bodies.problems(letter):
             diags.append(error(letter.path, letter.body_line + problem.line, problem.message,
                                problem.code))
+    before = memo.whole.get("name-index") if memo is not None else None
     # (the whole entries and their lines: the index's warnings name both)
     index, d = reused(memo, "name-index", (tuple((p, p.line) for p in persons), persons_path),
                       lambda: name_index(persons, persons_path))
     diags += d
-    mentions, places, views = _mentions(ordered, bodies, index, persons, memo)
+    mentions, places, views = _mentions(ordered, bodies, index, persons, memo,
+                                        before[1][0] if before is not None else None)
     corpus = Corpus(
         edition=edition,
         letters=ordered,

@@ -537,9 +537,9 @@ class PersonKeys:
               parties: Mapping[str, frozenset[str]], memo: Memo) -> frozenset[str] | None:
         """The refs whose parts must be computed again; None for all of them. `letters` and
         `parties` are this build's, by name."""
-        if token != self.token:
-            return None
         new = parties.keys() - self.parties.keys()
+        if token != self.token:
+            return self._stale_after_register_edit(token, parties, memo) if not new else None
         gone = self.parties.keys() - parties.keys()
         # A record changed where persons' pages do not look (its text, say): the same id,
         # link, parties and places in both versions change no person's parts.
@@ -562,6 +562,25 @@ class PersonKeys:
             if found is None:  # the build before named them, but their work is gone
                 return None
             refs.update(ref for ref, _ in found[0])
+        return frozenset(refs)
+
+    def _stale_after_register_edit(self, token: str, parties: Mapping[str, frozenset[str]],
+                                   memo: Memo) -> frozenset[str] | None:
+        """The same letters, read against another register: the persons named in a place that
+        names someone else now (the name links of the letters that hold none of the forms the
+        edit changed are carried over, corpus._carry_over), and those of letters gone."""
+        refs: set[str] = set()
+        for name in self.parties:
+            if name not in parties:
+                refs |= self.parties[name]
+            before = memo.entries.get(("mentions", name, self.token))
+            now = memo.entries.get(("mentions", name, token))
+            if before is None or (now is None and name in parties):
+                return None
+            if now is None or before[0] != now[0]:
+                refs.update(ref for ref, _ in before[0])
+                if now is not None:
+                    refs.update(ref for ref, _ in now[0])
         return frozenset(refs)
 
 

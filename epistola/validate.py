@@ -70,10 +70,14 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None,
     diags: list[Diagnostic] = []
     year = corpus.edition.year if corpus.edition is not None else None
     checked = memoized_each(memo, "check", corpus.letters,
-                            lambda letter: _check_letter(letter, corpus, persons_path),
-                            persons_path, year)
-    for letter, found in zip(corpus.letters, checked):
+                            lambda letter: _check_letter(letter, corpus), year, register=False)
+    # (apart: only these read the register, and an edit to it checks them alone again)
+    people = memoized_each(memo, "check-people", corpus.letters,
+                           lambda letter: _check_people(letter, corpus, persons_path),
+                           persons_path)
+    for letter, found, found_people in zip(corpus.letters, checked, people):
         diags += found
+        diags += found_people
         diags += _check_reply(letter, corpus)
     diags += _check_numbers(corpus)
     diags += _check_unused_persons(corpus, persons_path)
@@ -81,10 +85,9 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None,
     return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
 
 
-def _check_letter(letter: Letter, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
-    """The checks that read one letter and the register (and the edition's year) only."""
-    return (_check_people(letter, corpus, persons_path) + _check_notes(letter)
-            + _check_date(letter, corpus) + _check_file_name(letter))
+def _check_letter(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
+    """The checks that read one letter (and the edition's year) only."""
+    return _check_notes(letter) + _check_date(letter, corpus) + _check_file_name(letter)
 
 
 def _default_persons_path(corpus: Corpus) -> str:

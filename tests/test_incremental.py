@@ -330,6 +330,49 @@ def test_a_person_added_to_the_register_and_taken_out_again(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_with_the_caches_in_memory_a_register_edit_links_only_the_letters_using_its_forms(
+        ws, monkeypatch):
+    """serve keeps the name index of the build before: a letter whose text holds none of the
+    forms an edit added, took out or gave to another person keeps its name links, and only
+    the letters that hold one are linked again. A person whose entry did not change but who
+    lost or gained a place (a longer form of another person's now links the words) has that
+    page made again all the same."""
+    import epistola.corpus
+    import yaml
+
+    letter = middle_letter(ws)
+    text = ws.record(letter).read_text(encoding="utf-8")
+    entries = yaml.safe_load((ws.editions / "persons.yaml").read_text(encoding="utf-8"))
+    first = next(ref for ref, p in sorted(entries.items()) if ref not in text and not any(
+        form in text for form in (p["name"], *p.get("variants", ()))))
+    second = next(ref for ref in sorted(entries) if ref != first)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham Zed"))
+    cache = BuildCache(ws.out)
+    ws.build(cache)
+    linked = []
+    real = epistola.corpus._letter_mentions
+    monkeypatch.setattr(epistola.corpus, "_letter_mentions",
+                        lambda *args: linked.append(args[0].id) or real(*args))
+    persons = ws.editions / "persons.yaml"
+
+    def variant(ref: str, form: str) -> Callable[[str], str]:
+        return lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)", rf"\1{form}, ",
+                                t, count=1)
+
+    for change, relinked, named, not_named in (
+            (lambda t: t + "zyx:\n  name: Z. Zyxwvut\n  variants: [Zyxwvut]\n", [], set(),
+             {first}),
+            (variant(first, "Quuxlingham"), [letter], {first}, set()),
+            (variant(second, "Quuxlingham Zed"), [letter], {second}, {first}),
+            (lambda t: t.replace("Quuxlingham Zed, ", ""), [letter], {first}, set())):
+        ws.edit(persons, change)
+        linked.clear()
+        ws.build(cache)
+        assert linked == relinked
+        assert named <= _named_by(ws)[letter] and not not_named & _named_by(ws)[letter]
+        assert_same_site(ws.out, ws.clean())
+
+
 def _named_by(ws: Workspace) -> dict[str, set[str]]:
     """Letter id -> the refs its page links to, as the live site shows them."""
     found = {}

@@ -262,21 +262,23 @@ def link_spans(inlines: tuple[Inline, ...]) -> tuple[tuple[int, int, str], ...]:
     """(start, end, ref) of each linked name in inlines, counted in characters of their text:
     with the text, they say which words link where."""
     spans: list[tuple[int, int, str]] = []
-
-    def walk(items: tuple[Inline, ...], pos: int) -> int:
-        for inline in items:
-            if inline.kind == "person":
-                end = walk(inline.children, pos)
-                spans.append((pos, end, inline.text))
-                pos = end
-            elif inline.children:
-                pos = walk(inline.children, pos)
-            else:
-                pos += len(inline.text) + (2 if inline.kind == "supplied" else 0)
-        return pos
-
-    walk(inlines, 0)
+    _walk_spans(inlines, 0, spans)
     return tuple(spans)
+
+
+def _walk_spans(inlines: tuple[Inline, ...], pos: int, spans: list) -> int:
+    # (a function of its own, not a closure: a recursive closure is a reference cycle, which
+    # the build, with the cycle collector off, would keep for every paragraph)
+    for inline in inlines:
+        if inline.kind == "person":
+            end = _walk_spans(inline.children, pos, spans)
+            spans.append((pos, end, inline.text))
+            pos = end
+        elif inline.children:
+            pos = _walk_spans(inline.children, pos, spans)
+        else:
+            pos += len(inline.text) + (2 if inline.kind == "supplied" else 0)
+    return pos
 
 
 def persons_in(inlines: tuple[Inline, ...]) -> list[str]:

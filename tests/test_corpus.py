@@ -195,3 +195,22 @@ def test_a_memo_names_the_same_letters_once_for_every_stage():
     memo.forget_names()
     assert memoized_each(memo, "second", letters, lambda l: "not again") == [1, 2]
     assert named == ["1", "2", "1", "2", "1", "2"]
+
+
+def test_link_spans_says_which_words_link_and_leaves_no_reference_cycle():
+    """The build runs with the cycle collector off: a cycle made for each paragraph (a
+    recursive closure, say) would stay for the whole build, 115 MiB at 10,000 letters."""
+    import gc
+
+    from epistola.corpus import link_spans
+
+    inlines = (Inline("text", "To "), Inline("person", "stalin", children=(
+        Inline("text", "St"), Inline("supplied", "alin"))), Inline("text", " and "),
+        Inline("em", children=(Inline("person", "trotsky", children=(Inline("text", "L. D."),)),)))
+    gc.collect()
+    gc.disable()
+    try:
+        assert link_spans(inlines) == ((3, 11, "stalin"), (16, 21, "trotsky"))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

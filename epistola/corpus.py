@@ -559,7 +559,9 @@ def _carry_over(memo: Memo, letters: tuple[Letter, ...], before: NameIndex, inde
     is missed."""
     old, new = before.refs, index.refs
     changed = [form for form in old.keys() | new.keys() if old.get(form) != new.get(form)]
-    if len(changed) > CARRY_FORMS:
+    # (a backslash can stay in the parsed text, or come from an escaped one, and markdown-it
+    # makes U+FFFD of NUL: a form holding either is not looked for in the source, all relink)
+    if len(changed) > CARRY_FORMS or any("\\" in form or "\ufffd" in form for form in changed):
         return
     entries = memo.entries
     for letter, name in zip(letters, memo.names(letters)):

@@ -373,6 +373,29 @@ def test_with_the_caches_in_memory_a_register_edit_links_only_the_letters_using_
         assert_same_site(ws.out, ws.clean())
 
 
+@pytest.mark.parametrize("written, form", [("Quux\\Zed", "Quux\\Zed"),
+                                           ("Quux\\\\Zed", "Quux\\Zed"),
+                                           ("Quux\x00Zed", "Quux\ufffdZed")],
+                         ids=["backslash", "escaped backslash", "NUL"])
+def test_with_the_caches_in_memory_a_form_the_source_spells_otherwise_links_again(
+        ws, written, form):
+    """The parsed text keeps a backslash before a letter, makes one of an escaped one and
+    U+FFFD of NUL: a changed form holding one of them is not looked for in the source (where
+    it is spelt otherwise), and every letter is linked again."""
+    letter = middle_letter(ws)
+    ref, _ = _person_not_in(ws, letter)
+    ws.edit(ws.record(letter), text_edit(written))
+    cache = BuildCache(ws.out)
+    ws.build(cache)
+    persons = ws.editions / "persons.yaml"
+    quoted = '"' + form.replace("\\", "\\\\").replace("\ufffd", "\\ufffd") + '"'
+    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
+                                      lambda m: m.group(1) + quoted + ", ", t, count=1))
+    ws.build(cache)
+    assert ref in _named_by(ws)[letter]
+    assert_same_site(ws.out, ws.clean())
+
+
 def _named_by(ws: Workspace) -> dict[str, set[str]]:
     """Letter id -> the refs its page links to, as the live site shows them."""
     found = {}

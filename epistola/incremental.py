@@ -524,8 +524,9 @@ class PersonKeys:
     person whose parts may differ."""
 
     token: str
-    """The register's token (Memo.token, register_token): a change to what the letters read of
-    the register makes every person stale."""
+    """The register's token (Memo.token, register_token): when what the letters read of the
+    register changed, their places are compared under both tokens instead
+    (_stale_after_register_edit)."""
     parties: dict[str, frozenset[str]]
     """Letter name -> refs of its senders and recipients, for every letter of that build."""
     parts: dict[str, str]

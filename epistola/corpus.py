@@ -586,7 +586,10 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
     """Person ref -> its mentions (Corpus.mentions), letter id -> its own (Corpus.places: what
     one letter names needs no pass over all), and letter id -> its view of the register
     (Corpus.register_views). `before`: the name index of the build before (_carry_over)."""
-    views = {p.ref: _fingerprint(register_view(p)) for p in persons}
+    persons = tuple(persons)
+    # (reused while the register is the same: not hashed again for every save in serve)
+    views = reused(memo, "register-views", persons,
+                   lambda: {p.ref: _fingerprint(register_view(p)) for p in persons})
     if memo is not None:
         token = memo.whole.get("mentions-token")
         if before is not None and token is not None and token != memo.token:

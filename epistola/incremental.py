@@ -1280,10 +1280,14 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
             results = pool.map_async(_make_shard, range(1, len(shards)))
         finally:
             _JOB = None
-    data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo)
+    # with workers, the spare folder takes files before the build is over: this process's go
+    # there at once too, not held to the end (the lists and data files are 90 MB at 10,000
+    # letters, with the concordance and letters.json 30 MB each)
+    sink = None if pool is None else _placer(plan, plan.placed)
+    data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo, sink=sink)
     diags += d
     site, d = render_site(corpus, templates, assets, exports=exported, build_date=build_date,
-                          templates_folder=templates_folder, wanted=here.__contains__)
+                          templates_folder=templates_folder, wanted=here.__contains__, sink=sink)
     diags += d
     if pool is not None:
         try:
@@ -1382,6 +1386,13 @@ def _shares(paths: list[str], weights: list[float]) -> list[set[str]]:
     return shares
 
 
+def _placer(plan: Plan, placed: dict[str, Entry]) -> Callable[[str, bytes], None]:
+    """A sink that writes each file into the spare folder as it is made, and notes its entry."""
+    def place(path: str, data: bytes) -> None:
+        placed[path] = plan.put(path, data)
+    return place
+
+
 def _per_item(path: str) -> bool:
     """A letter's page and files, or a person's page: made in the workers."""
     return path.startswith(("letters/", "persons/")) and path.count("/") == 2
@@ -1401,10 +1412,7 @@ def _make_share(job: tuple, i: int) -> tuple[dict[str, Entry], list[Diagnostic]]
     corpus, build_date, templates, assets, templates_folder, exported, shards, plan = job
     mine = shards[i]
     placed: dict[str, Entry] = {}
-
-    def place(path: str, data: bytes) -> None:  # written at once: thousands of pages not held
-        placed[path] = plan.put(path, data)
-
+    place = _placer(plan, placed)  # written at once: thousands of pages not held
     # (the characters XML cannot hold are reported by make_files' own export_files)
     _, diags = export_files(corpus, build_date, wanted=mine.__contains__, sink=place,
                             check=False)

@@ -645,11 +645,24 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     monkeypatch.setattr(incremental, "_make_share", _share_spy)
     monkeypatch.setenv("SHARD_SPY", str(tmp_path / "spy"))
     (tmp_path / "spy").mkdir()
+    import epistola.pipeline as pipeline
+
+    held = []
+
+    def made_files(*args, **kwargs):
+        made = incremental.make_files(*args, **kwargs)
+        held.append(set(made.data) | set(made.site))
+        return made
+
+    monkeypatch.setattr(pipeline, "make_files", made_files)
     ws = Workspace(tmp_path, corpus)
     ws.build()
     made_by = dict(p.name.split("-") for p in (tmp_path / "spy").iterdir())
     assert sorted(made_by) == ["0", "1"]  # one share here, one in a worker
     assert int(made_by["0"]) == os.getpid() and int(made_by["1"]) != os.getpid()
+    # this process's own files (the lists, the data files) went to the spare folder as they
+    # were made, like the workers': only the assets are held to the end
+    assert held and all(path.startswith("assets/") for path in held[0]), sorted(held[0])[:5]
     assert_same_site(ws.out, ws.clean())
     letter = middle_letter(ws)
     ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Made in a worker", t,

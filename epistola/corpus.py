@@ -70,7 +70,8 @@ class NameIndex:
     ends: the forms at a position are found in one walk, however many share their first
     letters."""
     linked: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
-    """Memo of link_names: the page, the TEI file and the mentions all link the same text."""
+    """Memo of link_names (where the names are: _find_names): the page, the TEI file and the
+    mentions all link the same text."""
     starts: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
     """Finds the word starts whose first character begins some form (the others cannot match;
     most words of a letter are passed over in one regular-expression scan)."""
@@ -179,22 +180,19 @@ def _atom_text(inline: Inline) -> str:
     return f"[{inline.text}]" if inline.kind == "supplied" else inline.text
 
 
-def _link_run(run: list[Inline], index: NameIndex) -> list[Inline]:
-    """Wrap the name forms found in a run of text/supplied/gap inlines in "person" inlines. A
-    form may start or end inside plain text but never inside an editorial bracket."""
-    if not run:
-        return []
-    spans: list[tuple[int, int, Inline]] = []
-    pos = 0
-    for atom in run:
-        text = _atom_text(atom)
-        spans.append((pos, pos + len(text), atom))
-        pos += len(text)
+_RUN = frozenset(("text", "supplied", "gap"))  # the inlines a name form may run across
+
+
+def _run_names(run: list[Inline], index: NameIndex) -> tuple:
+    """Where the name forms are in a run of text/supplied/gap inlines: (start, end, ref, ...)
+    flat, in characters of the run's text with the brackets printed. A form may start or end
+    inside plain text but never inside an editorial bracket."""
+    spans = _atom_spans(run)
     plain = "".join(_atom_text(a) for a in run)
     matches = [(s, e, ref) for s, e, ref in index.find(plain)
                if not any(a.kind != "text" and (a0 < s < a1 or a0 < e < a1) for a0, a1, a in spans)]
     if not matches:
-        return list(run)
+        return ()
     # a name the editors completed in brackets straight after it ("Andrei[ey]") is one name
     starts = {a0: a for a0, _, a in spans}
     extended = []
@@ -203,27 +201,59 @@ def _link_run(run: list[Inline], index: NameIndex) -> list[Inline]:
         if after is not None and after.kind == "supplied" and not plain[e - 1:e].isspace():
             e += len(_atom_text(after))
         extended.append((s, e, ref))
-    matches = [m for i, m in enumerate(extended) if i == 0 or m[0] >= extended[i - 1][1]]
+    kept = [m for i, m in enumerate(extended) if i == 0 or m[0] >= extended[i - 1][1]]
+    return tuple(x for m in kept for x in m)
+
+
+def _atom_spans(run: list[Inline]) -> list[tuple[int, int, Inline]]:
+    spans: list[tuple[int, int, Inline]] = []
+    pos = 0
+    for atom in run:
+        size = len(_atom_text(atom))
+        spans.append((pos, pos + size, atom))
+        pos += size
+    return spans
+
+
+def _linked_run(run: list[Inline], names: tuple) -> list[Inline]:
+    """The run with the names found (_run_names) wrapped in Inline("person", ref, ...)."""
+    if not names:
+        return list(run)
+    if len(run) == 1 and run[0].kind == "text":  # most runs: one piece of text, sliced
+        text = run[0].text
+        out: list[Inline] = []
+        pos = 0
+        for i in range(0, len(names), 3):
+            start, end, ref = names[i:i + 3]
+            if start > pos:
+                out.append(Inline("text", text[pos:start]))
+            out.append(Inline("person", ref, children=(Inline("text", text[start:end]),)))
+            pos = end
+        if pos < len(text):
+            out.append(Inline("text", text[pos:]))
+        return out
+    spans = _atom_spans(run)
 
     def pieces(start: int, end: int) -> list[Inline]:
-        out = []
+        found = []
         for a0, a1, atom in spans:
             lo, hi = max(a0, start), min(a1, end)
             if lo >= hi:
                 continue
             if atom.kind == "text":
-                out.append(Inline("text", atom.text[lo - a0: hi - a0]))
+                found.append(Inline("text", atom.text[lo - a0: hi - a0]))
             else:
-                out.append(atom)
-        return out
+                found.append(atom)
+        return found
 
-    out: list[Inline] = []
+    out = []
     pos = 0
-    for start, end, ref in matches:
+    for i in range(0, len(names), 3):
+        start, end, ref = names[i:i + 3]
         out.extend(pieces(pos, start))
         out.append(Inline("person", ref, children=tuple(pieces(start, end))))
         pos = end
-    out.extend(pieces(pos, len(plain)))
+    out.extend(pieces(pos, spans[-1][1]))
     return out
 
 
@@ -231,24 +261,52 @@ def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, .
     """The inlines with every name form of the register wrapped in Inline("person", ref, ...)."""
     if not index.refs:
         return inlines
-    done = index.linked.get(inlines)
-    if done is not None:
-        return done
-    out: list[Inline] = []
+    found = index.linked.get(inlines)
+    if found is None:
+        found = index.linked[inlines] = _find_names(inlines, index)
+    return _apply_names(inlines, found) if found else inlines
+
+
+def _find_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple:
+    """Where the names are in inlines: for each run of text (_run_names) and each emphasis (its
+    own _find_names), in order; () when there are none. This is what NameIndex.linked keeps:
+    a tenth of the size of the linked inlines, which are sliced from it when asked for."""
+    found: list[tuple] = []
     run: list[Inline] = []
     for inline in inlines:
-        if inline.kind in ("text", "supplied", "gap"):
+        if inline.kind in _RUN:
             run.append(inline)
             continue
-        out.extend(_link_run(run, index))
-        run = []
+        if run:
+            found.append(_run_names(run, index))
+            run = []
         if inline.kind in ("em", "strong"):
-            out.append(Inline(inline.kind, inline.text, inline.n, link_names(inline.children, index)))
+            found.append(_find_names(inline.children, index))
+    if run:
+        found.append(_run_names(run, index))
+    return tuple(found) if any(found) else ()
+
+
+def _apply_names(inlines: tuple[Inline, ...], found: tuple) -> tuple[Inline, ...]:
+    out: list[Inline] = []
+    run: list[Inline] = []
+    places = iter(found)
+    for inline in inlines:
+        if inline.kind in _RUN:
+            run.append(inline)
+            continue
+        if run:
+            out.extend(_linked_run(run, next(places)))
+            run = []
+        if inline.kind in ("em", "strong"):
+            inner = next(places)
+            out.append(Inline(inline.kind, inline.text, inline.n,
+                              _apply_names(inline.children, inner) if inner else inline.children))
         else:
             out.append(inline)
-    out.extend(_link_run(run, index))
-    index.linked[inlines] = result = tuple(out)
-    return result
+    if run:
+        out.extend(_linked_run(run, next(places)))
+    return tuple(out)
 
 
 def register_view(person: Person) -> tuple:

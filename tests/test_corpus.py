@@ -78,6 +78,26 @@ def test_text_is_kept_whole_around_names():
     assert [c.kind for c in em.children] == ["person"]
 
 
+def test_linking_again_gives_the_same_inlines_and_the_memo_keeps_no_inlines():
+    """The memo of link_names keeps where the names are, not the linked inlines (at 10,000
+    letters those were a fifth of the build's memory): the inlines are sliced again from it."""
+    index, _ = name_index(REGISTER)
+    texts = ["Dear comrade St[alin], Arvid and Andr[ey] met *Ilyich and Radek* [...] today.",
+             "Ruth [Fischer] wrote to Lenin.^[1]^ Brandler", "nobody here", "**Trotsky**"]
+    first = [link_names(parse_inline(t), index) for t in texts]
+    assert [link_names(parse_inline(t), index) for t in texts] == first  # from the memo
+    assert [persons_in(x) for x in first] == [["pyatakov", "radek", "lenin", "radek"],
+                                              ["fischer", "lenin", "brandler"], [], ["trotsky"]]
+    assert first[2] == parse_inline(texts[2])
+
+    def holds_inlines(value) -> bool:
+        return isinstance(value, Inline) or (isinstance(value, tuple)
+                                              and any(holds_inlines(v) for v in value))
+
+    assert len(index.linked) == len(texts)
+    assert not any(holds_inlines(v) for v in index.linked.values())
+
+
 def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():
     index, diags = name_index((Person("a", "A. Ivanov", variants=("Ivanov",), line=1),
                                Person("b", "B. Ivanov", variants=("Ivanov",), line=4)), "persons.yaml")

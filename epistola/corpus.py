@@ -324,6 +324,53 @@ def link_spans(inlines: tuple[Inline, ...]) -> tuple[tuple[int, int, str], ...]:
     return tuple(spans)
 
 
+def name_spans(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[tuple[int, int, str], ...]:
+    """link_spans(link_names(inlines, index)), from where the names are (_find_names), without
+    making the linked inlines: what the mentions and the register views need."""
+    if not index.refs:
+        return ()
+    found = index.linked.get(inlines)
+    if found is None:
+        found = index.linked[inlines] = _find_names(inlines, index)
+    if not found:
+        return ()
+    spans: list[tuple[int, int, str]] = []
+    _found_spans(inlines, found, 0, spans)
+    return tuple(spans)
+
+
+def _found_spans(inlines: tuple[Inline, ...], found: tuple, pos: int, spans: list) -> int:
+    # counts as _walk_spans does over the linked inlines; (a function of its own: see there)
+    places = iter(found)
+    run_at = -1  # where the run of text being read began
+    for inline in inlines:
+        if inline.kind in _RUN:
+            if run_at < 0:
+                run_at = pos
+            pos += len(inline.text) + (2 if inline.kind == "supplied" else 0)
+            continue
+        if run_at >= 0:
+            _add_run_spans(next(places), run_at, spans)
+            run_at = -1
+        if inline.kind in ("em", "strong"):
+            inner = next(places)
+            if inner:
+                pos = _found_spans(inline.children, inner, pos, spans)
+                continue
+        if inline.children:
+            pos = _walk_spans(inline.children, pos, spans)
+        else:
+            pos += len(inline.text)
+    if run_at >= 0:
+        _add_run_spans(next(places), run_at, spans)
+    return pos
+
+
+def _add_run_spans(names: tuple, run_at: int, spans: list) -> None:
+    spans += [(run_at + names[i], run_at + names[i + 1], names[i + 2])
+              for i in range(0, len(names), 3)]
+
+
 def _walk_spans(inlines: tuple[Inline, ...], pos: int, spans: list) -> int:
     # (a function of its own, not a closure: a recursive closure is a reference cycle, which
     # the build, with the cycle collector off, would keep for every paragraph)
@@ -583,9 +630,9 @@ def _letter_mentions(letter: Letter, blocks: tuple[Block, ...], index: NameIndex
     named: list[tuple[str, Mention]] = []
     spans = []
     for mention, inlines in places:
-        linked = link_names(inlines, index)
-        named += [(ref, mention) for ref in dict.fromkeys(persons_in(linked))]
-        spans.append(link_spans(linked))
+        found = name_spans(inlines, index)
+        named += [(ref, mention) for ref in dict.fromkeys(span[2] for span in found)]
+        spans.append(found)
     refs = tuple(sorted({ref for ref, _ in named}
                         | {p.ref for p in (*letter.senders, *letter.recipients) if p.ref}))
     links = _fingerprint(spans)

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from epistola.body import Inline, parse_inline
 from epistola.corpus import (
     build_corpus,
     cited_in_notes,
     concordance,
     link_names,
+    link_spans,
     name_index,
+    name_spans,
     natural_key,
     persons_in,
 )
@@ -96,6 +101,23 @@ def test_linking_again_gives_the_same_inlines_and_the_memo_keeps_no_inlines():
 
     assert len(index.linked) == len(texts)
     assert not any(holds_inlines(v) for v in index.linked.values())
+
+
+_PIECES = ["Arvid", "Ar[vid]", "A[rvid]", "[Lenin]", "Lenin", "Ilyich", "Ruth", "[Fischer]",
+           "Fischer", "Andrei", "[ey]", "Radek's", "L. D.", "[Trotsky]", "Trotsky", "[...]", "*",
+           "**", " ", " ", ", ", ". ", "and", "the", "[word]", "\n", "^1^", "[^1]", "Brandler",
+           "B", "r", "[", "]"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24))
+def test_name_spans_are_the_spans_of_the_linked_inlines(pieces):
+    """The mentions read where the names are without making the linked inlines: the same
+    places, whatever the brackets, emphasis and note marks around them."""
+    inlines = parse_inline("".join(pieces))
+    index, _ = name_index(REGISTER)
+    assert name_spans(inlines, index) == link_spans(link_names(inlines, index))
+    assert name_spans(inlines, index) == link_spans(link_names(inlines, INDEX))  # from the memo
 
 
 def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():

@@ -296,6 +296,31 @@ def test_a_new_variant_remakes_the_letters_whose_words_it_links_and_no_other(ws)
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_new_variant_makes_again_the_cmif_entries_of_the_letters_whose_view_changed(
+        ws, monkeypatch):
+    """A letter's entry in cmif.xml reads of the register whether its writers and recipients are
+    in it, and their kind: all in the letter's view of the register. A new variant makes again
+    the entries of the letters whose view it changed (those that link the person), no other."""
+    import epistola.export.cmif as cmif
+
+    letter = middle_letter(ws)
+    ref, _ = _person_not_in(ws, letter)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    ws.build()
+    entries = []
+    real = cmif._corresp_desc_bytes
+    monkeypatch.setattr(cmif, "_corresp_desc_bytes",
+                        lambda corpus, one, bibl: entries.append(one.id) or real(corpus, one, bibl))
+    persons = ws.editions / "persons.yaml"
+    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
+                                      r"\1Quuxlingham, ", t, count=1))
+    assert "data/cmif.xml" in made(ws)
+    linking = {lid for lid, refs in _named_by(ws).items() if ref in refs}
+    assert letter in linking and len(linking) < N
+    assert sorted(entries) == sorted(linking)
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_an_organisation_in_the_register_remakes_the_letters_that_name_it(ws):
     """The TEI files call it orgName; every letter that names it or is written by or to it
     is made again, and the result is the clean build's."""

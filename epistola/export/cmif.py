@@ -82,8 +82,11 @@ def cmif_xml(corpus: Corpus, date: str, memo: Memo | None = None) -> bytes:
     if not corpus.letters:
         return skeleton
     base = base_url(edition)
+    # (an entry reads of the register whether its parties are in it, their kind and ref: all
+    # in the letter's view of the register)
     descs = memoized_each(memo, "cmif-entry", corpus.letters,
-                          lambda letter: _corresp_desc_bytes(corpus, letter, bibl_id), base)
+                          lambda letter: _corresp_desc_bytes(corpus, letter, bibl_id), base,
+                          views=corpus.register_views)
     between = b"\n" + b"  " * _DESC_LEVEL
     return skeleton.replace(f'<correspDesc key="{_SLOT}"/>'.encode(), between.join(descs), 1)
 

@@ -328,12 +328,12 @@ def name_spans(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[tuple[int
     """link_spans(link_names(inlines, index)), from where the names are (_find_names), without
     making the linked inlines: what the mentions and the register views need."""
     if not index.refs:
-        return ()
+        return link_spans(inlines)
     found = index.linked.get(inlines)
     if found is None:
         found = index.linked[inlines] = _find_names(inlines, index)
     if not found:
-        return ()
+        return link_spans(inlines)  # (empty, but for names linked already)
     spans: list[tuple[int, int, str]] = []
     _found_spans(inlines, found, 0, spans)
     return tuple(spans)
@@ -357,10 +357,7 @@ def _found_spans(inlines: tuple[Inline, ...], found: tuple, pos: int, spans: lis
             if inner:
                 pos = _found_spans(inline.children, inner, pos, spans)
                 continue
-        if inline.children:
-            pos = _walk_spans(inline.children, pos, spans)
-        else:
-            pos += len(inline.text)
+        pos = _walk_spans((inline,), pos, spans)  # (a name linked already counts too)
     if run_at >= 0:
         _add_run_spans(next(places), run_at, spans)
     return pos
@@ -606,6 +603,14 @@ class Corpus:
         cached = self.bodies.get(letter.id)
         return cached if cached is not None else parse_body(letter.body)[0]
 
+    def forget_texts(self) -> None:
+        """Drop the parsed bodies (here and in the memo) and the memo of name links: what is
+        asked for again is parsed and linked again. Before workers are forked to make shares
+        of the letters' files: each then holds its own share's, not every letter's twice."""
+        if isinstance(self.bodies, _Bodies):
+            self.bodies.forget()
+        self.names.linked.clear()
+
 
 _MISSING = object()
 
@@ -844,6 +849,13 @@ class _Bodies(Mapping[str, tuple[Block, ...]]):
             return self._parse(letter)[1]
         return memoized(self._memo, ("body-problems", letter_key(self._memo, letter)),
                         lambda: self._parse(letter)[1], register=False)
+
+    def forget(self) -> None:
+        self._parsed.clear()
+        if self._memo is not None:
+            entries = self._memo.entries
+            for key in [key for key in entries if key[0] == "body"]:
+                del entries[key]
 
     def _parse(self, letter: Letter) -> tuple[tuple[Block, ...], list[BodyProblem]]:
         blocks, problems = memoized(self._memo, ("body", letter.body),

@@ -118,6 +118,9 @@ def test_name_spans_are_the_spans_of_the_linked_inlines(pieces):
     index, _ = name_index(REGISTER)
     assert name_spans(inlines, index) == link_spans(link_names(inlines, index))
     assert name_spans(inlines, index) == link_spans(link_names(inlines, INDEX))  # from the memo
+    # inlines with a name linked already (as after link_names) count it too
+    linked = link_names(inlines, INDEX)
+    assert name_spans(linked, index) == link_spans(link_names(linked, index))
 
 
 def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():

@@ -20,6 +20,7 @@ from bench.corpus import generate
 from epistola.diagnostics import has_errors
 from epistola.incremental import BuildCache, cache_folder
 from epistola.pipeline import DEFAULT_TEMPLATES, index_later, run_build
+from epistola.records import parse_letter
 
 N = 40
 
@@ -642,7 +643,8 @@ def _share_spy(job, i):
     """incremental._make_share, leaving a mark of which process made share i."""
     import epistola.incremental as incremental
 
-    (Path(os.environ["SHARD_SPY"]) / f"{i}-{os.getpid()}").touch()
+    letters = sorted({path.split("/")[1] for path in job[6][i] if path.startswith("letters/")})
+    (Path(os.environ["SHARD_SPY"]) / f"{i}-{os.getpid()}").write_text(" ".join(letters))
     return incremental._make_share_original(job, i)
 
 
@@ -688,6 +690,12 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     # this process's own files (the lists, the data files) went to the spare folder as they
     # were made, like the workers': only the assets are held to the end
     assert held and all(path.startswith("assets/") for path in held[0]), sorted(held[0])[:5]
+    # and it parsed again only the bodies of its own share: every letter's, parsed before the
+    # worker was forked, were dropped (the worker parses its share's)
+    here = (tmp_path / "spy" / f"0-{os.getpid()}").read_text().split()
+    bodies = {key[1] for key in pipeline._kept.memo.entries if key[0] == "body"}
+    assert here and bodies == {parse_letter(ws.record(letter).read_text(encoding="utf-8"),
+                                            str(ws.record(letter)))[0].body for letter in here}
     assert_same_site(ws.out, ws.clean())
     letter = middle_letter(ws)
     ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Made in a worker", t,

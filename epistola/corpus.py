@@ -757,6 +757,11 @@ class Memo:
         """Before a build: the letters it reads are named anew."""
         self._names = None
 
+    def forget_stage(self, stage: str) -> None:
+        """Drop the results of one stage: they are computed again when asked for."""
+        for key in [key for key in self.entries if key[0] == stage]:
+            del self.entries[key]
+
 
 def reused(memo: Memo | None, stage: str, reads: Any, compute: Callable[[], Any]) -> Any:
     """The result of a stage over all letters, reused from the build before when what it read
@@ -853,9 +858,7 @@ class _Bodies(Mapping[str, tuple[Block, ...]]):
     def forget(self) -> None:
         self._parsed.clear()
         if self._memo is not None:
-            entries = self._memo.entries
-            for key in [key for key in entries if key[0] == "body"]:
-                del entries[key]
+            self._memo.forget_stage("body")
 
     def _parse(self, letter: Letter) -> tuple[tuple[Block, ...], list[BodyProblem]]:
         blocks, problems = memoized(self._memo, ("body", letter.body),

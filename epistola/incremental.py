@@ -1339,6 +1339,7 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     finally:
         pool.close()
         pool.join()
+    memo.forget_stage("body")  # (not used again before the letters are rendered)
 
 
 _PREFILL: tuple | None = None
@@ -1350,6 +1351,7 @@ def _prefill_share(i: int) -> dict:
     memo, edition, persons, persons_path, shares = _PREFILL
     mine = Memo(token=memo.token, identify=memo.identify)
     build_corpus(edition, shares[i], persons, persons_path, memo=mine)
+    mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
     return mine.entries
 
 

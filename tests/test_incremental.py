@@ -651,20 +651,9 @@ def _share_spy(job, i):
 def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     """Letters' and persons' files are made on every core once there are enough of them: a
     share in a forked worker, a share in this process."""
-    import threading
-
     import epistola.incremental as incremental
 
-    if threading.active_count() > 1:
-        # Builds fork only from a single-threaded process, and earlier tests in this session may
-        # have left server threads running: run this test alone in a fresh interpreter.
-        import subprocess
-        import sys
-
-        node = f"{__file__}::test_made_on_every_core_equals_a_clean_build"
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", node],
-                             capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    if _ran_alone("test_made_on_every_core_equals_a_clean_build"):
         return
     monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
     monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
@@ -702,6 +691,43 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
                                                 count=1))
     ws.build()
     assert_same_site(ws.out, ws.clean())
+
+
+def _ran_alone(test: str) -> bool:
+    """Builds fork only from a single-threaded process, and earlier tests in this session may
+    have left server threads running: then run the test alone in a fresh interpreter (True)."""
+    import subprocess
+    import sys
+    import threading
+
+    if threading.active_count() == 1:
+        return False
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          f"{__file__}::{test}"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    return True
+
+
+def test_the_first_build_s_workers_send_back_no_parsed_bodies(corpus, monkeypatch):
+    """A first build does the per-letter work on every core; a worker sends back what the
+    corpus needs (name links, citations, checks), not the parsed bodies, which the renderers
+    parse again for their own share (forget_texts)."""
+    from collections import Counter
+
+    import epistola.incremental as incremental
+    from epistola import fs
+    from epistola.corpus import Memo
+
+    if _ran_alone("test_the_first_build_s_workers_send_back_no_parsed_bodies"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    files, _ = fs.load_editions(corpus)
+    memo = Memo(token="register")
+    incremental.prefill_memo(memo, files.edition, files.letters, files.persons, "persons.yaml",
+                             workers=2)
+    stages = Counter(key[0] for key in memo.entries)
+    assert stages["mentions"] == stages["cited"] == stages["body-problems"] == N
+    assert stages["body"] == 0
 
 
 def test_workers_share_whole_letters_and_persons_in_runs():

@@ -1298,6 +1298,8 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
             placed, shard_diags = _make_share(job, 0)
             plan.placed.update(placed)
             diags += shard_diags
+            if memo is not None:  # this share's bodies only: not worth the next process's load
+                memo.forget_stage("body")
             for placed, shard_diags in results.get():
                 plan.placed.update(placed)
                 diags += shard_diags

@@ -1055,7 +1055,9 @@ class Plan:
         """Make the spare folder's file at path hold data (left alone when it already does);
         its entry, without a key."""
         spare, spare_known, join, made_dirs = self.prepare()
-        sha = _digest(data)
+        # SHA-256: twice blake2b's speed where the processor does it (600 MB a cold build at
+        # 10,000 letters, 42 MB of data files after each edit)
+        sha = hashlib.sha256(data).hexdigest()
         known = spare_known.get(path)
         # a path written before was checked then; a new one goes through the guarded join
         if known is not None and ".." not in path.split("/"):

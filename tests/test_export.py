@@ -14,6 +14,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from epistola.body import parse_body, plain_text
@@ -504,3 +506,37 @@ def test_every_character_xml_cannot_hold_is_unprintable():
                 if chr(c).isprintable() and NOT_XML.match(chr(c))]
     assert xml_safe("a\x0bb\ud800c\uffff") == "a\ufffdb\ufffdc\ufffd"
     assert xml_safe("Trotsky\n\t[sic]") == "Trotsky\n\t[sic]"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_the_json_files_are_written_as_json_writes_them_with_two_spaces(value):
+    """letters.json and letter.json are written out by hand (below), byte for byte as
+    json.dumps(..., ensure_ascii=False, indent=2) would."""
+    from epistola.export.tabular import to_json
+
+    assert to_json(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def test_writing_a_json_file_leaves_no_reference_cycle():
+    """json writes indented text with nested functions that refer to each other: with the
+    cycle collector off for the build, each file would leave one (20 MiB at 10,000 letters)."""
+    import gc
+
+    from epistola.export.tabular import to_json
+
+    value = {"id": "173", "notes": [{"n": 1, "text": "Ilyich", "anchored": True}], "x": {}}
+    gc.collect()
+    gc.disable()
+    try:
+        assert json.loads(to_json(value)) == value
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -181,6 +181,7 @@ def _atom_text(inline: Inline) -> str:
 
 
 _RUN = frozenset(("text", "supplied", "gap"))  # the inlines a name form may run across
+_EMPHASIS = ("em", "strong")
 
 
 def _run_names(run: list[Inline], index: NameIndex) -> tuple:
@@ -261,51 +262,55 @@ def link_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[Inline, .
     """The inlines with every name form of the register wrapped in Inline("person", ref, ...)."""
     if not index.refs:
         return inlines
-    found = index.linked.get(inlines)
-    if found is None:
-        found = index.linked[inlines] = _find_names(inlines, index)
+    found = _names_in(inlines, index)
     return _apply_names(inlines, found) if found else inlines
 
 
-def _find_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple:
-    """Where the names are in inlines: for each run of text (_run_names) and each emphasis (its
-    own _find_names), in order; () when there are none. This is what NameIndex.linked keeps:
-    a tenth of the size of the linked inlines, which are sliced from it when asked for."""
-    found: list[tuple] = []
+def _names_in(inlines: tuple[Inline, ...], index: NameIndex) -> tuple:
+    found = index.linked.get(inlines)
+    if found is None:
+        found = index.linked[inlines] = _find_names(inlines, index)
+    return found
+
+
+def _runs(inlines: tuple[Inline, ...]) -> Iterator[list[Inline] | Inline]:
+    """The inlines, with each run of text/supplied/gap inlines as one list: the pieces a name
+    form may run across."""
     run: list[Inline] = []
     for inline in inlines:
         if inline.kind in _RUN:
             run.append(inline)
             continue
         if run:
-            found.append(_run_names(run, index))
+            yield run
             run = []
-        if inline.kind in ("em", "strong"):
-            found.append(_find_names(inline.children, index))
+        yield inline
     if run:
-        found.append(_run_names(run, index))
+        yield run
+
+
+def _find_names(inlines: tuple[Inline, ...], index: NameIndex) -> tuple:
+    """Where the names are in inlines: for each run of text (_run_names) and each emphasis (its
+    own _find_names), in order; () when there are none. This is what NameIndex.linked keeps,
+    in place of the linked inlines, which are sliced from it when asked for."""
+    found = [_run_names(part, index) if isinstance(part, list)
+             else _find_names(part.children, index)
+             for part in _runs(inlines) if isinstance(part, list) or part.kind in _EMPHASIS]
     return tuple(found) if any(found) else ()
 
 
 def _apply_names(inlines: tuple[Inline, ...], found: tuple) -> tuple[Inline, ...]:
     out: list[Inline] = []
-    run: list[Inline] = []
     places = iter(found)
-    for inline in inlines:
-        if inline.kind in _RUN:
-            run.append(inline)
-            continue
-        if run:
-            out.extend(_linked_run(run, next(places)))
-            run = []
-        if inline.kind in ("em", "strong"):
+    for part in _runs(inlines):
+        if isinstance(part, list):
+            out.extend(_linked_run(part, next(places)))
+        elif part.kind in _EMPHASIS:
             inner = next(places)
-            out.append(Inline(inline.kind, inline.text, inline.n,
-                              _apply_names(inline.children, inner) if inner else inline.children))
+            out.append(Inline(part.kind, part.text, part.n,
+                              _apply_names(part.children, inner) if inner else part.children))
         else:
-            out.append(inline)
-    if run:
-        out.extend(_linked_run(run, next(places)))
+            out.append(part)
     return tuple(out)
 
 
@@ -327,11 +332,7 @@ def link_spans(inlines: tuple[Inline, ...]) -> tuple[tuple[int, int, str], ...]:
 def name_spans(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[tuple[int, int, str], ...]:
     """link_spans(link_names(inlines, index)), from where the names are (_find_names), without
     making the linked inlines: what the mentions and the register views need."""
-    if not index.refs:
-        return link_spans(inlines)
-    found = index.linked.get(inlines)
-    if found is None:
-        found = index.linked[inlines] = _find_names(inlines, index)
+    found = _names_in(inlines, index) if index.refs else ()
     if not found:
         return link_spans(inlines)  # (empty, but for names linked already)
     spans: list[tuple[int, int, str]] = []
@@ -342,30 +343,17 @@ def name_spans(inlines: tuple[Inline, ...], index: NameIndex) -> tuple[tuple[int
 def _found_spans(inlines: tuple[Inline, ...], found: tuple, pos: int, spans: list) -> int:
     # counts as _walk_spans does over the linked inlines; (a function of its own: see there)
     places = iter(found)
-    run_at = -1  # where the run of text being read began
-    for inline in inlines:
-        if inline.kind in _RUN:
-            if run_at < 0:
-                run_at = pos
-            pos += len(inline.text) + (2 if inline.kind == "supplied" else 0)
-            continue
-        if run_at >= 0:
-            _add_run_spans(next(places), run_at, spans)
-            run_at = -1
-        if inline.kind in ("em", "strong"):
-            inner = next(places)
-            if inner:
-                pos = _found_spans(inline.children, inner, pos, spans)
-                continue
-        pos = _walk_spans((inline,), pos, spans)  # (a name linked already counts too)
-    if run_at >= 0:
-        _add_run_spans(next(places), run_at, spans)
+    for part in _runs(inlines):
+        if isinstance(part, list):
+            names = next(places)
+            spans += [(pos + names[i], pos + names[i + 1], names[i + 2])
+                      for i in range(0, len(names), 3)]
+            pos += sum(len(_atom_text(atom)) for atom in part)
+        elif part.kind in _EMPHASIS and (inner := next(places)):
+            pos = _found_spans(part.children, inner, pos, spans)
+        else:
+            pos = _walk_spans((part,), pos, spans)  # (a name linked already counts too)
     return pos
-
-
-def _add_run_spans(names: tuple, run_at: int, spans: list) -> None:
-    spans += [(run_at + names[i], run_at + names[i + 1], names[i + 2])
-              for i in range(0, len(names), 3)]
 
 
 def _walk_spans(inlines: tuple[Inline, ...], pos: int, spans: list) -> int:

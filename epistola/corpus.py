@@ -371,17 +371,6 @@ def _walk_spans(inlines: tuple[Inline, ...], pos: int, spans: list) -> int:
     return pos
 
 
-def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
-    """Refs of the "person" inlines, in reading order (repeats kept)."""
-    out: list[str] = []
-    for inline in inlines:
-        if inline.kind == "person":
-            out.append(inline.text)
-        elif inline.children:
-            out.extend(persons_in(inline.children))
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A place in a letter where a person is named."""

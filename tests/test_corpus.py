@@ -18,9 +18,13 @@ from epistola.corpus import (
     name_index,
     name_spans,
     natural_key,
-    persons_in,
 )
 from epistola.model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Note, Person
+
+def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
+    """Refs of the "person" inlines, in reading order (repeats kept)."""
+    return [span[2] for span in link_spans(inlines)]
+
 
 REGISTER = (
     Person("pyatakov", "G. L. Pyatakov", variants=("Arvid", "Ar[vid]", "Pyatakov")),

@@ -238,16 +238,27 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
     if inputs is None:
         return []
     with fs.build_lock(out):
-        fresh = cache.folder / "pagefind.new"
+        fresh = cache.folder / "pagefind.new"  # (index_site empties it first)
         try:
             diags = index_site(out, previous=out, output=fresh, interrupted=interrupted)
             if has_errors(diags, strict):
+                fs.discard(fresh)
                 return diags
             fs.exchange(fresh, out / "pagefind")
         except Interrupted:
+            fs.discard(fresh)
             cache.search_pending = inputs
             return []
-        finally:
-            fs.discard(fresh)  # the index before, or an unfinished or failed one
+        except BaseException:
+            fs.discard(fresh)  # an unfinished or failed index
+            raise
+        # `fresh` now holds the index before: it is removed by the next call or when serve
+        # stops, not now, when a save may be waiting for this call to end (13,000 files at
+        # 10,000 letters)
         cache.searched(inputs, diags)
     return diags
+
+
+def discard_old_index(cache: BuildCache) -> None:
+    """Remove the search index that index_later's last swap took out of the site."""
+    fs.discard(cache.folder / "pagefind.new")

@@ -508,9 +508,12 @@ def _save_caches(cache: BuildCache, out: Path) -> None:
     """When serve stops: its caches for the next process, under the build lock. If another
     build holds it, the last build's caches stay unsaved and the spare folder counts as dirty:
     the next build does more work, and trusts nothing it cannot check."""
+    from .pipeline import discard_old_index
+
     try:
         with fs.build_lock(out):
             cache.flush()
             cache.save_memo()
+            discard_old_index(cache)
     except EpistolaError:
         pass

@@ -19,7 +19,7 @@ import pytest
 from bench.corpus import generate
 from epistola.diagnostics import has_errors
 from epistola.incremental import BuildCache, cache_folder
-from epistola.pipeline import DEFAULT_TEMPLATES, index_later, run_build
+from epistola.pipeline import DEFAULT_TEMPLATES, discard_old_index, index_later, run_build
 from epistola.records import parse_letter
 
 N = 40
@@ -789,6 +789,9 @@ def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws)
     assert index_later(ws.out, cache) == []
     assert tree(ws.out / "pagefind") != index_before
     assert_same_site(ws.out, ws.clean(search=True))
+    # the index it replaced is removed later, not while a save may wait for index_later
+    assert tree(cache.folder / "pagefind.new") == index_before
+    discard_old_index(cache)
     assert not (cache.folder / "pagefind.new").exists()
 
     search_build(ws, cache)  # nothing changed since the index was made

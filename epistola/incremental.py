@@ -621,6 +621,7 @@ class BuildCache:
         self._records_used: set = set()
         self.live: dict[str, Entry] = {}
         self.spare: dict[str, Entry] = {}
+        self._files_encoded: tuple[dict, dict, tuple[bytes, bytes]] = ({}, {}, (b"", b""))
         self.last_made: frozenset[str] = frozenset()
         """The files the last build made (rendered or exported) rather than reused."""
         self.live_made: frozenset[str] | None = None
@@ -750,16 +751,31 @@ class BuildCache:
 
     def save_manifest(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        manifest = {"format": FORMAT, "code": self.code,
-                    "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())},
-                    "spare": {p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(self.spare.items())},
-                    "live_made": None if self.live_made is None else sorted(self.live_made),
-                    "inputs": self.inputs,
-                    "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
-                                    for d in self.diagnostics]}
-        # no indent: json's C encoder (a manifest of 45,000 files in a tenth of the time)
-        _atomic_write(self.folder / MANIFEST, json.dumps(manifest).encode())
+        live, spare = self._files_json()
+        # the bytes json.dumps gives for the whole manifest, with no indent (json's C encoder:
+        # a manifest of 45,000 files in a tenth of the time)
+        manifest = b"".join((
+            b'{"format": ', _json(FORMAT), b', "code": ', _json(self.code),
+            b', "live": ', live, b', "spare": ', spare,
+            b', "live_made": ', _json(None if self.live_made is None else sorted(self.live_made)),
+            b', "inputs": ', _json(self.inputs),
+            b', "diagnostics": ', _json([[d.path, d.line, d.level, d.message, d.code]
+                                         for d in self.diagnostics]), b"}"))
+        _atomic_write(self.folder / MANIFEST, manifest)
         self._stamp = self._manifest_stamp()
+
+    def _files_json(self) -> tuple[bytes, bytes]:
+        """The manifest's entries of the live and the spare folder as JSON. A build replaces
+        the two dicts, and nothing changes them in place: encoded again only when one was
+        replaced, not for index_later's save, which changes the inputs alone (it ends the
+        indexing that a save may be waiting for: 0.15 s at 10,000 letters)."""
+        live, spare, encoded = self._files_encoded
+        if live is not self.live or spare is not self.spare:
+            encoded = (
+                _json({p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(self.live.items())}),
+                _json({p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(self.spare.items())}))
+            self._files_encoded = (self.live, self.spare, encoded)
+        return encoded
 
     def _manifest_stamp(self) -> tuple | None:
         try:
@@ -1201,6 +1217,10 @@ def _swap(spare: Path, out: Path) -> None:
     """out <- spare and spare <- the old out, in one step where the system can."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fs.exchange(spare, out)
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value).encode()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

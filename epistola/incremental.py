@@ -1082,28 +1082,20 @@ class Plan:
             target = join(path)
         if known is not None and known.sha == sha and _unchanged(target, known):
             return Entry(None, sha, known.size, known.mtime_ns)
-        self._make_room(target, made_dirs, rewrite=True)
+        self._make_room(target, made_dirs)
         with open(target, "wb") as handle:
             handle.write(data)
         st = os.stat(target)
         return Entry(None, sha, st.st_size, st.st_mtime_ns)
 
     @staticmethod
-    def _make_room(target: str, made_dirs: set[str], rewrite: bool = False) -> None:
-        """Make target's folder, and remove a file at target, but (rewrite) one that only the
-        spare folder holds: written again in place, it spares the file system freeing an inode
-        and finding another."""
+    def _make_room(target: str, made_dirs: set[str]) -> None:
         folder = os.path.dirname(target)
         if folder not in made_dirs:
             os.makedirs(folder, exist_ok=True)
             made_dirs.add(folder)
-        try:
-            st = os.lstat(target)
-        except FileNotFoundError:
-            return
-        # never write into a file the live site may share (a hard link), nor through a link
-        if not (rewrite and stat.S_ISREG(st.st_mode) and st.st_nlink == 1):
-            os.unlink(target)
+        if os.path.lexists(target):
+            os.unlink(target)  # never write into a file the live site may share (a hard link)
 
     def write(self, files: Mapping[str, bytes], out: Path, search: bool,
               index: Callable[[Path, Path | None], list[Diagnostic]] | None,

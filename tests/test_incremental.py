@@ -590,32 +590,6 @@ def test_a_build_that_stops_while_writing_the_spare_folder_leaves_it_untrusted(w
     assert_same_site(ws.out, ws.clean())
 
 
-def test_a_page_only_the_spare_folder_holds_is_written_again_in_place(ws):
-    """A changed page is written over the spare folder's file when no other folder holds it
-    (the file system frees no inode and finds no other), and into a new file when the spare
-    folder's is a hard link to the live page, which stays as it was."""
-    letters = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
-    letter, other = middle_letter(ws), letters[0]["id"]
-    page, other_page = (Path("letters", name, "index.html") for name in (letter, other))
-    spare = cache_folder(ws.out) / "spare"
-    for word in ("Firstly", "Secondly"):  # the spare folder filled: the page before last in it
-        ws.edit(ws.record(letter), text_edit(word))
-        ws.build(BuildCache(ws.out))
-    assert (spare / page).stat().st_nlink == 1 and (ws.out / other_page).stat().st_nlink == 2
-    other_before = (ws.out / other_page).read_bytes()
-
-    for name in (letter, other):
-        ws.edit(ws.record(name), text_edit("Thirdly"))
-    # the files themselves, held open: a file removed and made again is another one
-    with open(spare / page, "rb") as own, open(ws.out / other_page, "rb") as shared:
-        ws.build(BuildCache(ws.out))
-        assert os.fstat(own.fileno()).st_ino == (ws.out / page).stat().st_ino
-        assert b"Thirdly" in own.read()
-        assert os.fstat(shared.fileno()).st_ino != (ws.out / other_page).stat().st_ino
-        assert shared.read() == other_before  # the live page was never written into
-    assert_same_site(ws.out, ws.clean())
-
-
 # --- what the cache cannot vouch for --------------------------------------------------------------
 
 def test_a_file_changed_by_hand_in_the_site_is_made_again(ws):

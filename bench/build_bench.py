@@ -262,7 +262,7 @@ def bench(n: int, keep: bool) -> dict:
     base = OUT / str(n)
     editions = base / "editions"
     if not (editions / "edition.yaml").exists():
-        shutil.rmtree(base, ignore_errors=True)
+        set_aside(base)
         generate(n, editions, seed=0)
     hugo = base / "hugo"
     hugo_site(editions, hugo)
@@ -281,6 +281,7 @@ def bench(n: int, keep: bool) -> dict:
     edit_one_letter(editions, n, 2)  # again: the first one also filled the spare folder
     r["one_cli_again"] = epistola_build(editions, out, cold=False)
     r["search"] = search_index(out)  # the whole index, which serve then takes over
+    set_aside(out / "pagefind")  # (index_site would delete it, just before serve's saves)
     r["search_memory"] = search_index(out, memory=True)
     r["serve"], r["serve_indexed"] = serve_latency(editions, out, n)
     r["pages"] = sum(1 for _ in out.rglob("*.html"))

@@ -253,8 +253,8 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
             fs.discard(fresh)  # an unfinished or failed index
             raise
         # `fresh` now holds the index before: it is removed by the next call or when serve
-        # stops, not now, when a save may be waiting for this call to end (13,000 files at
-        # 10,000 letters)
+        # stops, not now, while a save made at this moment waits for the build lock (13,000
+        # files at 10,000 letters, 0.09 s)
         cache.searched(inputs, diags)
     return diags
 

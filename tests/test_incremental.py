@@ -801,6 +801,37 @@ def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws)
     assert fresh.last_made == frozenset()
 
 
+def test_the_manifest_holds_what_the_cache_knows_after_every_save(ws):
+    """save_manifest keeps the JSON of the files' entries between saves: after builds that
+    replace them and an index that changes the inputs alone, the manifest is still json.dumps
+    of exactly what the cache holds."""
+    import epistola.incremental as incremental
+
+    cache = BuildCache(ws.out, keep_memo=False)
+    manifest = cache.folder / "manifest.json"
+
+    def expected() -> bytes:
+        return json.dumps({
+            "format": incremental.FORMAT, "code": cache.code,
+            "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(cache.live.items())},
+            "spare": {p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(cache.spare.items())},
+            "live_made": None if cache.live_made is None else sorted(cache.live_made),
+            "inputs": cache.inputs,
+            "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
+                            for d in cache.diagnostics]}).encode()
+
+    search_build(ws, cache)
+    index_later(ws.out, cache)  # saves the build's caches, then the index's inputs
+    assert manifest.read_bytes() == expected()
+    for word in ("Quuxlingham", "Frobnicate"):
+        before = dict(cache.live)
+        ws.edit(ws.record(middle_letter(ws)), text_edit(word))
+        search_build(ws, cache)
+        index_later(ws.out, cache)
+        assert cache.live != before and manifest.read_bytes() == expected()
+    assert cache.spare  # the second build's spare folder was known to the manifest
+
+
 def test_serve_saves_the_caches_after_the_reload_and_a_stop_before_that_loses_nothing(ws):
     """A build that defers its index goes live before its manifest is written (the reload
     comes first); index_later writes it. Until then the spare folder counts as dirty, so a

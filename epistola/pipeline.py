@@ -238,20 +238,20 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
     if inputs is None:
         return []
     with fs.build_lock(out):
-        fresh = cache.folder / "pagefind.new"  # (index_site empties it first)
+        fresh = _index_folder(cache)  # (index_site empties it first)
+        swapped = False
         try:
             diags = index_site(out, previous=out, output=fresh, interrupted=interrupted)
             if has_errors(diags, strict):
-                fs.discard(fresh)
                 return diags
             fs.exchange(fresh, out / "pagefind")
+            swapped = True
         except Interrupted:
-            fs.discard(fresh)
             cache.search_pending = inputs
             return []
-        except BaseException:
-            fs.discard(fresh)  # an unfinished or failed index
-            raise
+        finally:
+            if not swapped:
+                fs.discard(fresh)  # an unfinished or failed index
         # `fresh` now holds the index before: it is removed by the next call or when serve
         # stops, not now, while a save made at this moment waits for the build lock (13,000
         # files at 10,000 letters, 0.09 s)
@@ -261,4 +261,9 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
 
 def discard_old_index(cache: BuildCache) -> None:
     """Remove the search index that index_later's last swap took out of the site."""
-    fs.discard(cache.folder / "pagefind.new")
+    fs.discard(_index_folder(cache))
+
+
+def _index_folder(cache: BuildCache) -> Path:
+    """Where index_later makes the new index, which then holds the one it replaced."""
+    return cache.folder / "pagefind.new"

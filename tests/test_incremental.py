@@ -701,6 +701,77 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time(tmp_path, corpus,
+                                                                         monkeypatch):
+    """A share makes all the files of a few letters (page, TEI, JSON), then drops their parsed
+    bodies before the next few: each body is parsed once, and never the whole share's held."""
+    import epistola.corpus
+    import epistola.incremental as incremental
+
+    if _ran_alone("test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incremental, "ITEMS_AT_ONCE", 3)
+    held: list[int] = []  # bodies held as each body is parsed, while this process makes a share
+    parsed: list[str] = []
+    making = []
+    parse = epistola.corpus._Bodies._parse
+
+    def counted(self, letter):
+        if making:
+            held.append(len(self._parsed))
+            parsed.append(letter.id)
+        return parse(self, letter)
+
+    def share(job, i):
+        making.append(i)
+        try:
+            return make_share(job, i)
+        finally:
+            making.clear()
+
+    make_share = incremental._make_share
+    monkeypatch.setattr(epistola.corpus._Bodies, "_parse", counted)
+    monkeypatch.setattr(incremental, "_make_share", share)
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    assert len(parsed) > 3 and len(parsed) == len(set(parsed))  # once each
+    assert max(held) < 3, held
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp_path, corpus,
+                                                                            monkeypatch):
+    """The lists of every letter are written as they are rendered: a template error after the
+    first pieces are written is one diagnostic, the site stays as it was, and no piece is left
+    behind."""
+    import epistola.incremental as incremental
+
+    if _ran_alone("test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    before = tree(ws.out)
+    page = ws.templates / "archive.html"
+    good = page.read_text(encoding="utf-8")
+    assert good.count("{% endblock %}") == 1
+    # after the whole concordance: 100 kB of it, more than a piece, is written by then
+    page.write_text(good.replace("{% endblock %}", "{{ no_such_name.attribute }}{% endblock %}"),
+                    encoding="utf-8")
+    diags = run_build(ws.editions, ws.out, templates=ws.templates, search=False)
+    errors = [d for d in diags if d.code == "template"]
+    assert len(errors) == 1 and errors[0].path.endswith("archive.html"), [str(d) for d in diags]
+    assert len(before["archive/index.html"]) > 1 << 16
+    assert tree(ws.out) == before
+    assert list(tmp_path.rglob("*.partial")) == []
+    page.write_text(good, encoding="utf-8")
+    ws.build()
+    assert tree(ws.out) == before
+
+
 def _ran_alone(test: str) -> bool:
     """Builds fork only from a single-threaded process, and earlier tests in this session may
     have left server threads running: then run the test alone in a fresh interpreter (True)."""

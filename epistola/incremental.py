@@ -1356,6 +1356,8 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
         finally:
             pool.close()
             pool.join()
+    if memo is not None:
+        memo.found.clear()  # (the workers' letters', rendered there)
     site.update(assets_only)
     return Made(data, site, diags, exported, set(plan.clashes))
 
@@ -1369,6 +1371,7 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     wherever it is done: only where it runs changes."""
     from .corpus import build_corpus
 
+    memo.found.clear()  # (what the build before found and did not render)
     new = [l for l in letters
            if ("mentions", memo.identify(l), memo.token) not in memo.entries]
     workers = workers or min(os.cpu_count() or 1, 8)
@@ -1386,8 +1389,9 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     try:
         results = pool.map_async(_prefill_share, range(1, workers))
         build_corpus(edition, shares[0], persons, persons_path, memo=memo)
-        for entries in results.get():
+        for entries, found in results.get():
             memo.entries.update(entries)
+            memo.found.update(found)
     finally:
         pool.close()
         pool.join()
@@ -1397,14 +1401,14 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
 _PREFILL: tuple | None = None
 
 
-def _prefill_share(i: int) -> dict:
+def _prefill_share(i: int) -> tuple[dict, dict]:
     from .corpus import build_corpus
 
     memo, edition, persons, persons_path, shares = _PREFILL
     mine = Memo(token=memo.token, identify=memo.identify)
     build_corpus(edition, shares[i], persons, persons_path, memo=mine)
     mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
-    return mine.entries
+    return mine.entries, mine.found
 
 
 #: The lists, the registers' index and the data files that list every letter, as a share of the

@@ -741,6 +741,52 @@ def test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time(tmp_pat
     assert_same_site(ws.out, ws.clean())
 
 
+def test_the_renderers_link_names_where_finding_the_mentions_found_them(tmp_path, corpus,
+                                                                     monkeypatch):
+    """A first build looks for the register's names in each paragraph and note once, to find
+    the mentions; the page and the TEI file link them where that found them."""
+    import epistola.corpus
+    import epistola.incremental as incremental
+    from epistola.body import parse_body, parse_inline, plain_text
+
+    if _ran_alone("test_the_renderers_link_names_where_finding_the_mentions_found_them"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    looked: list[str] = []  # texts searched for names while this process made its share
+    making = []
+    made_here: set[str] = set()
+    find = epistola.corpus._find_names
+
+    def searched(inlines, index):
+        if making:
+            looked.append(plain_text(inlines))
+        return find(inlines, index)
+
+    def share(job, i):
+        making.append(i)
+        made_here.update(job[6][i])  # (a worker's share is recorded in the worker only)
+        try:
+            return make_share(job, i)
+        finally:
+            making.pop()
+
+    make_share = incremental._make_share
+    monkeypatch.setattr(epistola.corpus, "_find_names", searched)
+    monkeypatch.setattr(incremental, "_make_share", share)
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    letters = {path.split("/")[1] for path in made_here if path.startswith("letters/")}
+    texts = set()
+    for letter_id in letters:
+        letter = parse_letter(ws.record(letter_id).read_text(encoding="utf-8"), "x")[0]
+        texts |= {plain_text(block.inlines) for block in parse_body(letter.body)[0]}
+        texts |= {plain_text(parse_inline(note.text)) for note in letter.notes}
+    assert letters and texts
+    assert not texts & set(looked), sorted(texts & set(looked))[:3]
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp_path, corpus,
                                                                             monkeypatch):
     """The lists of every letter are written as they are rendered: a template error after the

@@ -1366,11 +1366,9 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
                  persons: tuple[Person, ...], persons_path: str,
                  workers: int | None = None) -> None:
     """Before build_corpus: when many letters are new to the memo (a first build), do their
-    per-letter work (body, name links, note citations) on every core, one share in forked
-    workers and one here, so that build_corpus finds it all in the memo. The work is the same
-    wherever it is done: only where it runs changes."""
-    from .corpus import build_corpus
-
+    per-letter work (body, name links, note citations, the checks of one letter) on every core,
+    one share in forked workers and one here, so that build_corpus and check_corpus find it all
+    in the memo. The work is the same wherever it is done: only where it runs changes."""
     memo.found.clear()  # (what the build before found and did not render)
     new = [l for l in letters
            if ("mentions", memo.identify(l), memo.token) not in memo.entries]
@@ -1388,7 +1386,7 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
         _PREFILL = None
     try:
         results = pool.map_async(_prefill_share, range(1, workers))
-        build_corpus(edition, shares[0], persons, persons_path, memo=memo)
+        _prefill(edition, shares[0], persons, persons_path, memo)
         for entries, found in results.get():
             memo.entries.update(entries)
             memo.found.update(found)
@@ -1402,13 +1400,21 @@ _PREFILL: tuple | None = None
 
 
 def _prefill_share(i: int) -> tuple[dict, dict]:
-    from .corpus import build_corpus
-
     memo, edition, persons, persons_path, shares = _PREFILL
     mine = Memo(token=memo.token, identify=memo.identify)
-    build_corpus(edition, shares[i], persons, persons_path, memo=mine)
+    _prefill(edition, shares[i], persons, persons_path, mine)
     mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
     return mine.entries, mine.found
+
+
+def _prefill(edition: Any, letters: tuple[Letter, ...], persons: tuple[Person, ...],
+             persons_path: str, memo: Memo) -> None:
+    """The per-letter work of build_corpus and check_corpus for these letters, into memo."""
+    from .corpus import build_corpus
+    from .validate import check_letters
+
+    corpus, _ = build_corpus(edition, letters, persons, persons_path, memo=memo)
+    check_letters(corpus, persons_path, memo)
 
 
 #: The lists, the registers' index and the data files that list every letter, as a share of the

@@ -68,13 +68,7 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None,
     if persons_path is None:
         persons_path = _default_persons_path(corpus)
     diags: list[Diagnostic] = []
-    year = corpus.edition.year if corpus.edition is not None else None
-    checked = memoized_each(memo, "check", corpus.letters,
-                            lambda letter: _check_letter(letter, corpus), year, register=False)
-    # (apart: only these read the register, and an edit to it checks them alone again)
-    people = memoized_each(memo, "check-people", corpus.letters,
-                           lambda letter: _check_people(letter, corpus, persons_path),
-                           persons_path)
+    checked, people = check_letters(corpus, persons_path, memo)
     for letter, found, found_people in zip(corpus.letters, checked, people):
         diags += found
         diags += found_people
@@ -83,6 +77,21 @@ def check_corpus(corpus: Corpus, persons_path: str | None = None,
     diags += _check_unused_persons(corpus, persons_path)
     diags += _check_edition(corpus, str(PurePosixPath(persons_path).parent / "edition.yaml"))
     return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
+
+
+def check_letters(corpus: Corpus, persons_path: str, memo: Memo | None = None
+                  ) -> tuple[list[list[Diagnostic]], list[list[Diagnostic]]]:
+    """The checks of each letter that read that letter, the edition and the register only (the
+    same whatever other letters the corpus holds): for each letter, those of the letter and
+    those of its people."""
+    year = corpus.edition.year if corpus.edition is not None else None
+    checked = memoized_each(memo, "check", corpus.letters,
+                            lambda letter: _check_letter(letter, corpus), year, register=False)
+    # (apart: only these read the register, and an edit to it checks them alone again)
+    people = memoized_each(memo, "check-people", corpus.letters,
+                           lambda letter: _check_people(letter, corpus, persons_path),
+                           persons_path)
+    return checked, people
 
 
 def _check_letter(letter: Letter, corpus: Corpus) -> list[Diagnostic]:

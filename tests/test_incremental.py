@@ -852,6 +852,7 @@ def test_the_first_build_s_workers_send_back_no_parsed_bodies(corpus, monkeypatc
                              workers=2)
     stages = Counter(key[0] for key in memo.entries)
     assert stages["mentions"] == stages["cited"] == stages["body-problems"] == N
+    assert stages["check"] == stages["check-people"] == N  # the checks of each letter too
     assert stages["body"] == 0
 
 

@@ -86,21 +86,10 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
             persons, d = parse_register(text, display_path(persons_path))
             diags += d
     letters: list[Letter] = []
-    folder = root / "letters"
-    folder_shown = display_path(folder)  # resolved once, not once a letter
-    try:  # names, not Paths, sorted: ten thousand Path comparisons take a tenth of a second
-        entries = sorted(((e.name, e.is_symlink()) for e in os.scandir(folder)
-                          if e.name.endswith(".md")))
-    except OSError:
-        entries = []
-    for name, is_link in entries:
-        if is_link:
-            shown = display_path(folder / name)
-        else:
-            shown = name if folder_shown == "." else os.path.join(folder_shown, name)
-        found = known(os.path.join(folder, name), shown) if known is not None else None
+    for path, shown in letter_files(root):
+        found = known(path, shown) if known is not None else None
         if found is None:
-            text, d = read_text(folder / name, shown)
+            text, d = read_text(Path(path), shown)
             diags += d
             if text is None:
                 continue
@@ -110,6 +99,25 @@ def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, l
         if letter is not None:
             letters.append(letter)
     return EditionFiles(edition, tuple(letters), tuple(persons), root), diags
+
+
+def letter_files(root: Path) -> list[tuple[str, str]]:
+    """(path, path as messages show it) of each letter record under root, in name order."""
+    folder = root / "letters"
+    folder_shown = display_path(folder)  # resolved once, not once a letter
+    try:  # names, not Paths, sorted: ten thousand Path comparisons take a tenth of a second
+        entries = sorted(((e.name, e.is_symlink()) for e in os.scandir(folder)
+                          if e.name.endswith(".md")))
+    except OSError:
+        return []
+    files = []
+    for name, is_link in entries:
+        if is_link:
+            shown = display_path(folder / name)
+        else:
+            shown = name if folder_shown == "." else os.path.join(folder_shown, name)
+        files.append((os.path.join(folder, name), shown))
+    return files
 
 
 def safe_join(root: Path, relative: str) -> Path:

@@ -897,6 +897,33 @@ class BuildCache:
         self._signature = (shown, signature if settled else None)
         return None
 
+    def read_ahead(self, editions: Path, workers: int | None = None) -> None:
+        """Before the records are read: when many letter records are new to the cache (a first
+        build), read and parse them on every core, one share in forked workers and one here,
+        so that known_record finds them all (reading 10,000 took 3 s on one core)."""
+        unknown = [(path, shown) for path, shown in fs.letter_files(editions)
+                   if shown not in self.records]
+        workers = workers or min(os.cpu_count() or 1, 8)
+        if workers < 2 or len(unknown) < PARALLEL_FROM or threading.active_count() != 1:
+            return
+        import multiprocessing
+
+        global _READ
+        _READ = [unknown[len(unknown) * i // workers: len(unknown) * (i + 1) // workers]
+                 for i in range(workers)]
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers - 1)
+        finally:
+            shares, _READ = _READ, None
+        try:
+            results = pool.map_async(_read_share, range(1, workers))
+            self.records.update(_read_records(shares[0]))
+            for records in results.get():
+                self.records.update(records)
+        finally:
+            pool.close()
+            pool.join()
+
     def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
         """records.parse_letter, memoized on the text and the path it is shown as."""
         digest = _digest(shown, text)
@@ -1205,6 +1232,33 @@ class Plan:
         cache.keep_person_keys()
         cache._swapped()
         return diags
+
+
+_READ: list | None = None  # the shares of read_ahead, set just before its workers are forked
+
+
+def _read_share(i: int) -> dict:
+    return _read_records(_READ[i])
+
+
+def _read_records(files: list[tuple[str, str]]) -> dict:
+    """BuildCache.records' entries for these record files, as parse_letter and known_record
+    would make them (a file that cannot be read, or changed a moment ago, is left to them)."""
+    from .records import parse_letter
+
+    records = {}
+    for path, shown in files:
+        try:
+            st = os.stat(path)  # (before the file is read: a later change shows as another)
+        except OSError:
+            continue
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) <= SETTLED_NS:
+            continue  # the same times could come again with other contents (see known_record)
+        text, _ = fs.read_text(Path(path), shown)
+        if text is not None:
+            signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+            records[shown] = (_digest(shown, text), parse_letter(text, shown), signature)
+    return records
 
 
 def _shard(name: Any) -> int:

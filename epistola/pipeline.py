@@ -158,6 +158,8 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
         parse = partial(cache.parse_letter, parse=parse_letter)
         parse_register = partial(cache.parse_persons, parse=parse_persons)
     progress("reading records")
+    if cache is not None:
+        cache.read_ahead(editions)
     files, diags = fs.load_editions(editions, parse, parse_register,
                                     cache.known_record if cache is not None else None)
     if files.edition is None:

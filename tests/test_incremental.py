@@ -701,6 +701,37 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_first_build_reads_the_records_on_every_core(tmp_path, corpus, monkeypatch):
+    """Many records new to the cache are read and parsed in shares, one in a forked worker and
+    one here, each once; their diagnostics are reported as if read here."""
+    import epistola.incremental as incremental
+    import epistola.records
+
+    if _ran_alone("test_a_first_build_reads_the_records_on_every_core"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incremental, "SETTLED_NS", 0)  # (the files were copied a moment ago)
+    parsed: list[str] = []
+    parse = epistola.records.parse_letter
+
+    def counted(text, shown):
+        parsed.append(shown)
+        return parse(text, shown)
+
+    monkeypatch.setattr(epistola.records, "parse_letter", counted)
+    import epistola.pipeline
+    monkeypatch.setattr(epistola.pipeline, "parse_letter", counted)
+    ws = Workspace(tmp_path, corpus)
+    last = sorted(ws.editions.glob("letters/*.md"))[-1]  # in the worker's share
+    ws.edit(last, lambda t: t.replace("\n---\n", "\nsurprise: 1\n---\n", 1))
+    diags = ws.build()
+    assert [d for d in diags if last.name in d and "surprise" in d], diags
+    records = sorted(str(p) for p in ws.editions.glob("letters/*.md"))
+    assert sorted(parsed) == records[:len(records) // 2]  # this share once, none after
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time(tmp_path, corpus,
                                                                          monkeypatch):
     """A share makes all the files of a few letters (page, TEI, JSON), then drops their parsed

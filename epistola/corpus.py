@@ -694,7 +694,7 @@ def _mentions(letters: tuple[Letter, ...], bodies: Mapping[str, tuple[Block, ...
 
     def mentions_of(letter: Letter) -> tuple:
         *found, where = _letter_mentions(letter, bodies[letter.id], index, views)
-        if memo is not None:
+        if memo is not None and memo.keep_found:
             # (as marshal's bytes: as tuples, the parts of 10,000 letters were 37 MiB more in
             # the first build's peak, held before the workers are forked)
             memo.found[letter.id] = (memo.identify(letter), marshal.dumps(where))
@@ -736,8 +736,10 @@ class Memo:
         self._names: tuple[Any, list] | None = None
         self.found: dict[str, tuple[Any, bytes]] = {}
         """Letter id -> (its name, where the names are in each of its paragraphs and notes),
-        for the letters whose mentions this build found: the renderers link the same texts
+        for the letters whose mentions this build found while keep_found was set (a build
+        whose renderers parse the bodies again, in forked workers): they link the same texts
         (_Bodies.link_as_found). Of this build only, never saved."""
+        self.keep_found = False
 
     def names(self, letters: Iterable[Letter]) -> list:
         """identify for each of the letters: the corpus's letters are named once a build, not
@@ -749,6 +751,11 @@ class Memo:
         if isinstance(letters, tuple):  # kept only for what cannot change under it
             self._names = (letters, names)
         return names
+
+    def forget_found(self) -> None:
+        """Drop what `found` holds and keep no more."""
+        self.keep_found = False
+        self.found.clear()
 
     def forget_names(self) -> None:
         """Before a build: the letters it reads are named anew."""

@@ -901,10 +901,15 @@ class BuildCache:
         """Before the records are read: when many letter records are new to the cache (a first
         build), read and parse them on every core, one share in forked workers and one here,
         so that known_record finds them all (reading 10,000 took 3 s on one core)."""
+        workers = workers or min(os.cpu_count() or 1, 8)
+        if workers < 2 or threading.active_count() != 1:
+            return
         unknown = [(path, shown) for path, shown in fs.letter_files(editions)
                    if shown not in self.records]
-        workers = workers or min(os.cpu_count() or 1, 8)
-        if workers < 2 or len(unknown) < PARALLEL_FROM or threading.active_count() != 1:
+        if len(unknown) < PARALLEL_FROM:
+            return
+        unknown = _settled(unknown)  # (the others are left to load_editions)
+        if len(unknown) < PARALLEL_FROM:
             return
         import multiprocessing
 
@@ -1241,22 +1246,31 @@ def _read_share(i: int) -> dict:
     return _read_records(_READ[i])
 
 
-def _read_records(files: list[tuple[str, str]]) -> dict:
+def _settled(files: list[tuple[str, str]]) -> list[tuple[str, str, tuple]]:
+    """The files whose times are older than SETTLED_NS, with their signatures: those of a file
+    changed a moment ago could come again with other contents (see known_record). Taken before
+    the files are read, so that a later change shows as another signature."""
+    out = []
+    now = time.time_ns()
+    for path, shown in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # (reading it reports why)
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS:
+            out.append((path, shown, (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)))
+    return out
+
+
+def _read_records(files: list[tuple[str, str, tuple]]) -> dict:
     """BuildCache.records' entries for these record files, as parse_letter and known_record
-    would make them (a file that cannot be read, or changed a moment ago, is left to them)."""
+    would make them (a file that cannot be read is left to them)."""
     from .records import parse_letter
 
     records = {}
-    for path, shown in files:
-        try:
-            st = os.stat(path)  # (before the file is read: a later change shows as another)
-        except OSError:
-            continue
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) <= SETTLED_NS:
-            continue  # the same times could come again with other contents (see known_record)
+    for path, shown, signature in files:
         text, _ = fs.read_text(Path(path), shown)
         if text is not None:
-            signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
             records[shown] = (_digest(shown, text), parse_letter(text, shown), signature)
     return records
 
@@ -1392,13 +1406,15 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
     # there at once too, not held to the end (the lists and data files are 90 MB at 10,000
     # letters, with the concordance and letters.json 30 MB each)
     sink = None if pool is None else _placer(plan, plan.placed)
-    data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo, sink=sink)
-    diags += d
-    site, d = render_site(corpus, templates, assets, exports=exported, build_date=build_date,
-                          templates_folder=templates_folder, wanted=here.__contains__, sink=sink)
-    diags += d
-    if pool is not None:
-        try:
+    try:
+        data, d = export_files(corpus, build_date, wanted=here.__contains__, memo=memo,
+                               sink=sink)
+        diags += d
+        site, d = render_site(corpus, templates, assets, exports=exported,
+                              build_date=build_date, templates_folder=templates_folder,
+                              wanted=here.__contains__, sink=sink)
+        diags += d
+        if pool is not None:
             placed, shard_diags = _make_share(job, 0)
             plan.placed.update(placed)
             diags += shard_diags
@@ -1407,11 +1423,16 @@ def make_files(plan: Plan, corpus: Corpus, build_date: str | None, templates: Ma
             for placed, shard_diags in results.get():
                 plan.placed.update(placed)
                 diags += shard_diags
-        finally:
+    except BaseException:
+        if pool is not None:
+            pool.terminate()  # (the build is over: its share is not wanted)
+        raise
+    finally:
+        if pool is not None:
             pool.close()
             pool.join()
-    if memo is not None:
-        memo.found.clear()  # (the workers' letters', rendered there)
+        if memo is not None:
+            memo.forget_found()  # (the workers' letters', rendered there)
     site.update(assets_only)
     return Made(data, site, diags, exported, set(plan.clashes))
 
@@ -1423,7 +1444,7 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     per-letter work (body, name links, note citations, the checks of one letter) on every core,
     one share in forked workers and one here, so that build_corpus and check_corpus find it all
     in the memo. The work is the same wherever it is done: only where it runs changes."""
-    memo.found.clear()  # (what the build before found and did not render)
+    memo.forget_found()  # (kept again when this build renders on every core: below)
     new = [l for l in letters
            if ("mentions", memo.identify(l), memo.token) not in memo.entries]
     workers = workers or min(os.cpu_count() or 1, 8)
@@ -1432,6 +1453,8 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     shares = [tuple(new[i::workers]) for i in range(workers)]
     import multiprocessing
 
+    # the pages are then made on every core too, by processes that parse the bodies again
+    memo.keep_found = True
     global _PREFILL
     _PREFILL = (memo, edition, persons, persons_path, shares)
     try:
@@ -1456,6 +1479,7 @@ _PREFILL: tuple | None = None
 def _prefill_share(i: int) -> tuple[dict, dict]:
     memo, edition, persons, persons_path, shares = _PREFILL
     mine = Memo(token=memo.token, identify=memo.identify)
+    mine.keep_found = True
     _prefill(edition, shares[i], persons, persons_path, mine)
     mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
     return mine.entries, mine.found
@@ -1531,12 +1555,13 @@ def _make_share(job: tuple, i: int) -> tuple[dict[str, Entry], list[Diagnostic]]
     """Make share i of the letters' and persons' files and write them into the spare folder at
     once (a worker's bytes never travel back); return their entries."""
     from .export import export_files
-    from .render import render_site
+    from .render import Site, render_site
 
     corpus, build_date, templates, assets, templates_folder, exported, shards, plan = job
     placed: dict[str, Entry] = {}
     place = _placer(plan, placed)  # written at once: thousands of pages not held
     diags: list[Diagnostic] = []
+    views = Site(corpus, exported)  # (its views over all letters, computed once a share)
     for run in _runs_of_items(shards[i], ITEMS_AT_ONCE):
         # (the characters XML cannot hold are reported by make_files' own export_files)
         _, d = export_files(corpus, build_date, wanted=run.__contains__, sink=place,
@@ -1544,7 +1569,7 @@ def _make_share(job: tuple, i: int) -> tuple[dict[str, Entry], list[Diagnostic]]
         diags += d
         _, d = render_site(corpus, templates, {}, exports=exported, build_date=build_date,
                            templates_folder=templates_folder, wanted=run.__contains__,
-                           sink=place)
+                           sink=place, views=views)
         diags += d
         corpus.forget_texts()  # this run's parsed bodies and name links are not asked for again
     return placed, diags

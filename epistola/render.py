@@ -551,28 +551,22 @@ def _encoded(pieces: Iterator[str], size: int = 1 << 16) -> Iterator[bytes]:
         yield "".join(run).encode("utf-8")
 
 
-def _site(corpus: Corpus, exports: frozenset[str]) -> Site:
-    """The views of this corpus, kept for the next call with the same exports: a share of the
-    pages is made in runs of letters, one call each, and the views keep what they computed
-    over all letters (the citations in notes, the letters' links)."""
-    site = corpus.once("site", lambda: Site(corpus, exports))
-    return site if site.exports == exports else Site(corpus, exports)
-
-
 def render_site(corpus: Corpus, templates: Mapping[str, str], assets: Mapping[str, bytes] = {},
                 exports: Iterable[str] = (), build_date: str | None = None,
                 templates_folder: str = "templates", wanted: Callable[[str], bool] | None = None,
-                sink: Callable[[str, bytes | Iterator[bytes]], None] | None = None
-                ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+                sink: Callable[[str, bytes | Iterator[bytes]], None] | None = None,
+                views: Site | None = None) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every page of the site, plus the assets, as {relative path: bytes}. With `wanted`, only
     the pages whose path it accepts (an incremental build reuses the others). With `sink`, each
     file is handed to it as soon as it is made and not kept (the dict comes back empty); the
     lists of all letters, persons and archival files come to it as they are rendered, in pieces
     of bytes, never whole (the concordance is 36 MB at 10,000 letters, and held whole as text,
-    its pieces and its bytes, it added 140 MiB to the build's peak)."""
+    its pieces and its bytes, it added 140 MiB to the build's peak). `views`: the Site of this
+    corpus and exports from a call before, with what it computed over all letters (a share of
+    the pages is made in runs of letters, one call each)."""
     want = wanted or (lambda path: True)
     env = environment(templates)
-    site = _site(corpus, frozenset(exports))
+    site = views if views is not None else Site(corpus, exports)
     edition: Edition = corpus.edition
     files: dict[str, bytes] = {}
     put = sink or files.__setitem__

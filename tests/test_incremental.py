@@ -818,6 +818,50 @@ def test_the_renderers_link_names_where_finding_the_mentions_found_them(tmp_path
     assert_same_site(ws.out, ws.clean())
 
 
+def test_making_the_pages_leaves_nothing_for_the_cycle_collector(corpus):
+    """The build runs with the cycle collector off: what it renders must be freed by reference
+    counts alone once the corpus is dropped."""
+    import gc
+
+    from epistola import fs
+    from epistola.corpus import build_corpus
+    from epistola.export import export_files
+    from epistola.pipeline import load_templates
+    from epistola.render import render_site
+
+    files, _ = fs.load_editions(corpus)
+    templates, assets, _ = load_templates(DEFAULT_TEMPLATES)
+    gc.collect()
+    gc.disable()
+    try:
+        made, _ = build_corpus(files.edition, files.letters, files.persons)
+        export_files(made)
+        render_site(made, templates, assets)
+        del made
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left == 0
+
+
+def test_a_build_on_one_core_keeps_no_name_places_for_the_renderers(ws, monkeypatch):
+    """Where the mentions found the names is kept only for renderers in forked workers, which
+    parse the bodies again; on one core the parsed and linked bodies are still at hand."""
+    import epistola.pipeline as pipeline
+
+    kept = []
+    make_files = pipeline.make_files
+
+    def counted(plan, corpus, *args, **kwargs):
+        kept.append(len(plan.cache.memo.found))
+        return make_files(plan, corpus, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "make_files", counted)
+    shutil.rmtree(cache_folder(ws.out))
+    ws.build()
+    assert kept == [0]
+
+
 def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp_path, corpus,
                                                                             monkeypatch):
     """The lists of every letter are written as they are rendered: a template error after the
@@ -829,6 +873,14 @@ def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp
         return
     monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
     monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    streamed: list[str] = []
+    put_pieces = incremental.Plan._put_pieces
+
+    def spied(self, target, known, pieces, made_dirs):
+        streamed.append(os.path.relpath(target, self.cache.folder / "spare"))
+        return put_pieces(self, target, known, pieces, made_dirs)
+
+    monkeypatch.setattr(incremental.Plan, "_put_pieces", spied)
     ws = Workspace(tmp_path, corpus)
     ws.build()
     before = tree(ws.out)
@@ -838,15 +890,51 @@ def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp
     # after the whole concordance: 100 kB of it, more than a piece, is written by then
     page.write_text(good.replace("{% endblock %}", "{{ no_such_name.attribute }}{% endblock %}"),
                     encoding="utf-8")
+    shutil.rmtree(cache_folder(ws.out))  # a first build: every page made, the lists streamed
+    streamed.clear()
     diags = run_build(ws.editions, ws.out, templates=ws.templates, search=False)
     errors = [d for d in diags if d.code == "template"]
     assert len(errors) == 1 and errors[0].path.endswith("archive.html"), [str(d) for d in diags]
-    assert len(before["archive/index.html"]) > 1 << 16
+    assert "archive/index.html" in streamed and len(before["archive/index.html"]) > 1 << 16
     assert tree(ws.out) == before
     assert list(tmp_path.rglob("*.partial")) == []
     page.write_text(good, encoding="utf-8")
     ws.build()
     assert tree(ws.out) == before
+
+
+def test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_the_site(
+        tmp_path, corpus, monkeypatch):
+    """An error writing this process's files (a full disk) ends the build at once: the worker
+    is stopped, not waited for or left behind, and the site stays as it was."""
+    import errno
+    import multiprocessing
+
+    import epistola.incremental as incremental
+
+    if _ran_alone("test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_"
+                  "the_site"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    before = tree(ws.out)
+    put_pieces = incremental.Plan._put_pieces
+
+    def full(self, target, known, pieces, made_dirs):
+        def failing():
+            yield next(pieces)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return put_pieces(self, target, known, failing(), made_dirs)
+
+    monkeypatch.setattr(incremental.Plan, "_put_pieces", full)
+    shutil.rmtree(cache_folder(ws.out))  # a first build: every page made, the lists streamed
+    with pytest.raises(OSError):
+        run_build(ws.editions, ws.out, templates=ws.templates, search=False)
+    assert multiprocessing.active_children() == []
+    assert tree(ws.out) == before
+    assert list(tmp_path.rglob("*.partial")) == []
 
 
 def _ran_alone(test: str) -> bool:

@@ -925,6 +925,9 @@ class BuildCache:
             self.records.update(_read_records(shares[0]))
             for records in results.get():
                 self.records.update(records)
+        except BaseException:
+            pool.terminate()  # (the build is over: the other shares are not wanted)
+            raise
         finally:
             pool.close()
             pool.join()
@@ -1467,6 +1470,9 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
         for entries, found in results.get():
             memo.entries.update(entries)
             memo.found.update(found)
+    except BaseException:
+        pool.terminate()  # (the build is over: the other shares are not wanted)
+        raise
     finally:
         pool.close()
         pool.join()

@@ -937,6 +937,41 @@ def test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_th
     assert list(tmp_path.rglob("*.partial")) == []
 
 
+@pytest.mark.parametrize("stage", ["_read_records", "_prefill"])
+def test_an_error_in_the_first_build_s_reading_stops_its_workers(tmp_path, corpus, monkeypatch,
+                                                                stage):
+    """An error in this process while the workers read the records or do the per-letter
+    work stops them at once: none is waited for or left behind."""
+    import multiprocessing
+    import time
+
+    import epistola.incremental as incremental
+
+    if _ran_alone(f"test_an_error_in_the_first_build_s_reading_stops_its_workers[{stage}]"):
+        return
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incremental, "SETTLED_NS", 0)
+    here = os.getpid()
+    original = getattr(incremental, stage)
+
+    finished = tmp_path / "a worker finished its share"
+
+    def failing(*args):
+        if os.getpid() == here:
+            raise MemoryError("stopped here")
+        time.sleep(5)  # (stopped before this is over, unless the build waits for it)
+        finished.touch()
+        return original(*args)
+
+    monkeypatch.setattr(incremental, stage, failing)
+    ws = Workspace(tmp_path, corpus)
+    with pytest.raises(MemoryError):
+        run_build(ws.editions, ws.out, templates=ws.templates, search=False)
+    assert multiprocessing.active_children() == []
+    assert not finished.exists()
+
+
 def _ran_alone(test: str) -> bool:
     """Builds fork only from a single-threaded process, and earlier tests in this session may
     have left server threads running: then run the test alone in a fresh interpreter (True)."""

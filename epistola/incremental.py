@@ -911,26 +911,10 @@ class BuildCache:
         unknown = _settled(unknown)  # (the others are left to load_editions)
         if len(unknown) < PARALLEL_FROM:
             return
-        import multiprocessing
-
-        global _READ
-        _READ = [unknown[len(unknown) * i // workers: len(unknown) * (i + 1) // workers]
-                 for i in range(workers)]
-        try:
-            pool = multiprocessing.get_context("fork").Pool(workers - 1)
-        finally:
-            shares, _READ = _READ, None
-        try:
-            results = pool.map_async(_read_share, range(1, workers))
-            self.records.update(_read_records(shares[0]))
-            for records in results.get():
-                self.records.update(records)
-        except BaseException:
-            pool.terminate()  # (the build is over: the other shares are not wanted)
-            raise
-        finally:
-            pool.close()
-            pool.join()
+        shares = [unknown[len(unknown) * i // workers: len(unknown) * (i + 1) // workers]
+                  for i in range(workers)]
+        for records in _on_every_core(_read_records, shares):
+            self.records.update(records)
 
     def parse_letter(self, text: str, shown: str, parse: Callable) -> Any:
         """records.parse_letter, memoized on the text and the path it is shown as."""
@@ -1242,11 +1226,35 @@ class Plan:
         return diags
 
 
-_READ: list | None = None  # the shares of read_ahead, set just before its workers are forked
+_SHARED: tuple | None = None  # (work, shares) of _on_every_core, set just before the fork
 
 
-def _read_share(i: int) -> dict:
-    return _read_records(_READ[i])
+def _on_every_core(work: Callable[[Any], Any], shares: Sequence[Any]) -> list:
+    """work(share) for each share, the first in this process and the others in forked workers
+    at the same time; their results, in order. An error here stops the workers at once."""
+    import multiprocessing
+
+    global _SHARED
+    _SHARED = (work, shares)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(len(shares) - 1)
+    finally:
+        _SHARED = None
+    try:
+        results = pool.map_async(_work_share, range(1, len(shares)))
+        return [work(shares[0]), *results.get()]
+    except BaseException:
+        pool.terminate()  # (the build is over: the other shares are not wanted)
+        raise
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _work_share(i: int) -> Any:
+    """A worker of _on_every_core: share i."""
+    work, shares = _SHARED
+    return work(shares[i])
 
 
 def _settled(files: list[tuple[str, str]]) -> list[tuple[str, str, tuple]]:
@@ -1454,41 +1462,19 @@ def prefill_memo(memo: Memo, edition: Any, letters: tuple[Letter, ...],
     if workers < 2 or len(new) < PARALLEL_FROM or threading.active_count() != 1:
         return
     shares = [tuple(new[i::workers]) for i in range(workers)]
-    import multiprocessing
 
-    # the pages are then made on every core too, by processes that parse the bodies again
+    def share(letters: tuple[Letter, ...]) -> tuple[dict, dict]:
+        mine = Memo(token=memo.token, identify=memo.identify)
+        # the pages are then made on every core too, by processes that parse the bodies again
+        mine.keep_found = True
+        _prefill(edition, letters, persons, persons_path, mine)
+        mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
+        return mine.entries, mine.found
+
     memo.keep_found = True
-    global _PREFILL
-    _PREFILL = (memo, edition, persons, persons_path, shares)
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers - 1)
-    finally:
-        _PREFILL = None
-    try:
-        results = pool.map_async(_prefill_share, range(1, workers))
-        _prefill(edition, shares[0], persons, persons_path, memo)
-        for entries, found in results.get():
-            memo.entries.update(entries)
-            memo.found.update(found)
-    except BaseException:
-        pool.terminate()  # (the build is over: the other shares are not wanted)
-        raise
-    finally:
-        pool.close()
-        pool.join()
-    memo.forget_stage("body")  # (not used again before the letters are rendered)
-
-
-_PREFILL: tuple | None = None
-
-
-def _prefill_share(i: int) -> tuple[dict, dict]:
-    memo, edition, persons, persons_path, shares = _PREFILL
-    mine = Memo(token=memo.token, identify=memo.identify)
-    mine.keep_found = True
-    _prefill(edition, shares[i], persons, persons_path, mine)
-    mine.forget_stage("body")  # not sent back: the renderers parse them again (forget_texts)
-    return mine.entries, mine.found
+    for entries, found in _on_every_core(share, shares):
+        memo.entries.update(entries)
+        memo.found.update(found)
 
 
 def _prefill(edition: Any, letters: tuple[Letter, ...], persons: tuple[Person, ...],

@@ -655,8 +655,7 @@ def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
 
     if _ran_alone("test_made_on_every_core_equals_a_clean_build"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     monkeypatch.setattr(incremental, "_make_share_original", incremental._make_share, raising=False)
     monkeypatch.setattr(incremental, "_make_share", _share_spy)
     monkeypatch.setenv("SHARD_SPY", str(tmp_path / "spy"))
@@ -709,8 +708,7 @@ def test_a_first_build_reads_the_records_on_every_core(tmp_path, corpus, monkeyp
 
     if _ran_alone("test_a_first_build_reads_the_records_on_every_core"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     monkeypatch.setattr(incremental, "SETTLED_NS", 0)  # (the files were copied a moment ago)
     parsed: list[str] = []
     parse = epistola.records.parse_letter
@@ -741,8 +739,7 @@ def test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time(tmp_pat
 
     if _ran_alone("test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     monkeypatch.setattr(incremental, "ITEMS_AT_ONCE", 3)
     held: list[int] = []  # bodies held as each body is parsed, while this process makes a share
     parsed: list[str] = []
@@ -782,8 +779,7 @@ def test_the_renderers_link_names_where_finding_the_mentions_found_them(tmp_path
 
     if _ran_alone("test_the_renderers_link_names_where_finding_the_mentions_found_them"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     looked: list[str] = []  # texts searched for names while this process made its share
     making = []
     made_here: set[str] = set()
@@ -871,8 +867,7 @@ def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp
 
     if _ran_alone("test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     streamed: list[str] = []
     put_pieces = incremental.Plan._put_pieces
 
@@ -915,8 +910,7 @@ def test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_th
     if _ran_alone("test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_"
                   "the_site"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     ws = Workspace(tmp_path, corpus)
     ws.build()
     before = tree(ws.out)
@@ -949,8 +943,7 @@ def test_an_error_in_the_first_build_s_reading_stops_its_workers(tmp_path, corpu
 
     if _ran_alone(f"test_an_error_in_the_first_build_s_reading_stops_its_workers[{stage}]"):
         return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
+    on_two_cores(monkeypatch)
     monkeypatch.setattr(incremental, "SETTLED_NS", 0)
     here = os.getpid()
     original = getattr(incremental, stage)
@@ -970,6 +963,14 @@ def test_an_error_in_the_first_build_s_reading_stops_its_workers(tmp_path, corpu
         run_build(ws.editions, ws.out, templates=ws.templates, search=False)
     assert multiprocessing.active_children() == []
     assert not finished.exists()
+
+
+def on_two_cores(monkeypatch) -> None:
+    """Builds fork one worker, whatever the size of the edition and of the machine."""
+    import epistola.incremental as incremental
+
+    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
 
 
 def _ran_alone(test: str) -> bool:

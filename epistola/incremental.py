@@ -55,7 +55,7 @@ from jinja2 import Environment, meta
 from . import body, citations, corpus, diagnostics, fs, markup, model, render, search
 from .body import parse_inline
 from .corpus import Corpus, Memo, name_spans, register_view, reused
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, warning
 from .model import Letter, Person
 from .render import STATIC_PAGES, edition_summary
 
@@ -1105,8 +1105,11 @@ class Plan:
         if known is not None and known.sha == sha and _unchanged(target, known):
             return Entry(None, sha, known.size, known.mtime_ns)
         self._make_room(target, made_dirs)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise _naming(exc, target)
         st = os.stat(target)
         return Entry(None, sha, st.st_size, st.st_mtime_ns)
 
@@ -1128,9 +1131,11 @@ class Plan:
                 os.unlink(partial)
                 return Entry(None, digest, known.size, known.mtime_ns)
             os.replace(partial, target)  # (a link the live site shares is replaced, not written)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(partial)
+            if isinstance(exc, OSError):
+                raise _naming(exc, target)
             raise
         st = os.stat(target)
         return Entry(None, digest, st.st_size, st.st_mtime_ns)
@@ -1222,7 +1227,12 @@ class Plan:
             shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
         cache.keep_person_keys()
-        cache._swapped()
+        try:
+            cache._swapped()
+        except OSError as exc:  # the site is in place; a spare folder marked dirty stays so
+            diags.append(warning(fs.display_path(cache.folder), 1, "the site was built, but its "
+                                 f"build cache could not be saved ({exc.strerror or exc}); the "
+                                 "next build may take longer", "io"))
         return diags
 
 
@@ -1292,6 +1302,13 @@ def _shard(name: Any) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogatepass")) % MEMO_SHARDS
 
 
+def _naming(exc: OSError, path: str) -> OSError:
+    """The error, with the file it is about (a write to a full disk names none)."""
+    if exc.filename is None:
+        exc.filename = path
+    return exc
+
+
 def _same_file(spare: Entry | None, live: Entry) -> bool:
     """The manifest says the spare folder holds the live file (a hard link, or equal)."""
     return spare is not None and spare.sha == live.sha and spare.size == live.size \
@@ -1332,8 +1349,12 @@ def _json(value: Any) -> bytes:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:  # (a full disk: no half-written file left behind)
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 # --- making the files, on every core -------------------------------------------------------------

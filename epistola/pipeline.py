@@ -11,6 +11,7 @@ brought up to date, and only the pages whose inputs changed are rendered again.
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 from functools import partial
 from typing import Callable
@@ -119,14 +120,36 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
         cache = _kept = BuildCache(out)
     if not write:
         cache = None
-    if cache is None or not editions.is_dir():  # (no editions: load_editions says so)
-        diags = _build(editions, out, write, strict, templates, search, cache, progress)
-    else:
-        with fs.build_lock(out):  # the caches describe the site: one build at a time from the start
-            diags = _build(editions, out, write, strict, templates, search, cache, progress,
-                           defer_search, taken, prime)
+    try:
+        if cache is None or not editions.is_dir():  # (no editions: load_editions says so)
+            diags = _build(editions, out, write, strict, templates, search, cache, progress)
+        else:
+            with fs.build_lock(out):  # the caches describe the site: one build at a time
+                diags = _build(editions, out, write, strict, templates, search, cache,
+                               progress, defer_search, taken, prime)
+    except OSError as exc:  # (a record that cannot be read is a diagnostic of its own)
+        raise EpistolaError(stopped_by(exc, out)) from None
     progress("done")
     return diags
+
+
+def stopped_by(exc: OSError, out: Path) -> Diagnostic:
+    """The line that reports a build stopped by the system (a full disk, a folder it may not
+    write): the site is still the one before, as every file went to a folder beside it."""
+    path = exc.filename if isinstance(exc.filename, (str, bytes, os.PathLike)) else out
+    hint = _SYSTEM_HINTS.get(exc.errno, "")
+    return error(fs.display_path(Path(os.fsdecode(path))), 1,
+                 f"{exc.strerror or exc}; the build stopped and left {fs.display_path(out)} as "
+                 f"it was{hint}", "io")
+
+
+_SYSTEM_HINTS = {
+    errno.ENOSPC: ": free some space and build again",
+    errno.EDQUOT: ": free some space and build again",
+    errno.EACCES: ": check who may write there",
+    errno.EPERM: ": check who may write there",
+    errno.EROFS: ": build into a folder on a writable disk (--out)",
+}
 
 
 def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path | None,
@@ -233,6 +256,14 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
     folder and swap it in for the one the site took over. Returns its diagnostics; with errors
     the site keeps its older index, and the next build makes it again. When `interrupted` says
     so (a newer save), it stops and leaves the index to the next call."""
+    try:
+        return _index_later(out, cache, strict, interrupted)
+    except OSError as exc:
+        raise EpistolaError(stopped_by(exc, out)) from None
+
+
+def _index_later(out: Path, cache: BuildCache, strict: bool,
+                 interrupted: Callable[[], bool] | None) -> list[Diagnostic]:
     if cache.unsaved:
         with fs.build_lock(out):  # the caches describe the site: no other build meanwhile
             cache.flush()  # the build's caches, saved after the reload it sent
@@ -251,6 +282,9 @@ def index_later(out: Path, cache: BuildCache, strict: bool = False,
         except Interrupted:
             cache.search_pending = inputs
             return []
+        except OSError:
+            cache.search_pending = inputs  # (the next save tries again)
+            raise
         finally:
             if not swapped:
                 fs.discard(fresh)  # an unfinished or failed index

@@ -225,3 +225,64 @@ def test_ingest_of_a_missing_source(tmp_path):
     assert done.returncode == 1
     assert any("no-such-source.txt" in d["path"] for d in diagnostics(done)), done.stderr
     assert not (tmp_path / "editions").exists()
+
+
+# --- the system says no: a full disk --------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A file system of 8 MiB of its own (tmpfs; root only), unmounted afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
+                                            str(disk)], capture_output=True).returncode != 0:
+        pytest.skip("mounting a small file system needs root")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Take every free block of the disk (a file that grows until the system refuses)."""
+    ballast = disk / "ballast"
+    with open(ballast, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+        try:
+            while True:
+                handle.write(b"\0" * 512)
+        except OSError:
+            pass
+    return ballast
+
+
+def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, small_disk):
+    out = small_disk / "out"
+    first = run("build", "--editions", str(edition), "--out", str(out), cwd=small_disk)
+    assert first.returncode == 0, first.stderr
+    published = snapshot(out)
+    replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
+    ballast = fill(small_disk)
+
+    done = run("build", "--editions", str(edition), "--out", str(out), cwd=small_disk)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert d["level"] == "error" and d["code"] == "io", d.group(0)
+    assert d["message"].startswith("No space left on device; the build stopped and left out "
+                                   "as it was: free some space"), d.group(0)
+    # the file the system refused: one of the new site's, in the folder built beside it
+    spare = ".build-cache/out/spare/"
+    assert d["path"].startswith(spare) and d["path"][len(spare):] in published, d.group(0)
+    assert snapshot(out) == published
+    assert not [p for p in small_disk.rglob("*") if p.name.endswith((".partial", ".tmp"))]
+
+    ballast.unlink()  # space again: the build picks up where the editor left it
+    again = run("build", "--editions", str(edition), "--out", str(out), cwd=small_disk)
+    assert again.returncode == 0, again.stderr
+    # (on the same file system: Pagefind's index follows the order in which it lists folders)
+    clean = run("build", "--editions", str(edition), "--out", "clean", cwd=small_disk)
+    assert clean.returncode == 0, clean.stderr
+    assert snapshot(out) == snapshot(small_disk / "clean")
+    assert "Copy of" in (out / "letters" / "176" / "index.html").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from typing import Callable
 import pytest
 
 from bench.corpus import generate
-from epistola.diagnostics import has_errors
+from epistola.diagnostics import EpistolaError, has_errors
 from epistola.incremental import BuildCache, cache_folder
 from epistola.pipeline import DEFAULT_TEMPLATES, discard_old_index, index_later, run_build
 from epistola.records import parse_letter
@@ -924,11 +924,45 @@ def test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_th
 
     monkeypatch.setattr(incremental.Plan, "_put_pieces", full)
     shutil.rmtree(cache_folder(ws.out))  # a first build: every page made, the lists streamed
-    with pytest.raises(OSError):
+    with pytest.raises(EpistolaError, match=r"/index\.html:1: error: No space left on device; "
+                                            r"the build stopped and left .*site as it was"):
         run_build(ws.editions, ws.out, templates=ws.templates, search=False)
     assert multiprocessing.active_children() == []
     assert tree(ws.out) == before
     assert list(tmp_path.rglob("*.partial")) == []
+
+
+def test_caches_that_cannot_be_saved_after_the_swap_are_a_warning(ws, monkeypatch):
+    """The new site is in place when its caches fail to save (a full disk): the build says so
+    in a warning, leaves no half-written cache file, and the next build still equals a clean
+    one."""
+    import errno
+
+    ws.build()
+    ws.edit(ws.record(middle_letter(ws)), _add_body_paragraph)
+
+    import epistola.incremental as incremental
+
+    replace = os.replace
+
+    def full(source, target):  # the caches' files written, but never in place
+        if str(target).endswith(("manifest.json", ".pickle")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(incremental.os, "replace", full)
+    diags = ws.build()
+    monkeypatch.undo()
+    assert not list(cache_folder(ws.out).rglob("*.tmp"))
+    [warned] = [d for d in diags if "[io]" in d]
+    assert re.fullmatch(r".*\.build-cache/site:1: warning: the site was built, but its build "
+                        r"cache could not be saved \(No space left on device\); the next build "
+                        r"may take longer \[io\]", warned), warned
+    assert "An added paragraph" in (ws.out / "letters" / middle_letter(ws) / "index.html"
+                                    ).read_text(encoding="utf-8")
+    ws.edit(ws.record(middle_letter(ws)), lambda text: text.replace("An added", "A changed"))
+    ws.build()
+    assert_same_site(ws.out, ws.clean())
 
 
 @pytest.mark.parametrize("stage", ["_read_records", "_prefill"])

@@ -187,6 +187,36 @@ def build_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
+    """Refuse a site folder a build must not replace. A build swaps in a new folder for `out`
+    and deletes what `out` held: it must not be, hold or lie in one of the inputs (what ->
+    folder), and a folder that holds files must be a site a build made: one with `mark`, a
+    file every build writes."""
+    target = out.resolve()
+    shown = display_path(out)
+    for what, folder in inputs.items():
+        source = folder.resolve()
+        relation = ("is" if target == source else "holds" if source.is_relative_to(target)
+                    else "lies in" if target.is_relative_to(source) else None)
+        if relation is not None:
+            raise EpistolaError(error(shown, 1, f"the site folder {relation} the {what} folder "
+                                      f"({display_path(folder)}), and a build replaces the whole "
+                                      "site folder: build into a folder of its own, e.g. "
+                                      "--out site", "out-folder"))
+    if target.exists() and not target.is_dir():
+        raise EpistolaError(error(shown, 1, "the site folder is a file, which a build would "
+                                  "replace: give --out a new or empty folder", "out-folder"))
+    try:
+        holds_files = target.is_dir() and any(target.iterdir())
+    except OSError:
+        holds_files = False  # (the build then says why it cannot write there)
+    if holds_files and not (target / mark).is_file():
+        raise EpistolaError(error(shown, 1, f"the site folder holds files no build made (it has "
+                                  f"no {mark}), and a build replaces the whole folder: give "
+                                  "--out a new or empty folder, or move those files away",
+                                  "out-folder"))
+
+
 def staging_folder(out: Path) -> Path:
     """A fresh, empty folder beside out for the next build."""
     staging = out.parent / f".{out.name}.new"

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import fs
 from .corpus import build_corpus
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .export import export_files
+from .export import LETTERS_JSON, export_files
 from .render import render_site
 from .incremental import BuildCache, cycle_collector_paused, make_files, prefill_memo
 from .records import parse_letter, parse_persons
@@ -116,6 +116,9 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
                progress: Callable[[str], None], defer_search: bool,
                taken: frozenset | None, prime: bool) -> list[Diagnostic]:
     global _kept
+    if write:
+        fs.check_out_folder(out, {"editions": editions, "templates": templates or DEFAULT_TEMPLATES},
+                            LETTERS_JSON)
     if write and incremental and cache is None:
         cache = _kept = BuildCache(out)
     if not write:

@@ -475,6 +475,7 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
 
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
+    from .export import LETTERS_JSON
     from .pipeline import DEFAULT_TEMPLATES, index_later, run_build
 
     folder = templates or DEFAULT_TEMPLATES
@@ -482,6 +483,7 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
         raise EpistolaError(error(str(editions), 1, "editions folder not found; run 'python "
                                   "build.py ingest SOURCE' first or pass --editions DIR",
                                   "no-editions"))
+    fs.check_out_folder(out, {"editions": editions, "templates": folder}, LETTERS_JSON)
 
     # kept in memory: each rebuild redoes only what a save changed; on disk when serve stops
     cache = BuildCache(out, keep_memo=False)

@@ -286,3 +286,42 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, s
     assert clean.returncode == 0, clean.stderr
     assert snapshot(out) == snapshot(small_disk / "clean")
     assert "Copy of" in (out / "letters" / "176" / "index.html").read_text(encoding="utf-8")
+
+
+# --- a site folder a build must not replace -------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+@pytest.mark.parametrize("out, says", [
+    ("editions", "the site folder is the editions folder"),
+    (".", "the site folder holds the editions folder"),
+    ("editions/letters", "the site folder lies in the editions folder"),
+    ("editions/site", "the site folder lies in the editions folder"),
+    ("notes", "the site folder holds files no build made"),
+    ("notes/todo.txt", "the site folder is a file"),
+])
+def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition, tmp_path,
+                                                                        command, out, says):
+    """A build replaces its site folder whole: pointed at the records, at a folder above them
+    or at anybody's files, it refuses before it writes anything, and nothing is lost."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("a file of the editor's\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    done = run(command, "--editions", str(edition), "--out", out, "--port", "0", cwd=tmp_path) \
+        if command == "serve" else run(command, "--editions", str(edition), "--out", out,
+                                       cwd=tmp_path)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert (d["path"], d["level"], d["code"]) == (out, "error", "out-folder"), d.group(0)
+    assert d["message"].startswith(says), d.group(0)
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "notes"]
+
+
+def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):
+    assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / ".build-cache")  # (what the folder is, is read from the folder)
+    replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
+        encoding="utf-8")

@@ -194,6 +194,10 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
     file every build writes."""
     target = out.resolve()
     shown = display_path(out)
+    if out.is_symlink():  # (the link would be replaced by a folder, and its target left stale)
+        raise EpistolaError(error(str(out), 1, "the site folder is a symbolic link, and a build "
+                                  "replaces the folder itself: give --out the folder it points "
+                                  f"to ({display_path(target)})", "out-folder"))
     for what, folder in inputs.items():
         source = folder.resolve()
         relation = ("is" if target == source else "holds" if source.is_relative_to(target)

@@ -298,6 +298,7 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, s
     ("editions/site", "the site folder lies in the editions folder"),
     ("notes", "the site folder holds files no build made"),
     ("notes/todo.txt", "the site folder is a file"),
+    ("published", "the site folder is a symbolic link"),
 ])
 def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition, tmp_path,
                                                                         command, out, says):
@@ -305,6 +306,7 @@ def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition,
     or at anybody's files, it refuses before it writes anything, and nothing is lost."""
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("a file of the editor's\n", encoding="utf-8")
+    (tmp_path / "published").symlink_to("notes")
     before = snapshot(tmp_path)
     done = run(command, "--editions", str(edition), "--out", out, "--port", "0", cwd=tmp_path) \
         if command == "serve" else run(command, "--editions", str(edition), "--out", out,
@@ -314,7 +316,8 @@ def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition,
     assert (d["path"], d["level"], d["code"]) == (out, "error", "out-folder"), d.group(0)
     assert d["message"].startswith(says), d.group(0)
     assert snapshot(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "notes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "notes", "published"]
+    assert (tmp_path / "published").readlink() == Path("notes")
 
 
 def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):

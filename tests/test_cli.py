@@ -281,10 +281,9 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, s
     ballast.unlink()  # space again: the build picks up where the editor left it
     again = run("build", "--editions", str(edition), "--out", str(out), cwd=small_disk)
     assert again.returncode == 0, again.stderr
-    # (on the same file system: Pagefind's index follows the order in which it lists folders)
-    clean = run("build", "--editions", str(edition), "--out", "clean", cwd=small_disk)
+    clean = run("build", "--editions", str(edition), "--out", "clean", cwd=edition.parent)
     assert clean.returncode == 0, clean.stderr
-    assert snapshot(out) == snapshot(small_disk / "clean")
+    assert snapshot(out) == snapshot(edition.parent / "clean")
     assert "Copy of" in (out / "letters" / "176" / "index.html").read_text(encoding="utf-8")
 
 

@@ -8,6 +8,8 @@ import gzip
 import hashlib
 import json
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import cbor2
@@ -185,6 +187,85 @@ def test_the_same_pages_give_a_byte_identical_index(mini_site, tmp_path):
     values = _filter_values(first / PAGEFIND_DIR / "years" / "1923")
     assert set(values) == {"fond", "kind", "place", "recipient", "sender", "year"}
     assert all(v == sorted(v) for v in values.values()), values
+
+
+def _tmpfs_folder() -> Path:
+    """/dev/shm when it is a tmpfs, which lists a folder's files newest first."""
+    mounts = Path("/proc/mounts").read_text(encoding="utf-8").split("\n")
+    if not any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in mounts if line.strip()):
+        pytest.skip("needs /dev/shm on a tmpfs")
+    return Path("/dev/shm")
+
+
+#: Four pages with a filter, a sort key, metadata and words in two spellings (Pagefind keeps
+#: "café" as another form of "cafe", with pages of its own).
+VARIANT_PAGES = {
+    f"p{i}.html": (f'<html lang="en"><body data-pagefind-sort="date:1923-0{i}" '
+                   f'data-pagefind-filter="sender:{"Stalin" if i % 2 else "Magidov"}" '
+                   f'data-pagefind-meta="title:Letter {i}"><p>{text} in letter {i}</p>'
+                   '</body></html>')
+    for i, text in zip((1, 2, 3, 4), ("the café", "a naïve café", "the cafe", "naive words"))}
+
+
+def _meaning(bundle: Path) -> dict:
+    """What a bundle says, with each page named by its fragment (its content), not its number:
+    two indexes that differ only in how they number the pages mean the same."""
+    from epistola.search import _unpack
+
+    meta = _unpack(next(bundle.glob("*.pf_meta")).read_bytes())
+    hashes = [hash_ for hash_, _count in meta[1]]
+
+    def pages(listed):  # each page number is the difference to the one before it
+        found, at = {}, 0
+        for number, *positions in listed:
+            at += number
+            found[hashes[at]] = positions
+        return found
+
+    words = {}
+    for chunk in sorted((bundle / "index").iterdir()):
+        for word, listed, variants in _unpack(chunk.read_bytes())[0]:
+            words[word] = (pages(listed), {form: pages(more) for form, more in variants})
+    filters = {}
+    for chunk in sorted((bundle / "filter").iterdir()):
+        name, values = _unpack(chunk.read_bytes())
+        filters[name] = {value: {hashes[n] for n in listed} for value, listed in values}
+    sorts = {name: [hashes[n] for n in order] for name, order in meta[4]}
+    return {"words": words, "filters": filters, "sorts": sorts, "pages": sorted(meta[1])}
+
+
+def test_the_index_is_the_same_whatever_order_the_file_system_lists_the_pages_in(tmp_path):
+    """Pagefind numbers the pages in the order it finds them, which is the file system's: the
+    same pages written in two orders on a tmpfs are listed in two orders. Canonicalised, both
+    indexes are byte-identical and still say what Pagefind said."""
+    from pagefind_bin import get_executable
+
+    from epistola.search import canonicalise_bundle
+
+    bundles = []
+    with tempfile.TemporaryDirectory(dir=_tmpfs_folder()) as folder:
+        for name, order in (("forward", sorted(VARIANT_PAGES)),
+                            ("backward", sorted(VARIANT_PAGES, reverse=True))):
+            site = Path(folder) / name
+            site.mkdir()
+            for page_name in order:
+                (site / page_name).write_text(VARIANT_PAGES[page_name], encoding="utf-8")
+            out = tmp_path / name
+            subprocess.run([str(get_executable()), "--site", str(site), "--output-path",
+                            str(out), "--silent"], check=True)
+            bundles.append(out)
+    forward, backward = bundles
+    said = _meaning(forward)
+    assert said["words"]["cafe"][1]["café"], "no page of its own for the other spelling"
+    assert said == _meaning(backward)
+    raw = {name: data for name, data in tree(forward).items() if name.startswith("index/")}
+    assert raw != {name: data for name, data in tree(backward).items()
+                   if name.startswith("index/")}, "the pages were numbered alike: no test"
+
+    for bundle in bundles:
+        canonicalise_bundle(bundle)
+    assert tree(forward) == tree(backward)
+    assert _meaning(forward) == said
 
 
 @pytest.fixture(scope="module")

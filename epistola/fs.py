@@ -207,6 +207,10 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
                                       f"({display_path(folder)}), and a build replaces the whole "
                                       "site folder: build into a folder of its own, e.g. "
                                       "--out site", "out-folder"))
+    if os.path.ismount(target):  # (a folder swapped in by rename cannot take its place)
+        raise EpistolaError(error(shown, 1, "the site folder is a mount point, and a build "
+                                  "replaces the whole folder: mount the folder above it, or "
+                                  "build into a folder inside it", "out-folder"))
     if target.exists() and not target.is_dir():
         raise EpistolaError(error(shown, 1, "the site folder is a file, which a build would "
                                   "replace: give --out a new or empty folder", "out-folder"))

@@ -319,6 +319,17 @@ def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition,
     assert (tmp_path / "published").readlink() == Path("notes")
 
 
+def test_a_site_folder_that_is_a_mount_point_is_refused(edition, small_disk):
+    """A mount point cannot be renamed: the build says so before it writes anything."""
+    done = run("build", "--editions", str(edition), "--out", str(small_disk),
+               cwd=edition.parent)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert d["code"] == "out-folder" and "mount point" in d["message"], d.group(0)
+    assert list(small_disk.iterdir()) == []
+    assert sorted(p.name for p in edition.parent.iterdir()) == ["disk", "editions"]
+
+
 def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):
     assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
     shutil.rmtree(tmp_path / ".build-cache")  # (what the folder is, is read from the folder)

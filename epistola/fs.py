@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .diagnostics import Diagnostic, EpistolaError, error
 from .model import Edition, Letter, Person
@@ -192,14 +192,20 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
     and deletes what `out` held: it must not be, hold or lie in one of the inputs (what ->
     folder), and a folder that holds files must be a site a build made: one with `mark`, a
     file every build writes."""
-    target = out.resolve()
+    try:
+        target = out.resolve()
+        sources = {what: folder.resolve() for what, folder in inputs.items()}
+    except RuntimeError:  # (Path.resolve on a loop of symbolic links)
+        raise EpistolaError(error(str(out), 1, "the site folder or an input folder is a loop of "
+                                  "symbolic links: give --out a folder of its own",
+                                  "out-folder")) from None
     shown = display_path(out)
     if out.is_symlink():  # (the link would be replaced by a folder, and its target left stale)
         raise EpistolaError(error(str(out), 1, "the site folder is a symbolic link, and a build "
                                   "replaces the folder itself: give --out the folder it points "
                                   f"to ({display_path(target)})", "out-folder"))
     for what, folder in inputs.items():
-        source = folder.resolve()
+        source = sources[what]
         relation = ("is" if target == source else "holds" if source.is_relative_to(target)
                     else "lies in" if target.is_relative_to(source) else None)
         if relation is not None:
@@ -207,6 +213,10 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
                                       f"({display_path(folder)}), and a build replaces the whole "
                                       "site folder: build into a folder of its own, e.g. "
                                       "--out site", "out-folder"))
+    if Path.cwd().resolve().is_relative_to(target):
+        raise EpistolaError(error(shown, 1, "the site folder holds the current folder, and a "
+                                  "build replaces the whole site folder: build into a folder of "
+                                  "its own, e.g. --out site", "out-folder"))
     if os.path.ismount(target):  # (a folder swapped in by rename cannot take its place)
         raise EpistolaError(error(shown, 1, "the site folder is a mount point, and a build "
                                   "replaces the whole folder: mount the folder above it, or "
@@ -225,6 +235,33 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
                                   "out-folder"))
 
 
+#: What systems leave in a folder one looks at (a Finder, an Explorer): not worth a refusal.
+_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def foreign_entries(out: Path, made: Iterable[str]) -> Diagnostic | None:
+    """The refusal of a site folder that holds, at its top, a file or folder that neither this
+    build nor the one before made (a CNAME, a .git): the swap would take it away with the old
+    site. `made`: the paths those builds write (and pagefind/, which builds without search
+    drop)."""
+    try:
+        names = set(os.listdir(out))
+    except FileNotFoundError:
+        return None
+    left = names - {"pagefind"} - _LITTER
+    for path in made:  # (tens of thousands: stop once every name is accounted for)
+        if not left:
+            return None
+        left.discard(path.partition("/")[0])
+    if not left:
+        return None
+    extra = sorted(left)
+    shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+    return error(display_path(out), 1, f"the site folder holds {shown}, which no build made, "
+                 "and a build replaces the whole folder: move it away (a file to publish belongs "
+                 "in templates/assets/)", "out-folder")
+
+
 def staging_folder(out: Path) -> Path:
     """A fresh, empty folder beside out for the next build."""
     staging = out.parent / f".{out.name}.new"
@@ -241,8 +278,8 @@ def swap_in(staging: Path, out: Path) -> None:
     if out.exists():
         os.rename(out, old)
     os.rename(staging, out)
-    if old.exists():
-        shutil.rmtree(old)
+    # the new site is live: a site before it that cannot be removed now is removed next time
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def exchange(new: Path, old: Path) -> None:

@@ -1158,11 +1158,14 @@ class Plan:
         as it is, until pipeline.index_later brings it up to date."""
         cache = self.cache
         live = cache.live if out.is_dir() else {}
-        spare, spare_known, join, made_dirs = self.prepare()
-
         wanted = dict(self.paths)
         for path in files:
             wanted.setdefault(path, None)
+        refused = fs.foreign_entries(out, itertools.chain(wanted, live))
+        if refused is not None:
+            return [refused]
+        spare, spare_known, join, made_dirs = self.prepare()
+
         new: dict[str, Entry] = {}
         root, old = str(spare), str(out)
         # from here on the spare folder is being written: not to be trusted if this build
@@ -1222,17 +1225,16 @@ class Plan:
         if cache.pending is not None:
             cache.inputs = cache.pending[0]
             cache.diagnostics = sorted(set(cache.pending[1]) | set(diags))
+        # the new site is live from here on: what fails now only costs the next build time
         cache.spare = dict(live) if live else {}
-        if not live and spare.exists():
-            shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
         cache.live = new
         cache.keep_person_keys()
         try:
+            if not live and spare.exists():
+                shutil.rmtree(spare)  # the site before the cache existed: nothing known about it
             cache._swapped()
-        except OSError as exc:  # the site is in place; a spare folder marked dirty stays so
-            diags.append(warning(fs.display_path(cache.folder), 1, "the site was built, but its "
-                                 f"build cache could not be saved ({exc.strerror or exc}); the "
-                                 "next build may take longer", "io"))
+        except OSError as exc:  # (a spare folder marked dirty stays so: the next build empties it)
+            diags.append(unsaved_caches(exc, cache))
         return diags
 
 
@@ -1300,6 +1302,13 @@ def _shard(name: Any) -> int:
     """Which memo file keeps the work named `name` (the same in every process)."""
     text = name if isinstance(name, str) else repr(name)
     return zlib.crc32(text.encode("utf-8", "surrogatepass")) % MEMO_SHARDS
+
+
+def unsaved_caches(exc: OSError, cache: BuildCache) -> Diagnostic:
+    """The line that reports caches a build could not save once its site was live."""
+    return warning(fs.display_path(cache.folder), 1, "the site was built, but its build cache "
+                   f"could not be saved ({exc.strerror or exc}); the next build may take longer",
+                   "io")
 
 
 def _naming(exc: OSError, path: str) -> OSError:

@@ -22,7 +22,8 @@ from .corpus import build_corpus
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
 from .export import LETTERS_JSON, export_files
 from .render import render_site
-from .incremental import BuildCache, cycle_collector_paused, make_files, prefill_memo
+from .incremental import (BuildCache, cycle_collector_paused, make_files, prefill_memo,
+                          unsaved_caches)
 from .records import parse_letter, parse_persons
 from .search import Interrupted, index_site
 from .validate import check_corpus
@@ -116,14 +117,14 @@ def _run_build(editions: Path, out: Path, write: bool, strict: bool, templates: 
                progress: Callable[[str], None], defer_search: bool,
                taken: frozenset | None, prime: bool) -> list[Diagnostic]:
     global _kept
-    if write:
-        fs.check_out_folder(out, {"editions": editions, "templates": templates or DEFAULT_TEMPLATES},
-                            LETTERS_JSON)
     if write and incremental and cache is None:
         cache = _kept = BuildCache(out)
     if not write:
         cache = None
     try:
+        if write:
+            fs.check_out_folder(out, {"editions": editions,
+                                      "templates": templates or DEFAULT_TEMPLATES}, LETTERS_JSON)
         if cache is None or not editions.is_dir():  # (no editions: load_editions says so)
             diags = _build(editions, out, write, strict, templates, search, cache, progress)
         else:
@@ -238,6 +239,9 @@ def _build(editions: Path, out: Path, write: bool, strict: bool, templates: Path
             cache.search_pending = cache.inputs_token(True, strict)
         return sorted(set(diags) | set(found))
     with fs.build_lock(out):
+        refused = fs.foreign_entries(out, site)
+        if refused is not None:
+            return sorted({*diags, refused})
         staging = fs.staging_folder(out)
         try:
             fs.write_tree(staging, site)
@@ -294,7 +298,10 @@ def _index_later(out: Path, cache: BuildCache, strict: bool,
         # `fresh` now holds the index before: it is removed by the next call or when serve
         # stops, not now, while a save made at this moment waits for the build lock (13,000
         # files at 10,000 letters, 0.09 s)
-        cache.searched(inputs, diags)
+        try:
+            cache.searched(inputs, diags)
+        except OSError as exc:  # the new index is live: only the next build does more work
+            diags = [*diags, unsaved_caches(exc, cache)]
     return diags
 
 

@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
@@ -119,6 +120,11 @@ def letter_names(corpus: "Corpus", letter: "Letter",
             known[ref] = person_names
         forms += person_names
     return tuple(dict.fromkeys(forms))
+
+
+#: How canonicalise_bundle writes a bundle: a bundle written another way (by an older Epistola)
+#: is indexed again, not reused, so that an incremental build still equals a clean one.
+CANONICAL_FORM = 2
 
 
 def pagefind_version() -> str:
@@ -305,7 +311,8 @@ def index_site(site_dir: Path, previous: Path | None = None, output: Path | None
         return [warning(shown, 1, "no letter or register pages to index; the search page will "
                                   "find nothing", "search-empty")]
     language = _site_language(site_dir)
-    bundles = plan_bundles(pages, language, pagefind_version(), MAX_BUNDLE)
+    bundles = plan_bundles(pages, language, f"{pagefind_version()} {CANONICAL_FORM}",
+                           MAX_BUNDLE)
     del pages
     if previous is None:
         previous = _previous_site(site_dir)
@@ -356,7 +363,10 @@ _SIGNATURE = b"pagefind_dcd"
 
 
 def _unpack(data: bytes):
-    raw = gzip.decompress(data)
+    try:
+        raw = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # (a file cut short or not gzip at all)
+        raise ValueError(f"not a Pagefind data file: {exc}") from None
     if not raw.startswith(_SIGNATURE):
         raise ValueError("not a Pagefind data file")
     return cbor2.loads(raw[len(_SIGNATURE):])
@@ -407,6 +417,7 @@ def canonicalise_bundle(folder: Path) -> None:
                 word[1] = _renumbered(word[1], number)
                 for variant in word[2]:
                     variant[1] = _renumbered(variant[1], number)
+                word[2].sort(key=lambda variant: variant[0])  # (Pagefind: as it met them)
             chunk[2] = _moved(path, _pack([words]), language, 7, ".pf_index", names, gone, made)
         renamed = []
         for filter_name, chunk in filters:

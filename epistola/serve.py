@@ -517,5 +517,5 @@ def _save_caches(cache: BuildCache, out: Path) -> None:
             cache.flush()
             cache.save_memo()
             discard_old_index(cache)
-    except EpistolaError:
+    except (EpistolaError, OSError):  # (a full disk: the next build does more work)
         pass

@@ -298,6 +298,7 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, s
     ("notes", "the site folder holds files no build made"),
     ("notes/todo.txt", "the site folder is a file"),
     ("published", "the site folder is a symbolic link"),
+    ("loop", "the site folder or an input folder is a loop of symbolic links"),
 ])
 def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition, tmp_path,
                                                                         command, out, says):
@@ -306,6 +307,7 @@ def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition,
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("a file of the editor's\n", encoding="utf-8")
     (tmp_path / "published").symlink_to("notes")
+    (tmp_path / "loop").symlink_to("loop")
     before = snapshot(tmp_path)
     done = run(command, "--editions", str(edition), "--out", out, "--port", "0", cwd=tmp_path) \
         if command == "serve" else run(command, "--editions", str(edition), "--out", out,
@@ -315,8 +317,21 @@ def test_a_site_folder_that_holds_other_files_is_refused_and_left_alone(edition,
     assert (d["path"], d["level"], d["code"]) == (out, "error", "out-folder"), d.group(0)
     assert d["message"].startswith(says), d.group(0)
     assert snapshot(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "notes", "published"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "loop", "notes",
+                                                          "published"]
     assert (tmp_path / "published").readlink() == Path("notes")
+
+
+def test_the_current_folder_is_refused_as_the_site_folder(edition, tmp_path):
+    """`--out .` in a folder of its own would put the build's lock and cache inside the site."""
+    folder = tmp_path / "published"
+    folder.mkdir()
+    done = run("build", "--editions", str(edition), "--out", ".", cwd=folder)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert d["code"] == "out-folder", d.group(0)
+    assert d["message"].startswith("the site folder holds the current folder"), d.group(0)
+    assert list(folder.iterdir()) == []
 
 
 def test_a_site_folder_that_is_a_mount_point_is_refused(edition, small_disk):
@@ -338,3 +353,41 @@ def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
         encoding="utf-8")
+
+
+def test_a_file_added_to_the_site_by_hand_stops_the_build_and_stays(edition, tmp_path):
+    """A build replaces the site folder whole: a CNAME or a .git put beside the pages would
+    go with the old site. The build says so and leaves them, with the site, as they were."""
+    assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
+    (tmp_path / "out" / "CNAME").write_text("letters.example.org\n", encoding="utf-8")
+    (tmp_path / "out" / ".DS_Store").write_bytes(b"\0")  # (a Finder's: not worth a refusal)
+    replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
+    published = snapshot(tmp_path / "out")
+    for cache in (True, False):  # what the build before made is known, or not
+        if not cache:
+            shutil.rmtree(tmp_path / ".build-cache")
+        done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+        assert done.returncode == 1
+        [d] = diagnostics(done)
+        assert (d["path"], d["code"]) == ("out", "out-folder"), d.group(0)
+        assert d["message"].startswith("the site folder holds CNAME, which no build made"), \
+            d.group(0)
+        assert snapshot(tmp_path / "out") == published
+
+    (tmp_path / "out" / "CNAME").unlink()
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
+        encoding="utf-8")
+
+
+def test_a_page_taken_out_of_the_templates_goes_from_the_site(edition, tmp_path):
+    """What the build before made may go: a page whose template was removed is no refusal."""
+    templates = Path(shutil.copytree(ROOT / "templates", tmp_path / "templates"))
+    args = ("build", "--editions", str(edition), "--out", "out", "--templates", str(templates))
+    assert run(*args, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "about" / "index.html").is_file()
+    (templates / "about.html").unlink()
+    done = run(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "out" / "about").exists()

@@ -950,9 +950,9 @@ def test_caches_that_cannot_be_saved_after_the_swap_are_a_warning(ws, monkeypatc
             raise OSError(errno.ENOSPC, "No space left on device")
         replace(source, target)
 
-    monkeypatch.setattr(incremental.os, "replace", full)
-    diags = ws.build()
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(incremental.os, "replace", full)
+        diags = ws.build()
     assert not list(cache_folder(ws.out).rglob("*.tmp"))
     [warned] = [d for d in diags if "[io]" in d]
     assert re.fullmatch(r".*\.build-cache/site:1: warning: the site was built, but its build "
@@ -961,6 +961,36 @@ def test_caches_that_cannot_be_saved_after_the_swap_are_a_warning(ws, monkeypatc
     assert "An added paragraph" in (ws.out / "letters" / middle_letter(ws) / "index.html"
                                     ).read_text(encoding="utf-8")
     ws.edit(ws.record(middle_letter(ws)), lambda text: text.replace("An added", "A changed"))
+    ws.build()
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_an_old_site_that_cannot_be_removed_after_the_swap_is_a_warning(ws, monkeypatch):
+    """With no cache, the site before is removed once the new one is live: when that fails,
+    the build says the new site is in place (a warning), not that it left the old one."""
+    import errno
+
+    import epistola.incremental as incremental
+
+    ws.build()
+    shutil.rmtree(cache_folder(ws.out))  # nothing known of the live site
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), _add_body_paragraph)
+    rmtree = shutil.rmtree
+
+    def refused(path, *args, **kwargs):
+        if Path(path).name == "spare":
+            raise PermissionError(errno.EACCES, "Permission denied", "letter.json")
+        rmtree(path, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(incremental.shutil, "rmtree", refused)
+        [warned] = [d for d in ws.build() if "[io]" in d]
+    assert "warning: the site was built, but its build cache could not be saved (Permission " \
+           "denied)" in warned, warned
+    assert "An added paragraph" in (ws.out / "letters" / letter / "index.html").read_text(
+        encoding="utf-8")
+    ws.edit(ws.record(letter), lambda text: text.replace("An added", "A changed"))
     ws.build()
     assert_same_site(ws.out, ws.clean())
 
@@ -1106,6 +1136,33 @@ def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws)
     fresh = BuildCache(ws.out)  # nor for the command line
     ws.build(fresh, search=True)
     assert fresh.last_made == frozenset()
+
+
+def test_a_new_index_whose_caches_cannot_be_saved_is_live_and_says_so(ws, monkeypatch):
+    """index_later swaps the new index in, then saves the caches: when that fails (a full
+    disk), the index is live and the build says so in a warning."""
+    import errno
+
+    cache = BuildCache(ws.out, keep_memo=False)
+    search_build(ws, cache)
+    assert index_later(ws.out, cache) == []
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
+    search_build(ws, cache)
+    index_before = tree(ws.out / "pagefind")
+    cache.flush()  # (the build's own caches saved, as the first thing index_later does)
+
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(BuildCache, "save_manifest", full)
+        [warned] = [str(d) for d in index_later(ws.out, cache)]
+    assert re.fullmatch(r".*site:1: warning: the site was built, but its build cache could not "
+                        r"be saved \(No space left on device\); the next build may take longer "
+                        r"\[io\]", warned), warned
+    assert tree(ws.out / "pagefind") != index_before
+    assert_same_site(ws.out, ws.clean(search=True))
 
 
 def test_the_manifest_holds_what_the_cache_knows_after_every_save(ws):

@@ -197,14 +197,15 @@ def _tmpfs_folder() -> Path:
     return Path("/dev/shm")
 
 
-#: Four pages with a filter, a sort key, metadata and words in two spellings (Pagefind keeps
-#: "café" as another form of "cafe", with pages of its own).
+#: Four pages with a filter, a sort key, metadata and words in several spellings (Pagefind
+#: keeps "café" and "cafè" as other forms of "cafe", each with pages of its own, in the order
+#: it met them).
 VARIANT_PAGES = {
     f"p{i}.html": (f'<html lang="en"><body data-pagefind-sort="date:1923-0{i}" '
                    f'data-pagefind-filter="sender:{"Stalin" if i % 2 else "Magidov"}" '
                    f'data-pagefind-meta="title:Letter {i}"><p>{text} in letter {i}</p>'
                    '</body></html>')
-    for i, text in zip((1, 2, 3, 4), ("the café", "a naïve café", "the cafe", "naive words"))}
+    for i, text in zip((1, 2, 3, 4), ("the café", "a naïve cafè", "the cafe", "naive words"))}
 
 
 def _meaning(bundle: Path) -> dict:
@@ -256,7 +257,8 @@ def test_the_index_is_the_same_whatever_order_the_file_system_lists_the_pages_in
             bundles.append(out)
     forward, backward = bundles
     said = _meaning(forward)
-    assert said["words"]["cafe"][1]["café"], "no page of its own for the other spelling"
+    assert set(said["words"]["cafe"][1]) == {"café", "cafè"}, "no pages of their own for the "\
+        "other spellings"
     assert said == _meaning(backward)
     raw = {name: data for name, data in tree(forward).items() if name.startswith("index/")}
     assert raw != {name: data for name, data in tree(backward).items()
@@ -305,6 +307,24 @@ def test_a_rebuild_reindexes_only_the_year_whose_pages_changed(many_years, tmp_p
     for marker in (staging / PAGEFIND_DIR).rglob("copied-from-before"):
         marker.unlink()
     assert tree(clean / PAGEFIND_DIR) == tree(staging / PAGEFIND_DIR)
+
+
+def test_bundles_written_in_another_canonical_form_are_indexed_again(many_years, tmp_path,
+                                                                     monkeypatch):
+    """An index made by an Epistola that canonicalised its bundles otherwise is not reused: a
+    build after an upgrade equals a clean one."""
+    import epistola.search as search
+
+    staging = pages_only(many_years, tmp_path / ".site.new")
+    monkeypatch.setattr(search, "CANONICAL_FORM", search.CANONICAL_FORM + 1)
+    indexed = []
+    run_pagefind = search._run_pagefind
+    monkeypatch.setattr(search, "_run_pagefind",
+                        lambda site, bundle, *rest: indexed.append(bundle.name)
+                        or run_pagefind(site, bundle, *rest))
+    assert index_site(staging, many_years) == []
+    before = json.loads((many_years / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
+    assert indexed == [b["name"] for b in before["bundles"]]
 
 
 def test_the_live_site_beside_a_staging_folder_is_the_one_reused(many_years, tmp_path):

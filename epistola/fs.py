@@ -192,47 +192,40 @@ def check_out_folder(out: Path, inputs: Mapping[str, Path], mark: str) -> None:
     and deletes what `out` held: it must not be, hold or lie in one of the inputs (what ->
     folder), and a folder that holds files must be a site a build made: one with `mark`, a
     file every build writes."""
+    def refuse(why: str, advice: str, shown: str | None = None) -> EpistolaError:
+        return EpistolaError(error(shown or display_path(out), 1, f"the site folder {why}, and "
+                                   f"a build replaces the whole folder: {advice}", "out-folder"))
+
+    own_folder = "build into a folder of its own, e.g. --out site"
     try:
         target = out.resolve()
         sources = {what: folder.resolve() for what, folder in inputs.items()}
     except RuntimeError:  # (Path.resolve on a loop of symbolic links)
-        raise EpistolaError(error(str(out), 1, "the site folder or an input folder is a loop of "
-                                  "symbolic links: give --out a folder of its own",
-                                  "out-folder")) from None
-    shown = display_path(out)
+        raise refuse("or an input folder is a loop of symbolic links", own_folder,
+                     str(out)) from None
     if out.is_symlink():  # (the link would be replaced by a folder, and its target left stale)
-        raise EpistolaError(error(str(out), 1, "the site folder is a symbolic link, and a build "
-                                  "replaces the folder itself: give --out the folder it points "
-                                  f"to ({display_path(target)})", "out-folder"))
+        raise refuse("is a symbolic link", f"give --out the folder it points to "
+                     f"({display_path(target)})", str(out))
     for what, folder in inputs.items():
         source = sources[what]
         relation = ("is" if target == source else "holds" if source.is_relative_to(target)
                     else "lies in" if target.is_relative_to(source) else None)
         if relation is not None:
-            raise EpistolaError(error(shown, 1, f"the site folder {relation} the {what} folder "
-                                      f"({display_path(folder)}), and a build replaces the whole "
-                                      "site folder: build into a folder of its own, e.g. "
-                                      "--out site", "out-folder"))
+            raise refuse(f"{relation} the {what} folder ({display_path(folder)})", own_folder)
     if Path.cwd().resolve().is_relative_to(target):
-        raise EpistolaError(error(shown, 1, "the site folder holds the current folder, and a "
-                                  "build replaces the whole site folder: build into a folder of "
-                                  "its own, e.g. --out site", "out-folder"))
+        raise refuse("holds the current folder", own_folder)
     if os.path.ismount(target):  # (a folder swapped in by rename cannot take its place)
-        raise EpistolaError(error(shown, 1, "the site folder is a mount point, and a build "
-                                  "replaces the whole folder: mount the folder above it, or "
-                                  "build into a folder inside it", "out-folder"))
+        raise refuse("is a mount point", "mount the folder above it, or build into a folder "
+                     "inside it")
     if target.exists() and not target.is_dir():
-        raise EpistolaError(error(shown, 1, "the site folder is a file, which a build would "
-                                  "replace: give --out a new or empty folder", "out-folder"))
+        raise refuse("is a file", "give --out a new or empty folder")
     try:
         holds_files = target.is_dir() and any(target.iterdir())
     except OSError:
         holds_files = False  # (the build then says why it cannot write there)
     if holds_files and not (target / mark).is_file():
-        raise EpistolaError(error(shown, 1, f"the site folder holds files no build made (it has "
-                                  f"no {mark}), and a build replaces the whole folder: give "
-                                  "--out a new or empty folder, or move those files away",
-                                  "out-folder"))
+        raise refuse(f"holds files no build made (it has no {mark})", "give --out a new or "
+                     "empty folder, or move those files away")
 
 
 #: What systems leave in a folder one looks at (a Finder, an Explorer): not worth a refusal.

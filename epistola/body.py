@@ -32,8 +32,17 @@ class Inline:
 
     kind: str
     """"text", "supplied" (editors' square brackets), "gap" ([...]), "break" (line break),
-    "noteref" (a note mark), "em", "strong" or "person" (a name linked to the register; its
-    `text` is the person's ref) with children."""
+    "noteref" (a note mark), "em", "strong", or a name linked to a register with children:
+    "person", "place", "organisation" (its `text` is the entry's ref) or "work" (a title).
+
+    A TEI letter's body (Letter.blocks) may also hold, each with children unless said:
+    "hi" (`text` is its @rend: "underline", "italics", "superscript", "spaced", ...),
+    "del", "add" (`text` is its @place or ""), "sic" and "corr" (a choice: the reading shown
+    is the "corr" child), "abbr" and "expan" (shown: "expan"), "choice" (children: the two),
+    "unclear", "foreign" (`text` is its language), "quote", "space" (no children; `text` is its
+    extent), "pagebreak" (no children; `text` is its @facs or "", `n` its page number),
+    "anchor" (no children; a commentary note's place: `n` is the note's number), and "other"
+    (an element the reader does not know: `text` is its name; its children are shown)."""
     text: str = ""
     n: int = 0
     """Note number, for "noteref"."""

@@ -18,8 +18,17 @@ PERSON_REF = LETTER_ID
 LETTER_PARTS = ("address", "salutation", "heading", "dateline", "closing", "signature", "postscript")
 #: Kinds of document in a correspondence edition.
 DOCUMENT_KINDS = ("letter", "telegram", "note", "memorandum")
+#: What a recipient is to a letter (TEI Correspondence SIG): the addressee, a copy recipient
+#: ("with copies to"), or someone the letter was forwarded to.
+RECIPIENT_ROLES = ("to", "cc", "forwarded")
+#: What a text of a letter is: the original, or a translation of it.
+TEXT_ROLES = ("original", "translation")
+#: The registers of an edition, each with its own file and pages (persons/, places/, organisations/).
+REGISTERS = ("persons", "places", "organisations")
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+_NO_IDS: Mapping[str, str] = MappingProxyType({})
+_NO_FORMS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,11 @@ class Correspondent:
     """The name as printed in the heading, e.g. "G. L. Pyatakov"."""
     ref: str | None = None
     """Key of the person in the register (persons.yaml), or None for an unidentified party."""
+    role: str = "to"
+    """For a recipient, one of RECIPIENT_ROLES; a sender keeps "to" (unused)."""
+    register: str = "persons"
+    """The register `ref` points into: "persons", or "organisations" for a body (the Central
+    Committee as sender or addressee)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,12 @@ class LetterDate:
     """End of that range."""
     supplied: bool = False
     """True when the editors supplied part of the date (the printed text has it in brackets)."""
+    reading: str | None = None
+    """How the editors read a date the source does not give plainly, when they did: "not later
+    than", "Old Style", "span", "season", "inferred"; the TEI evidence/cert of a TEI letter."""
+    alternative: str | None = None
+    """The other reading of a date printed in two styles: the Old Style day of "January 15 (28),
+    1918" ("1918-01-15") beside `when`, the New Style one."""
 
     @property
     def sort_key(self) -> str:
@@ -69,6 +89,8 @@ class Place:
     name: str
     supplied: bool = False
     """True when the editors inferred the place; the source does not state it."""
+    ref: str | None = None
+    """Key of the place in the places register (places.yaml), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +104,10 @@ class ArchiveRef:
     folios: str | None = None
     text: str = ""
     """The citation verbatim, as printed."""
+    settlement: str | None = None
+    """Where the repository is (TEI msIdentifier/settlement): "Moscow", "Wien"."""
+    shelfmark: str | None = None
+    """A shelfmark that is not a fond/opis/delo citation (TEI msIdentifier/idno)."""
 
     @property
     def file_key(self) -> tuple[str, str, str, str]:
@@ -98,6 +124,55 @@ class Note:
     """Markdown text of the note; editorial brackets kept as printed."""
     line: int = field(default=0, compare=False)
     """Line of the definition in the record file (0 when not from a file)."""
+    inlines: tuple | None = None
+    """The note already parsed (body.Inline), for a source that is not Markdown (TEI); None
+    when `text` is Markdown to be parsed."""
+    kind: str = "note"
+    """"note" for an editorial endnote; "commentary" for a TEI commentary note."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A further text of a letter beside the one in its record's body: the Russian original
+    beside the English translation, say. Each text keeps its own notes and its language."""
+
+    language: str
+    """BCP 47 tag: "ru", "en", "de"."""
+    role: str
+    """One of TEXT_ROLES."""
+    body: str
+    """Markdown, as Letter.body."""
+    notes: tuple[Note, ...] = ()
+    unnumbered_notes: tuple[int, ...] = ()
+    title: str | None = None
+    """The heading as this text prints it: "Г. Л. Пятаков — И. В. Сталину"."""
+    date_text: str | None = None
+    """The date as this text prints it: "1 ноября 1923 г."."""
+    archive_text: str | None = None
+    """The archival line as this text prints it."""
+    physical: str | None = None
+    source: SourceSpan | None = None
+    body_line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A change recorded in the letter's own history (TEI revisionDesc/change)."""
+
+    when: str | None
+    who: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another letter named in the letter's context (TEI correspContext/ref)."""
+
+    type: str
+    """"previous", "next", "previous-in-corresp", "next-in-corresp", "reply-to", ..."""
+    target: str
+    """The other letter's id in this edition when it is one, else the target as given."""
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +207,23 @@ class Letter:
     """Line of the record file on which the body starts."""
     key_lines: Mapping[str, int] = field(default_factory=lambda: _EMPTY, compare=False, hash=False, repr=False)
     """Line of each front-matter key in the record file, for diagnostics."""
+    language: str | None = None
+    """Language of the body (BCP 47); None: the edition's language."""
+    role: str | None = None
+    """What the body's text is (TEXT_ROLES) when the letter has further texts or says so."""
+    texts: tuple[Text, ...] = ()
+    """Further texts of the same letter (an original beside a translation)."""
+    blocks: tuple | None = None
+    """The body already parsed (body.Block), for a source that is not Markdown (a TEI letter);
+    None when `body` is Markdown to be parsed."""
+    place_received: Place | None = None
+    """Where the letter was received, when the source says (TEI correspAction type=received)."""
+    printed: tuple[str, ...] = ()
+    """Printed editions of the letter, as bibliographic lines (TEI listBibl)."""
+    revisions: tuple[Revision, ...] = ()
+    related: tuple[Related, ...] = ()
+    facsimiles: tuple[str, ...] = ()
+    """Images of the pages (TEI pb/@facs), in page order."""
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -139,7 +231,8 @@ class Letter:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """An entry of the persons register (editions/persons.yaml)."""
+    """An entry of a register: a person (persons.yaml), a place (places.yaml) or an organisation
+    (organisations.yaml); `register` says which."""
 
     ref: str
     name: str
@@ -156,6 +249,20 @@ class Person:
     kind: str = "person"
     """"person" or "organisation"."""
     line: int = field(default=0, compare=False)
+    register: str = "persons"
+    """One of REGISTERS."""
+    ids: Mapping[str, str] = field(default_factory=lambda: _NO_IDS, hash=False)
+    """Authority IDs by scheme: {"wikidata": "Q855", "gnd": "118642499", "viaf": "…",
+    "geonames": "…", "pmb": "…"}."""
+    ids_source: str | None = None
+    """Where the editors confirmed the IDs (a catalogue record, with the date looked up)."""
+    coordinates: tuple[float, float] | None = None
+    """A place's latitude and longitude (WGS 84), when known."""
+    later_names: tuple[str, ...] = ()
+    """An organisation's later names, in order: "RCP(b)" -> "AUCP(b)" -> "CPSU"."""
+    names_other: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_FORMS, hash=False)
+    """Forms in other scripts or languages, by language: {"ru": ("Сталин", "Коба")}; they link
+    mentions like the variants."""
 
     @property
     def sort_key(self) -> str:

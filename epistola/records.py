@@ -161,9 +161,7 @@ def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]
     try:
         node, data = _compose_and_load(front_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem = yaml_problem(exc, 1)
         return None, [error(path, line, f"YAML error in front matter: {problem}", "yaml")]
     if not isinstance(data, dict):
         return None, [error(path, 2, "the front matter must be a mapping of keys to values",
@@ -361,17 +359,26 @@ def _parse_source(value: Any, path: str, line: int, diags: list[Diagnostic]) -> 
         return None
 
 
-# --- persons register ------------------------------------------------------------------------
+# --- registers (persons, places, organisations) ----------------------------------------------
 
-PERSON_KEYS = ("name", "sort_name", "full_name", "dates", "kind", "variants", "description")
+#: The keys of a register entry, in the order a dumped register writes them.
+REGISTER_KEYS = ("name", "sort_name", "full_name", "dates", "kind", "variants", "names_other",
+                 "description", "coordinates", "later_names", "ids", "ids_source")
+PERSON_KEYS = REGISTER_KEYS
 
 
-def dump_persons(persons: list[Person]) -> str:
+def dump_register(entries: list[Person]) -> str:
+    """A register file (persons.yaml, places.yaml, organisations.yaml) in the fixed key order."""
     out = []
-    for p in persons:
+    for p in entries:
         entry = {"name": p.name, "sort_name": p.sort_name, "full_name": p.full_name,
-                 "dates": p.dates, "kind": p.kind if p.kind != "person" else None,
-                 "variants": list(p.variants) or None, "description": p.description}
+                 "dates": p.dates, "kind": p.kind if p.kind != _default_kind(p.register) else None,
+                 "variants": list(p.variants) or None,
+                 "names_other": {k: list(v) for k, v in p.names_other.items()} or None,
+                 "description": p.description,
+                 "coordinates": list(p.coordinates) if p.coordinates is not None else None,
+                 "later_names": list(p.later_names) or None,
+                 "ids": dict(p.ids) or None, "ids_source": p.ids_source}
         out.append(f"{p.ref}:\n")
         for key, value in entry.items():
             if value is not None:
@@ -379,49 +386,124 @@ def dump_persons(persons: list[Person]) -> str:
     return "".join(out)
 
 
-def parse_persons(text: str, path: str) -> tuple[list[Person], list[Diagnostic]]:
+def dump_persons(persons: list[Person]) -> str:
+    return dump_register(persons)
+
+
+def _default_kind(register: str) -> str:
+    return {"persons": "person", "places": "place", "organisations": "organisation"}.get(register,
+                                                                                      "person")
+
+
+def parse_register(text: str, path: str, register: str = "persons"
+                   ) -> tuple[list[Person], list[Diagnostic]]:
+    """Read a register file: each ref mapped to its entry (a name alone, or a mapping of
+    REGISTER_KEYS)."""
     text = normalise_text(text)
     try:
         node, data = _compose_and_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return [], [error(path, mark.line + 1 if mark else 1, f"YAML error: {problem}", "yaml")]
+        line, problem = yaml_problem(exc, 0)
+        return [], [error(path, line, f"YAML error: {problem}", "yaml")]
     if data is None:
         return [], []
     if not isinstance(data, dict):
-        return [], [error(path, 1, "the persons register must map each ref to its entry",
-                          "persons-format")]
+        return [], [error(path, 1, f"the {register} register must map each ref to its entry",
+                          f"{register}-format")]
     lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
-    persons, diags = [], []
+    entries, diags = [], []
+    what = {"persons": "person", "places": "place", "organisations": "organisation"}.get(
+        register, "entry")
     for ref, entry in data.items():
         line = lines.get(ref, 1)
         ref = str(ref)
         if not PERSON_REF.fullmatch(ref):
-            diags.append(error(path, line, f"person ref '{ref}' must match [a-z0-9-]+", "record-bad-ref"))
+            diags.append(error(path, line, f"{what} ref '{ref}' must match [a-z0-9-]+",
+                               "record-bad-ref"))
             continue
         if isinstance(entry, str):
             entry = {"name": entry}
         if not isinstance(entry, dict) or not entry.get("name"):
-            diags.append(error(path, line, f"person '{ref}' needs a name", "persons-format"))
+            diags.append(error(path, line, f"{what} '{ref}' needs a name", f"{register}-format"))
             continue
         for key in entry:
-            if key not in PERSON_KEYS:
-                diags.append(warning(path, line, f"unknown key '{key}' for person '{ref}' (known: "
-                                     f"{', '.join(PERSON_KEYS)})", "persons-unknown-key"))
-        variants = entry.get("variants") or []
-        if isinstance(variants, str):
-            variants = [variants]
+            if key not in REGISTER_KEYS:
+                diags.append(warning(path, line, f"unknown key '{key}' for {what} '{ref}' (known: "
+                                     f"{', '.join(REGISTER_KEYS)})", f"{register}-unknown-key"))
 
         def s(key: str) -> str | None:
             v = entry.get(key)
             return None if v is None else str(v)
 
-        persons.append(Person(ref=ref, name=str(entry["name"]), sort_name=s("sort_name"),
-                              full_name=s("full_name"), variants=tuple(str(v) for v in variants),
-                              description=s("description"), dates=s("dates"),
-                              kind=s("kind") or "person", line=line))
-    return persons, diags
+        def strings(key: str) -> tuple[str, ...]:
+            v = entry.get(key) or []
+            if isinstance(v, str):
+                v = [v]
+            if not isinstance(v, list):
+                diags.append(error(path, line, f"{key} of {what} '{ref}' must be a list",
+                                   f"{register}-format"))
+                return ()
+            return tuple(str(x) for x in v)
+
+        other: dict[str, tuple[str, ...]] = {}
+        raw_other = entry.get("names_other") or {}
+        if isinstance(raw_other, dict):
+            for lang, forms in raw_other.items():
+                forms = [forms] if isinstance(forms, str) else forms
+                if isinstance(forms, list):
+                    other[str(lang)] = tuple(str(f) for f in forms)
+        else:
+            diags.append(error(path, line, f"names_other of {what} '{ref}' must map a language "
+                               "to its forms: {ru: [Сталин]}", f"{register}-format"))
+        ids: dict[str, str] = {}
+        raw_ids = entry.get("ids") or {}
+        if isinstance(raw_ids, dict):
+            ids = {str(k): str(v) for k, v in raw_ids.items() if v is not None}
+        else:
+            diags.append(error(path, line, f"ids of {what} '{ref}' must map a scheme to an ID: "
+                               "{wikidata: Q855}", f"{register}-format"))
+        coordinates = None
+        raw_xy = entry.get("coordinates")
+        if raw_xy is not None:
+            try:
+                lat, lon = (float(v) for v in raw_xy)
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    raise ValueError
+                coordinates = (lat, lon)
+            except (TypeError, ValueError):
+                diags.append(error(path, line, f"coordinates of {what} '{ref}' must be [latitude, "
+                                   "longitude] in degrees", f"{register}-format"))
+        entries.append(Person(
+            ref=ref, name=str(entry["name"]), sort_name=s("sort_name"), full_name=s("full_name"),
+            variants=strings("variants"), description=s("description"), dates=s("dates"),
+            kind=s("kind") or _default_kind(register), line=line, register=register,
+            ids=MappingProxyType(dict(sorted(ids.items()))), ids_source=s("ids_source"),
+            coordinates=coordinates, later_names=strings("later_names"),
+            names_other=MappingProxyType(other)))
+    return entries, diags
+
+
+def parse_persons(text: str, path: str) -> tuple[list[Person], list[Diagnostic]]:
+    return parse_register(text, path, "persons")
+
+
+def yaml_problem(exc: yaml.YAMLError, offset: int) -> tuple[int, str]:
+    """The line a YAML error began on (1-based, `offset` lines before the YAML text) and its
+    message. An unclosed bracket or quote is noticed lines later (the problem mark): the line
+    named is where the broken construct began (the context mark), and the message says where it
+    was noticed."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if problem_mark is None:
+        return offset + 1, problem
+    noticed = problem_mark.line + 1 + offset
+    if context_mark is not None and context_mark.line < problem_mark.line:
+        began = context_mark.line + 1 + offset
+        context = getattr(exc, "context", None)
+        what = f" ({context})" if context else ""
+        return began, f"{problem}{what}, noticed at line {noticed}"
+    return noticed, problem
 
 
 # --- edition ---------------------------------------------------------------------------------
@@ -446,9 +528,8 @@ def parse_edition(text: str, path: str) -> tuple[Edition | None, list[Diagnostic
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [error(path, mark.line + 1 if mark else 1, f"YAML error: {problem}", "yaml")]
+        line, problem = yaml_problem(exc, 0)
+        return None, [error(path, line, f"YAML error: {problem}", "yaml")]
     if not isinstance(data, dict) or not data.get("title"):
         return None, [error(path, 1, "edition.yaml needs at least a 'title'", "edition-format")]
     diags = [warning(path, 1, f"unknown key '{k}' in edition.yaml", "edition-unknown-key")

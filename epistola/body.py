@@ -184,6 +184,31 @@ def parse_inline(text: str) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+def note_marks(blocks: tuple[Block, ...]) -> list[int]:
+    """The note numbers marked in a body, in reading order (repeats kept). The one definition
+    of a note mark: what the parser made a "noteref" (an escaped `\\[^3]` is text)."""
+    return [n for n, _ in note_marks_with_lines(blocks)]
+
+
+def note_marks_with_lines(blocks: tuple[Block, ...]) -> list[tuple[int, int]]:
+    """(note number, 0-based line within the body) of each mark, in reading order."""
+    out: list[tuple[int, int]] = []
+    for block in blocks:
+        _marks(block.inlines, block.line, out)
+    return out
+
+
+def _marks(inlines: tuple[Inline, ...], line: int, out: list[tuple[int, int]]) -> int:
+    for inline in inlines:
+        if inline.kind == "noteref":
+            out.append((inline.n, line))
+        elif inline.kind == "break":
+            line += 1
+        elif inline.children:
+            line = _marks(inline.children, line, out)
+    return line
+
+
 def plain_text(inlines: tuple[Inline, ...]) -> str:
     """The text as printed, editorial brackets included ("St[alin]") and note marks left out,
     for search and exports."""

@@ -1,4 +1,5 @@
-"""The command line: parse arguments, run a command, print diagnostics, return an exit status.
+"""The command line: parse arguments, run a command, print diagnostics and a summary, return an
+exit status.
 
 Exit status: 0 success, 1 the edition has errors, 2 the command was used wrongly. Library code
 raises EpistolaError; only this module turns it into one clean line.
@@ -8,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from .diagnostics import Diagnostic, EpistolaError, has_errors
+from .diagnostics import ERROR, NOTE, WARNING, Diagnostic, EpistolaError, has_errors
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+#: Warnings of unchanged records are counted, not printed, beyond this many lines.
+SHOWN_LINES = 100
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="build.py", description="Build a digital edition of letters.")
+def parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Build a digital edition of letters.")
     sub = p.add_subparsers(dest="command")
 
     ingest = sub.add_parser("ingest", help="parse raw transcriptions into letter records")
@@ -43,41 +48,97 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--out", type=Path, default=Path("site"))
     cmd.add_argument("--templates", type=Path, default=None, help=argparse.SUPPRESS)
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    cmd.add_argument("--verbose", action="store_true",
+                     help="print every warning, not only those of the records that changed")
 
 
-def report(diagnostics: Sequence[Diagnostic], stream=None) -> None:
+def report(diagnostics: Iterable[Diagnostic], stream=None, fresh: Iterable[str] | None = None,
+           verbose: bool = True) -> int:
+    """Print diagnostics, errors first, then warnings. Without `verbose`, the warnings of files
+    not in `fresh` (the records a rebuild did not read again) are counted, not printed, and so
+    are warnings past SHOWN_LINES lines. Returns how many warnings were left unprinted."""
     stream = stream or sys.stderr  # looked up at call time, so redirected stderr is honoured
-    for d in diagnostics:
+    order = {ERROR: 0, NOTE: 1, WARNING: 2}
+    ordered = sorted(diagnostics, key=lambda d: (order.get(d.level, 3), d))
+    fresh_paths = None if fresh is None else set(fresh)
+    held: Counter[str] = Counter()
+    shown = 0
+    for d in ordered:
+        quiet = d.level == WARNING and not verbose and (
+            (fresh_paths is not None and d.path not in fresh_paths) or shown >= SHOWN_LINES)
+        if quiet:
+            held[d.code] += 1
+            continue
         print(d, file=stream)
+        shown += 1
+    if held:
+        codes = ", ".join(f"{code} {count:,}" for code, count in sorted(held.items()))
+        print(f"({sum(held.values()):,} more warnings not shown: {codes}; --verbose shows "
+              "them)", file=stream)
+    return sum(held.values())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def summary_line(command: str, letters: int, entries: dict[str, int],
+                 diagnostics: Sequence[Diagnostic], seconds: float, extra: str = "") -> str:
+    """`build: 4 letters, 29 persons: 0 errors, 3 warnings (0.29 s)`."""
+    errors = sum(d.level == ERROR for d in diagnostics)
+    warnings = sum(d.level == WARNING for d in diagnostics)
+    parts = [f"{letters:,} letter{'' if letters == 1 else 's'}"]
+    parts += [f"{count:,} {register if count != 1 else _singular(register)}"
+              for register, count in entries.items()]
+    return (f"{command}: {', '.join(parts)}{extra}: {errors:,} error{'' if errors == 1 else 's'}, "
+            f"{warnings:,} warning{'' if warnings == 1 else 's'} ({seconds:.2f} s)")
+
+
+def _singular(register: str) -> str:
+    return {"persons": "person", "places": "place", "organisations": "organisation"}.get(
+        register, register)
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "build.py") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["build", *argv]
     try:
-        args = parser().parse_args(argv)
+        args = parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse has printed its usage line
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    started = time.perf_counter()
     try:
         if args.command == "ingest":
             from .ingest.command import run_ingest
             diags = run_ingest(args.sources, args.editions, force=args.force)
-        elif args.command in ("build", "check"):
-            from .pipeline import run_build
-            from .progress import ProgressBar
-            diags = run_build(args.editions, args.out, write=args.command == "build",
-                              strict=args.strict, templates=args.templates, progress=ProgressBar())
-        elif args.command == "serve":
+            report(diags)
+            return EXIT_ERRORS if has_errors(diags, strict=args.strict) else EXIT_OK
+        if args.command in ("build", "check"):
+            return _build(args, started)
+        if args.command == "serve":
             from .serve import run_serve
             return run_serve(args.editions, args.out, port=args.port, strict=args.strict,
                              templates=args.templates)
-        else:  # pragma: no cover - argparse guarantees a command
-            return EXIT_USAGE
+        return EXIT_USAGE  # pragma: no cover - argparse guarantees a command
     except EpistolaError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERRORS
     except KeyboardInterrupt:
         return 130
-    report(diags)
+
+
+def _build(args: argparse.Namespace, started: float) -> int:
+    from .engine.recipe import build, check
+
+    if args.command == "build":
+        outcome = build(args.editions, args.out, templates=args.templates, strict=args.strict)
+    else:
+        outcome = check(args.editions, args.out, templates=args.templates, strict=args.strict)
+    diags = outcome.diagnostics
+    report(diags, fresh=None if outcome.first else outcome.fresh_paths, verbose=args.verbose)
+    took = time.perf_counter() - started
+    extra = ""
+    if args.command == "build" and outcome.written:
+        made = len(outcome.made) + len(outcome.removed)
+        extra = f", {made:,} file{'' if made == 1 else 's'} made" if not outcome.unchanged \
+            else ", nothing changed"
+    print(summary_line(args.command, outcome.letters, outcome.entries, diags, took, extra),
+          file=sys.stderr)
     return EXIT_ERRORS if has_errors(diags, strict=args.strict) else EXIT_OK

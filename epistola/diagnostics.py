@@ -7,6 +7,8 @@ from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
+#: Said once, never a failure, even with --strict (a build store set aside, say).
+NOTE = "note"
 
 #: Characters that would break a diagnostic over several lines (str.splitlines splits on each).
 _LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85,
@@ -32,6 +34,10 @@ def error(path: str, line: int, message: str, code: str) -> Diagnostic:
 
 def warning(path: str, line: int, message: str, code: str) -> Diagnostic:
     return Diagnostic(path, line, WARNING, message, code)
+
+
+def note(path: str, line: int, message: str, code: str) -> Diagnostic:
+    return Diagnostic(path, line, NOTE, message, code)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:

@@ -12,13 +12,20 @@ not "to return 2 and".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Container, Iterable
+from typing import Callable, Iterable
 
 from markupsafe import Markup, escape
 
 from . import anchors
-from .body import Block, Inline, parse_inline
-from .corpus import NameIndex, NoteView, link_names
+from .body import Inline
+from .letters import Reading
+from .names import NameIndex, link_names
+
+#: Whether a linked name (inline kind, ref) leads to a register page.
+Linkable = Callable[[str, str], bool]
+#: The register page of each kind of linked name.
+_URL = {"person": anchors.person_url, "place": lambda ref: f"places/{ref}/",
+        "organisation": lambda ref: f"organisations/{ref}/"}
 
 SUPPLIED_TITLE = "Supplied by the editors"
 GAP_TITLE = "Omission marked by the editors"
@@ -61,10 +68,10 @@ class _Context:
     """What inline rendering needs to know: where the site root is, which notes exist, and how
     many marks of each note have been rendered so far."""
 
-    def __init__(self, root: str, note_numbers: Iterable[int], person_refs: Container[str]):
+    def __init__(self, root: str, note_numbers: Iterable[int], linkable: Linkable):
         self.root = root
         self.notes = frozenset(note_numbers)
-        self.persons = person_refs  # asked, not copied: it is the whole register
+        self.linkable = linkable
         self.marks: dict[int, list[str]] = {}
 
     def mark_id(self, n: int) -> str:
@@ -98,11 +105,14 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
         return f"<em>{inner}</em>"
     if kind == "strong":
         return f"<strong>{inner}</strong>"
-    if kind == "person":
-        if inline.text not in ctx.persons:
+    if kind in _URL:
+        if not ctx.linkable(kind, inline.text):
             return inner
-        return f'<a class="person" href="{escape(ctx.root + anchors.person_url(inline.text))}">{inner}</a>'
-    return escape(inline.text)  # a kind added to body.py later still shows its text
+        url = ctx.root + _URL[kind](inline.text)
+        return f'<a class="{kind}" href="{escape(url)}">{inner}</a>'
+    if inline.children:  # a kind added to body.py later still shows its text
+        return inner
+    return escape(inline.text)
 
 
 def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) -> str:
@@ -110,24 +120,23 @@ def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) ->
 
 
 def inline_html(inlines: tuple[Inline, ...], names: NameIndex, root: str,
-                person_refs: Container[str] = ()) -> Markup:
+                linkable: Linkable) -> Markup:
     """Running text outside a letter body (a note on a person page, a title): names linked, note
     marks shown as plain numbers."""
-    ctx = _Context(root, (), person_refs)
+    ctx = _Context(root, (), linkable)
     return Markup(_inlines(link_names(inlines, names), ctx, in_note=True))
 
 
-def letter_text(blocks: tuple[Block, ...], notes: tuple[NoteView, ...], names: NameIndex,
-                root: str, person_refs: Container[str]) -> LetterText:
-    """A letter body and its endnotes, cross-linked both ways."""
-    ctx = _Context(root, (n.n for n in notes), person_refs)
+def letter_text(reading: Reading, root: str, linkable: Linkable) -> LetterText:
+    """A letter body and its endnotes, cross-linked both ways, names linked where the analysis
+    found them."""
+    ctx = _Context(root, (n.n for n in reading.notes), linkable)
     paragraphs = tuple(
-        Paragraph(anchors.paragraph_id(i), block.part,
-                  Markup(_inlines(link_names(block.inlines, names), ctx)))
-        for i, block in enumerate(blocks, start=1))
+        Paragraph(anchors.paragraph_id(i), block.part, Markup(_inlines(inlines, ctx)))
+        for i, (block, inlines) in enumerate(zip(reading.blocks, reading.paragraphs()), start=1))
     items = []
-    for note in notes:
-        html = Markup(_inlines(link_names(parse_inline(note.text), names), ctx, in_note=True))
+    for note, inlines in zip(reading.notes, reading.note_inlines()):
+        html = Markup(_inlines(inlines, ctx, in_note=True))
         items.append(NoteItem(note.n, anchors.note_id(note.n), html,
                               tuple(ctx.marks.get(note.n, ())), note.number_supplied))
     return LetterText(paragraphs, tuple(items))

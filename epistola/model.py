@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Mapping
 
 LETTER_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -26,9 +25,31 @@ TEXT_ROLES = ("original", "translation")
 #: The registers of an edition, each with its own file and pages (persons/, places/, organisations/).
 REGISTERS = ("persons", "places", "organisations")
 
-_EMPTY: Mapping[str, int] = MappingProxyType({})
-_NO_IDS: Mapping[str, str] = MappingProxyType({})
-_NO_FORMS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+class FrozenMap(dict):
+    """A dict that cannot be changed: a record's mapping fields (key lines, authority IDs) stay as
+    read, and unlike a MappingProxyType it can be pickled (the build store keeps records)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a FrozenMap cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+    def __reduce__(self):
+        return (FrozenMap, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({dict.__repr__(self)})"
+
+
+_EMPTY: Mapping[str, int] = FrozenMap()
+_NO_IDS: Mapping[str, str] = FrozenMap()
+_NO_FORMS: Mapping[str, tuple[str, ...]] = FrozenMap()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ record this module wrote, and an editor's diff shows only what the editor change
 from __future__ import annotations
 
 import re
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -16,6 +15,7 @@ import yaml
 from .diagnostics import Diagnostic, error, warning
 from .model import (
     DOCUMENT_KINDS,
+    FrozenMap,
     LETTER_ID,
     PERSON_REF,
     ArchiveRef,
@@ -222,7 +222,7 @@ def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]
         senders=senders, recipients=recipients, date=date, place=place, archive=archive,
         physical=None if physical is None else str(physical), body=body, notes=notes,
         in_reply_to=in_reply_to, source=source, unnumbered_notes=tuple(unnumbered),
-        path=path, body_line=_body_line(lines, end + 1), key_lines=MappingProxyType(key_lines),
+        path=path, body_line=_body_line(lines, end + 1), key_lines=FrozenMap(key_lines),
     )
     return letter, diags
 
@@ -477,9 +477,9 @@ def parse_register(text: str, path: str, register: str = "persons"
             ref=ref, name=str(entry["name"]), sort_name=s("sort_name"), full_name=s("full_name"),
             variants=strings("variants"), description=s("description"), dates=s("dates"),
             kind=s("kind") or _default_kind(register), line=line, register=register,
-            ids=MappingProxyType(dict(sorted(ids.items()))), ids_source=s("ids_source"),
+            ids=FrozenMap(dict(sorted(ids.items()))), ids_source=s("ids_source"),
             coordinates=coordinates, later_names=strings("later_names"),
-            names_other=MappingProxyType(other)))
+            names_other=FrozenMap(other)))
     return entries, diags
 
 

@@ -1,12 +1,13 @@
 """The validation gate: every consistency check over a whole edition, as diagnostics.
 
-Pure: takes the Corpus that corpus.build_corpus made and returns diagnostics, one line each,
-`path:line: level: message [code]`. Reading a record already reports what one file alone can say
-(YAML errors, malformed dates, bad ids, invalid UTF-8, see records.py and fs.py) and build_corpus
-reports duplicate ids; the checks here look across records: a person ref against the register, a
-note mark against the note definitions, a reply against the letter it answers, a date against its
-own printed text. (Body markup problems, such as an unknown {.part}, come from build_corpus, which
-parses every body once.) Both `python build.py check` and every build run them.
+Pure: takes a letter's Reading (letters.analyse) or the Corpus (corpus.build_corpus) and returns
+diagnostics, one line each, `path:line: level: message [code]`. Reading a record already reports
+what one file alone can say (YAML errors, malformed dates, bad ids, invalid UTF-8: records.py),
+analysing it what is wrong with its body markup (an unknown {.part}: letters.py), and
+build_corpus duplicate ids; the checks here look at a note mark against the note definitions
+and a date against its own printed text (check_letter), and across records: a person ref
+against the register, a reply against the letter it answers (check_corpus). `check`, `build`
+and `serve` all run them.
 
 Levels: an error is something the site would render wrong or not at all (a link to nothing, a note
 mark pointing nowhere, two notes with one id); a warning is legitimate but must be visible to the
@@ -36,18 +37,21 @@ Codes (stable; tests and editors rely on them):
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import PurePosixPath
-from typing import Iterable
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from .corpus import Corpus, Memo, memoized_each
+from .body import note_marks_with_lines
+from .corpus import Corpus
 from .diagnostics import Diagnostic, error, warning
-from .model import Letter
+from .export.xmlutil import NOT_XML
+from .letters import Reading, Summary
+from .model import Edition, Letter
+from .records import is_iso_date, letter_to_front_matter
 
-#: A note mark as written in a record; a mark escaped with a backslash (`\[^1]`) is text.
-_MARK = re.compile(r"(?<!\\)\[\^(\d+)\]")
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")
@@ -57,53 +61,92 @@ _ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "X
 _ROMAN_MONTH = re.compile(r"(?<=\d[./])(" + "|".join(reversed(_ROMAN_MONTHS)) + r")(?=[./-]\d)")
 
 
-def check_corpus(corpus: Corpus, persons_path: str | None = None,
-                 memo: Memo | None = None) -> list[Diagnostic]:
-    """Every cross-record check over the corpus, sorted by file and line.
+def check_letter(reading: Reading, edition_year: int | None) -> list[Diagnostic]:
+    """The checks that read one letter (and the edition's year) only: its notes and their marks,
+    its date, its file name, characters XML cannot hold."""
+    return (_check_notes(reading) + _check_date(reading, edition_year)
+            + _check_file_name(reading) + _unsafe_in(reading.letter))
 
-    persons_path is the register's path as messages show it; by default it is persons.yaml beside
-    the letters folder the records were read from. `memo` (an incremental build's) keeps the
-    checks of one letter alone for the next build.
-    """
-    if persons_path is None:
-        persons_path = _default_persons_path(corpus)
+
+def check_edition_files(edition: Edition, edition_path: str, build_date: str | None
+                        ) -> list[Diagnostic]:
+    """What edition.yaml lacks for the open data: a publication date (cmif.xml must carry one),
+    someone responsible for the TEI and CMIF files, characters XML can hold."""
+    diags = [_unsafe_warning(edition_path, 1, key, "the TEI and CMIF files show", m)
+             for key, value in _edition_fields(edition) for m in _first_unsafe(value)][:1]
+    date = edition.published or build_date
+    if date is not None and not is_iso_date(date):
+        diags.append(warning(edition_path, 1, f"published '{date}' is not a date in ISO 8601 "
+                             "form (YYYY-MM-DD); cmif.xml and the sitemap need one",
+                             "export-bad-date"))
+        date = None
+    if date is None:
+        diags.append(warning(edition_path, 1, "edition.yaml has no 'published' date, so "
+                             "data/cmif.xml (which must carry one) is not written; add "
+                             "'published: YYYY-MM-DD'", "export-no-date"))
+    if not (edition.editors or edition.compilers):
+        diags.append(warning(edition_path, 1, "edition.yaml names no 'editors' or "
+                             "'compilers'; the TEI and CMIF files name nobody responsible for "
+                             "them; add 'editors: [NAME]'", "export-no-editors"))
+    return diags
+
+
+def _unsafe_in(letter: Letter) -> list[Diagnostic]:
+    """A warning for a letter whose text holds a character XML cannot (a control character
+    pasted from elsewhere, or written as a YAML escape); the XML files show U+FFFD for it."""
+    shown = letter.path or letter.id
+    for key, value in letter_to_front_matter(letter).items():
+        for m in _first_unsafe(value):
+            return [_unsafe_warning(shown, letter.line_of(key), key, "the TEI file shows", m)]
+    places = [(letter.body, letter.body_line)]
+    places += [(note.text, note.line) for note in letter.notes]
+    for text, first_line in places:
+        m = NOT_XML.search(text)
+        if m:
+            line = first_line + text.count("\n", 0, m.start()) if first_line else 1
+            return [_unsafe_warning(shown, line, None, "the TEI file shows", m)]
+    return []
+
+
+def _edition_fields(edition: Edition) -> list[tuple[str, Any]]:
+    return [(f.name, getattr(edition, f.name)) for f in dataclasses.fields(edition)]
+
+
+def _first_unsafe(value: Any) -> list[re.Match]:
+    """The first character XML cannot hold in a value read from YAML (strings, lists, maps)."""
+    if isinstance(value, str):
+        m = NOT_XML.search(value)
+        return [m] if m else []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = _first_unsafe(item)
+            if found:
+                return found
+    return []
+
+
+def _unsafe_warning(path: str, line: int, key: str | None, shown_by: str, m: re.Match
+                    ) -> Diagnostic:
+    where = f" in '{key}'" if key else ""
+    return warning(path, line, f"character U+{ord(m.group()):04X}{where} cannot appear in XML; "
+                   f"{shown_by} U+FFFD in its place: delete it or type the character meant",
+                   "export-bad-character")
+
+
+def check_corpus(corpus: Corpus, edition_path: str = "edition.yaml") -> list[Diagnostic]:
+    """Every check across records: a correspondent's ref against the register, a reply against
+    the letter it answers, printed numbers, register entries no letter names, edition.yaml."""
     diags: list[Diagnostic] = []
-    checked, people = check_letters(corpus, persons_path, memo)
-    for letter, found, found_people in zip(corpus.letters, checked, people):
-        diags += found
-        diags += found_people
+    persons_path = corpus.register_paths.get("persons", "persons.yaml")
+    for letter in corpus.letters:
+        diags += _check_people(letter, corpus, persons_path)
         diags += _check_reply(letter, corpus)
     diags += _check_numbers(corpus)
     diags += _check_unused_persons(corpus, persons_path)
-    diags += _check_edition(corpus, str(PurePosixPath(persons_path).parent / "edition.yaml"))
-    return sorted(set(diags), key=lambda d: (d.path, d.line, d.code, d.message))
-
-
-def check_letters(corpus: Corpus, persons_path: str, memo: Memo | None = None
-                  ) -> tuple[list[list[Diagnostic]], list[list[Diagnostic]]]:
-    """The checks of each letter that read that letter, the edition and the register only (the
-    same whatever other letters the corpus holds): for each letter, those of the letter and
-    those of its people."""
-    year = corpus.edition.year if corpus.edition is not None else None
-    checked = memoized_each(memo, "check", corpus.letters,
-                            lambda letter: _check_letter(letter, corpus), year, register=False)
-    # (apart: only these read the register, and an edit to it checks them alone again)
-    people = memoized_each(memo, "check-people", corpus.letters,
-                           lambda letter: _check_people(letter, corpus, persons_path),
-                           persons_path)
-    return checked, people
-
-
-def _check_letter(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
-    """The checks that read one letter (and the edition's year) only."""
-    return _check_notes(letter) + _check_date(letter, corpus) + _check_file_name(letter)
-
-
-def _default_persons_path(corpus: Corpus) -> str:
-    for letter in corpus.letters:
-        if letter.path:
-            return str(PurePosixPath(letter.path).parent.parent / "persons.yaml")
-    return "persons.yaml"
+    diags += _check_edition(corpus, edition_path)
+    return diags
 
 
 def _closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -118,7 +161,7 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 # --- persons -------------------------------------------------------------------------------------
 
-def _check_people(letter: Letter, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
+def _check_people(letter: Summary, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
     diags = []
     for key, role, people in (("senders", "sender", letter.senders),
                               ("recipients", "recipient", letter.recipients)):
@@ -143,7 +186,7 @@ def _check_unused_persons(corpus: Corpus, persons_path: str) -> list[Diagnostic]
     """A register entry that is no party to any letter and that the text names nowhere (by the
     same name linking the pages use, corpus.mentions)."""
     used = {c.ref for letter in corpus.letters for c in (*letter.senders, *letter.recipients)}
-    used |= set(corpus.mentions)
+    used |= {ref for kind, ref in corpus.mentions if kind == "person"}
     return [warning(persons_path, person.line or 1,
                     f"person '{person.ref}' ({person.name}) is named in no letter or note under "
                     "any of its names; remove the entry or add the spelling the text uses to its "
@@ -153,12 +196,8 @@ def _check_unused_persons(corpus: Corpus, persons_path: str) -> list[Diagnostic]
 
 # --- notes ---------------------------------------------------------------------------------------
 
-def _body_lines(letter: Letter) -> list[tuple[int, str]]:
-    """(line in the record file, text) for each line of the body."""
-    return [(letter.body_line + i, line) for i, line in enumerate(letter.body.split("\n"))]
-
-
-def _check_notes(letter: Letter) -> list[Diagnostic]:
+def _check_notes(reading: Reading) -> list[Diagnostic]:
+    letter = reading.letter
     diags = []
     path = letter.path
     defined: dict[int, int] = {}
@@ -179,17 +218,16 @@ def _check_notes(letter: Letter) -> list[Diagnostic]:
 
     first_mark: dict[int, int] = {}
     order: list[int] = []
-    for line_no, line in _body_lines(letter):
-        for m in _MARK.finditer(line):
-            n = int(m.group(1))
-            if n not in first_mark:
-                first_mark[n] = line_no
-                order.append(n)
-            if n not in defined:
-                known = ", ".join(str(k) for k in sorted(defined)) or "none"
-                diags.append(error(path, line_no, f"note mark [^{n}] has no definition "
-                                   f"(notes defined: {known}); add a line '[^{n}]: ...' at the end "
-                                   "or correct the number", "note-mark-undefined"))
+    for n, line in note_marks_with_lines(reading.blocks):
+        line_no = letter.body_line + line
+        if n not in first_mark:
+            first_mark[n] = line_no
+            order.append(n)
+        if n not in defined:
+            known = ", ".join(str(k) for k in sorted(defined)) or "none"
+            diags.append(error(path, line_no, f"note mark [^{n}] has no definition "
+                               f"(notes defined: {known}); add a line '[^{n}]: ...' at the end "
+                               "or correct the number", "note-mark-undefined"))
     highest = 0
     for n in order:
         if n < highest:
@@ -217,7 +255,8 @@ def _did_you_mean_number(n: int, defined: Iterable[int]) -> str:
 
 # --- dates ---------------------------------------------------------------------------------------
 
-def _check_date(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
+def _check_date(reading: Reading, year: int | None) -> list[Diagnostic]:
+    letter = reading.letter
     diags = []
     date = letter.date
     path, line = letter.path, letter.line_of("date")
@@ -233,7 +272,6 @@ def _check_date(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
 
     if date.when is not None:
         diags += _check_printed(date.when, date.text, path, line)
-    year = corpus.edition.year if corpus.edition is not None else None
     for key in ("when", "not_before", "not_after"):
         value = getattr(date, key)
         if value is not None and year is not None and int(value[:4]) > year:
@@ -272,7 +310,7 @@ def _check_printed(when: str, text: str, path: str, line: int) -> list[Diagnosti
 
 # --- links between letters -----------------------------------------------------------------------
 
-def _check_reply(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
+def _check_reply(letter: Summary, corpus: Corpus) -> list[Diagnostic]:
     target = letter.in_reply_to
     if target is None:
         return []
@@ -295,7 +333,7 @@ def _check_reply(letter: Letter, corpus: Corpus) -> list[Diagnostic]:
 
 
 def _check_numbers(corpus: Corpus) -> list[Diagnostic]:
-    seen: dict[int, Letter] = {}
+    seen: dict[int, Summary] = {}
     diags = []
     for letter in sorted(corpus.letters, key=lambda x: (x.path, x.id)):
         if letter.number is None:
@@ -327,8 +365,9 @@ def _check_edition(corpus: Corpus, edition_path: str) -> list[Diagnostic]:
     return diags
 
 
-def _check_file_name(letter: Letter) -> list[Diagnostic]:
-    if not letter.path:
+def _check_file_name(reading: Reading) -> list[Diagnostic]:
+    letter = reading.letter
+    if not letter.path or not letter.path.endswith(".md"):
         return []
     stem = PurePosixPath(letter.path).stem
     if stem == letter.id:

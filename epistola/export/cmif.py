@@ -10,11 +10,11 @@ every date has a dating attribute (a letter without a known date has no date ele
 from __future__ import annotations
 
 import uuid
+from typing import Any, Callable
 
 from lxml import etree
 
-from ..corpus import Corpus, Memo, memoized_each
-from ..model import Letter
+from ..model import Edition
 from .xmlutil import (
     TEI_NS,
     absolute,
@@ -35,12 +35,14 @@ CMIF_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 CMIF_LICENCE_TEXT = ("This file is licensed under the terms of the Creative-Commons-License "
                      "CC-BY 4.0")
 
+Read = Callable[..., Any]
 
-def edition_bibl_id(corpus: Corpus) -> str:
+
+def edition_bibl_id(edition: Edition) -> str:
     """The xml:id of the edition's bibl: a UUID (as CMIF recommends) derived from the edition's
     address, so it stays the same from build to build; prefixed because an xml:id may not start
     with a digit."""
-    return "edition-" + str(uuid.uuid5(uuid.NAMESPACE_URL, base_url(corpus.edition)))
+    return "edition-" + str(uuid.uuid5(uuid.NAMESPACE_URL, base_url(edition)))
 
 
 #: Stands for the letters' correspDesc elements until their text is put in (no letter id can be
@@ -48,19 +50,22 @@ def edition_bibl_id(corpus: Corpus) -> str:
 _SLOT = "letters-of-the-edition-" + "0" * 64
 #: correspDesc is at this depth: TEI > teiHeader > profileDesc > correspDesc.
 _DESC_LEVEL = 3
+#: What stands between two correspDesc elements.
+BETWEEN = b"\n" + b"  " * _DESC_LEVEL
 
 
-def cmif_xml(corpus: Corpus, date: str, memo: Memo | None = None) -> bytes:
-    """The CMIF file; date (ISO 8601) is when the edition was last changed. Each letter's
-    correspDesc is made as text on its own and put into the file, so that `memo` can keep it for
-    the next build (the same bytes as one tree serialised whole)."""
-    edition = corpus.edition
+def cmif_skeleton(read: Read, date: str, with_letters: bool = True) -> tuple[bytes, bytes]:
+    """The file around its correspDesc elements, as the bytes before and after them; date (ISO
+    8601) is when the edition was last changed. Each letter's correspDesc is made on its own
+    (cmif_piece) and joined between the two (pages.Joined): the same bytes as one tree
+    serialised whole."""
+    edition = read("edition")
     root = element("TEI")
     header = sub(root, "teiHeader")
     file_desc = sub(header, "fileDesc")
     title_stmt = sub(file_desc, "titleStmt")
     sub(title_stmt, "title", f"{edition.title}: correspondence metadata (CMIF)")
-    for name in cmif_editors(corpus):
+    for name in cmif_editors(edition):
         sub(title_stmt, "editor", name)
     pub = sub(file_desc, "publicationStmt")
     publisher = sub(pub, "publisher")
@@ -70,46 +75,40 @@ def cmif_xml(corpus: Corpus, date: str, memo: Memo | None = None) -> bytes:
     availability = sub(pub, "availability")
     sub(availability, "licence", CMIF_LICENCE_TEXT, target=CMIF_LICENCE)
     source_desc = sub(file_desc, "sourceDesc")
-    bibl_id = edition_bibl_id(corpus)
-    sub(source_desc, "bibl", _edition_citation(corpus), type="online", xml_id=bibl_id)
+    sub(source_desc, "bibl", _edition_citation(edition), type="online",
+        xml_id=edition_bibl_id(edition))
 
     profile = sub(header, "profileDesc")
-    if corpus.letters:
+    if with_letters:
         sub(profile, "correspDesc", key=_SLOT)
     body = sub(sub(root, "text"), "body")
     sub(body, "p")
     skeleton = serialise(root, CMIF_SCHEMA)
-    if not corpus.letters:
-        return skeleton
-    base = base_url(edition)
-    # (an entry reads of the register whether its parties are in it, their kind and ref: all
-    # in the letter's view of the register)
-    descs = memoized_each(memo, "cmif-entry", corpus.letters,
-                          lambda letter: _corresp_desc_bytes(corpus, letter, bibl_id), base,
-                          views=corpus.register_views)
-    between = b"\n" + b"  " * _DESC_LEVEL
-    return skeleton.replace(f'<correspDesc key="{_SLOT}"/>'.encode(), between.join(descs), 1)
+    if not with_letters:
+        return skeleton, b""
+    head, _, tail = skeleton.partition(f'<correspDesc key="{_SLOT}"/>'.encode())
+    return head, tail
 
 
-def _corresp_desc_bytes(corpus: Corpus, letter: Letter, bibl_id: str) -> bytes:
+def cmif_piece(read: Read, letter_id: str) -> bytes:
     """A letter's correspDesc as it reads inside the file: indented for its depth, without the
     namespace declaration the file's root element makes."""
-    desc = element("correspDesc", key=letter.id, ref=letter_href(corpus.edition, letter.id),
-                   source=f"#{bibl_id}")
-    corresp_actions(desc, corpus, letter)
+    edition = read("edition")
+    letter = read("letter", letter_id)
+    desc = element("correspDesc", key=letter.id, ref=letter_href(edition, letter.id),
+                   source=f"#{edition_bibl_id(edition)}")
+    corresp_actions(desc, read, letter)
     indent(desc, _DESC_LEVEL)
     text = etree.tostring(desc, encoding="UTF-8", xml_declaration=False)
     return text.replace(f' xmlns="{TEI_NS}"'.encode(), b"", 1)
 
 
-def cmif_editors(corpus: Corpus) -> tuple[str, ...]:
+def cmif_editors(edition: Edition) -> tuple[str, ...]:
     """Who answers for the file: the edition's editors, else its compilers, else its title."""
-    edition = corpus.edition
     return edition.editors or edition.compilers or (edition.title,)
 
 
-def _edition_citation(corpus: Corpus) -> str:
-    edition = corpus.edition
+def _edition_citation(edition: Edition) -> str:
     who = ", ".join(edition.editors or edition.compilers)
     parts = [edition.title]
     if who:

@@ -4,32 +4,34 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..anchors import letter_url, person_url
-from ..corpus import Corpus
+from ..model import Edition
 from .xmlutil import absolute, to_bytes, xml_safe
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-#: The pages that are not a letter or a person, relative to the site root.
-SITE_PAGES = ("", "letters/", "persons/", "archive/", "about/", "search/")
+#: What stands between two url elements.
+BETWEEN = b"\n  "
 
 
-def page_urls(corpus: Corpus) -> list[str]:
-    """Every page, relative to the site root: home, the letters list, each letter in date order,
-    the register and each person in it, the concordance, about and search."""
-    pages = ["", "letters/"]
-    pages += [letter_url(letter.id) for letter in corpus.letters]
-    pages.append("persons/")
-    pages += [person_url(ref) for ref in corpus.persons]
-    pages += [page for page in SITE_PAGES if page not in pages]
-    return pages
-
-
-def sitemap_xml(corpus: Corpus, lastmod: str | None) -> bytes:
+def sitemap_parts(edition: Edition, lastmod: str | None) -> tuple[bytes, bytes]:
+    """The file around its url elements (the bytes before and after them), which are joined
+    between the two (pages.Joined)."""
     root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
-    for page in page_urls(corpus):
-        url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        loc = etree.SubElement(url, f"{{{SITEMAP_NS}}}loc")
-        loc.text = xml_safe(absolute(corpus.edition, page))
-        if lastmod:
-            etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = xml_safe(lastmod)
-    return to_bytes(root)
+    etree.SubElement(root, "slot")
+    whole = to_bytes(root)
+    head, _, tail = whole.partition(b"<slot/>")
+    return head, tail
+
+
+def sitemap_url(edition: Edition, page: str, lastmod: str | None) -> bytes:
+    """One page's url element, as it reads inside the file."""
+    url = etree.Element(f"{{{SITEMAP_NS}}}url", nsmap={None: SITEMAP_NS})
+    loc = etree.SubElement(url, f"{{{SITEMAP_NS}}}loc")
+    loc.text = xml_safe(absolute(edition, page))
+    if lastmod:
+        etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = xml_safe(lastmod)
+    url.text = "\n    "
+    url[-1].tail = "\n  "
+    for child in url[:-1]:
+        child.tail = "\n    "
+    text = etree.tostring(url, encoding="UTF-8")
+    return text.replace(f' xmlns="{SITEMAP_NS}"'.encode(), b"", 1)

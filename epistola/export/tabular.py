@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..anchors import letter_url
-from ..body import parse_inline, plain_text
-from ..corpus import Corpus, Memo, memoized_each
-from ..model import Letter
+from ..body import plain_text
+from ..letters import Reading, Summary
+from ..model import Edition
 from ..records import EDITION_KEYS, letter_to_front_matter
 from .xmlutil import base_url, letter_href
 
@@ -27,6 +27,8 @@ CSV_COLUMNS = (
 )
 #: How several values share one CSV cell.
 LIST_SEPARATOR = "; "
+
+Read = Callable[..., Any]
 
 
 def to_json(data: Any) -> bytes:
@@ -59,57 +61,63 @@ def _dumps(data: Any, indent: str = "") -> str:
     return _SCALAR(data)
 
 
-def edition_entry(corpus: Corpus) -> dict[str, Any]:
+def edition_entry(edition: Edition) -> dict[str, Any]:
     """edition.yaml as data, every key present (null when unset) in the record's key order."""
     out: dict[str, Any] = {}
     for key in EDITION_KEYS:
-        value = getattr(corpus.edition, key)
+        value = getattr(edition, key)
         out[key] = list(value) if isinstance(value, tuple) else value
     return out
 
 
-def letter_entry(corpus: Corpus, letter: Letter) -> dict[str, Any]:
+def letter_entry(reading: Reading) -> dict[str, Any]:
     """A letter's entry in letters.json: its front matter, its URL (relative to the site root) and
     its notes as printed, each flagged when the body has no mark for it."""
-    entry = letter_to_front_matter(letter)
-    entry["url"] = letter_url(letter.id)
-    entry["notes"] = [{"n": note.n, "text": plain_text(parse_inline(note.text)),
-                       "anchored": note.anchored} for note in corpus.notes(letter)]
+    entry = letter_to_front_matter(reading.letter)
+    entry["url"] = letter_url(reading.letter.id)
+    entry["notes"] = [{"n": note.n, "text": plain_text(note.inlines), "anchored": note.anchored}
+                      for note in reading.notes]
     return entry
 
 
-def letters_json(corpus: Corpus, memo: Memo | None = None) -> bytes:
-    """The same bytes as to_json({"edition": ..., "letters": [...]}), put together from each
-    letter's entry as JSON text, which `memo` keeps for the next build."""
-    if not corpus.letters:
-        return to_json({"edition": edition_entry(corpus), "letters": []})
-    # each entry kept as UTF-8: the file is joined as bytes, not encoded whole (32 MB at
-    # 10,000 letters) again for every build
-    entries = memoized_each(
-        memo, "json-entry-utf8", corpus.letters,
-        lambda letter: ("    " + _dumps(letter_entry(corpus, letter)).replace("\n", "\n    "))
-        .encode("utf-8"), register=False)
-    edition = _dumps(edition_entry(corpus)).replace("\n", "\n  ").encode("utf-8")
-    return b''.join((b'{\n  "edition": ', edition, b',\n  "letters": [\n', b",\n".join(entries),
-                     b"\n  ]\n}\n"))
+# letters.json is joined from pieces, one a letter (pages.Joined): the same bytes as
+# to_json({"edition": ..., "letters": [...]})
+
+def letters_json_head(read: Read) -> bytes:
+    edition = _dumps(edition_entry(read("edition"))).replace("\n", "\n  ")
+    return ('{\n  "edition": ' + edition + ',\n  "letters": [\n').encode("utf-8")
 
 
-def letter_json(corpus: Corpus, letter: Letter) -> bytes:
+def letters_json_piece(read: Read, letter_id: str) -> bytes:
+    entry = letter_entry(read("reading", letter_id))
+    return ("    " + _dumps(entry).replace("\n", "\n    ")).encode("utf-8")
+
+
+LETTERS_JSON_BETWEEN = b",\n"
+LETTERS_JSON_TAIL = b"\n  ]\n}\n"
+
+
+def letters_json_empty(read: Read) -> bytes:
+    return to_json({"edition": edition_entry(read("edition")), "letters": []})
+
+
+def letter_json(read: Read, letter_id: str) -> bytes:
     """One letter's JSON download: its letters.json entry and the edition it belongs to."""
-    entry = letter_entry(corpus, letter)
-    entry["edition"] = {"title": corpus.edition.title, "url": base_url(corpus.edition)}
+    edition = read("edition")
+    entry = letter_entry(read("reading", letter_id))
+    entry["edition"] = {"title": edition.title, "url": base_url(edition)}
     return to_json(entry)
 
 
-def letters_csv(corpus: Corpus, memo: Memo | None = None) -> bytes:
+def letters_csv_head(read: Read) -> bytes:
+    return _csv_line(CSV_COLUMNS).encode("utf-8")
+
+
+def letters_csv_piece(read: Read, letter_id: str) -> bytes:
     """One row a letter, in date order; lists joined with "; "; the URL is absolute, so the file
-    still leads to the letter when it is opened away from the site. `memo` keeps each row."""
-    rows = [_csv_line(CSV_COLUMNS).encode("utf-8")]
-    rows += memoized_each(
-        memo, "csv-row-utf8", corpus.letters,
-        lambda letter: _csv_line([_cell(v) for v in _csv_row(corpus, letter)]).encode("utf-8"),
-        corpus.edition.base_url, register=False)
-    return b"".join(rows)
+    still leads to the letter when it is opened away from the site."""
+    letter = read("letter", letter_id)
+    return _csv_line([_cell(v) for v in _csv_row(read("edition"), letter)]).encode("utf-8")
 
 
 def _csv_line(values: Any) -> str:
@@ -118,8 +126,7 @@ def _csv_line(values: Any) -> str:
     return out.getvalue()
 
 
-def _csv_row(corpus: Corpus, letter: Letter) -> list[Any]:
-    notes = corpus.notes(letter)
+def _csv_row(edition: Edition, letter: Summary) -> list[Any]:
     archive = letter.archive
     date = letter.date
     return [
@@ -138,9 +145,9 @@ def _csv_row(corpus: Corpus, letter: Letter) -> list[Any]:
         archive.folios if archive else None,
         archive.text if archive else None,
         letter.physical, letter.in_reply_to,
-        letter_href(corpus.edition, letter.id),
-        len(notes),
-        LIST_SEPARATOR.join(str(note.n) for note in notes if not note.anchored),
+        letter_href(edition, letter.id),
+        len(letter.notes),
+        LIST_SEPARATOR.join(str(n) for n, anchored in letter.notes if not anchored),
     ]
 
 

@@ -11,12 +11,13 @@ point back to their marks; a note whose mark the source lost is kept and flagged
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any, Callable
 
 from lxml import etree
 
 from ..anchors import letter_url, note_id, noteref_id, paragraph_id
 from ..body import Block, Inline, parse_inline, plain_text
-from ..corpus import Corpus, NoteView, link_names
+from ..letters import NoteView, Reading, Summary
 from ..model import ArchiveRef, Letter
 from .xmlutil import (
     absolute,
@@ -52,32 +53,35 @@ EDITORIAL_DECLARATION = (
 )
 
 
-def letter_tei(corpus: Corpus, letter: Letter) -> bytes:
-    """The TEI P5 document of one letter."""
-    edition = corpus.edition
+def letter_tei(read: Callable[..., Any], letter_id: str) -> bytes:
+    """The TEI P5 document of one letter, from the facts of the build (site.Site.read)."""
+    edition = read("edition")
+    reading: Reading = read("reading", letter_id)
+    letter = reading.letter
     root = element("TEI", xml_id=f"letter-{letter.id}", xml_lang=edition.language)
     header = sub(root, "teiHeader")
-    _file_desc(sub(header, "fileDesc"), corpus, letter)
+    _file_desc(sub(header, "fileDesc"), edition, letter)
     encoding = sub(sub(header, "encodingDesc"), "editorialDecl")
     for statement in EDITORIAL_DECLARATION:
         sub(encoding, "p", statement)
     profile = sub(header, "profileDesc")
     lang_usage = sub(profile, "langUsage")
     sub(lang_usage, "language", _LANGUAGES.get(edition.language), ident=edition.language)
-    _corresp_desc(sub(profile, "correspDesc", ref=letter_href(edition, letter.id)), corpus, letter)
+    _corresp_desc(sub(profile, "correspDesc", ref=letter_href(edition, letter.id)), read,
+                  read("letter", letter_id))
     text = sub(root, "text")
-    notes = corpus.notes(letter)
-    body = _Body(corpus, {note.n for note in notes})
-    body.render(sub(text, "body"), letter)
+    notes = reading.notes
+    body = _Body(read, {note.n for note in notes})
+    body.render(sub(text, "body"), letter, reading)
     if notes:
-        body.render_notes(sub(sub(text, "back"), "div", type="notes"), notes)
+        body.render_notes(sub(sub(text, "back"), "div", type="notes"), notes,
+                          reading.note_inlines())
     return serialise(root, TEI_ALL)
 
 
 # --- header ----------------------------------------------------------------------------------
 
-def _file_desc(file_desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
-    edition = corpus.edition
+def _file_desc(file_desc: etree._Element, edition: Any, letter: Letter) -> None:
     title_stmt = sub(file_desc, "titleStmt")
     sub(title_stmt, "title", letter.title, type="main")
     for name in edition.compilers:
@@ -110,7 +114,7 @@ def _file_desc(file_desc: etree._Element, corpus: Corpus, letter: Letter) -> Non
     if letter.archive is not None:
         _ms_desc(sub(source_desc, "msDesc"), letter, letter.archive)
     if edition.source or letter.number is not None:
-        _print_bibl(source_desc, corpus, letter)
+        _print_bibl(source_desc, edition, letter)
     if not len(source_desc):
         sub(source_desc, "p", "No archival or printed source is recorded for this letter.")
 
@@ -153,8 +157,7 @@ def _word(text: str) -> bool:
     return bool(text) and not any(c.isspace() or c in ",;" for c in text)
 
 
-def _print_bibl(source_desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
-    edition = corpus.edition
+def _print_bibl(source_desc: etree._Element, edition: Any, letter: Letter) -> None:
     bibl = sub(source_desc, "bibl", type="print", xml_id=PRINT_EDITION_ID)
     if edition.source:
         append_text(bibl, edition.source.strip())
@@ -168,27 +171,27 @@ def _print_bibl(source_desc: etree._Element, corpus: Corpus, letter: Letter) -> 
         sub(bibl, "biblScope", f"No. {letter.number}", unit="document", n=str(letter.number))
 
 
-def _corresp_desc(desc: etree._Element, corpus: Corpus, letter: Letter) -> None:
-    edition = corpus.edition
-    date = corresp_actions(desc, corpus, letter)
+def _corresp_desc(desc: etree._Element, read: Callable[..., Any], letter: Summary) -> None:
+    edition = read("edition")
+    date = corresp_actions(desc, read, letter)
     if date is None:  # no normalised date: keep the date as printed all the same
         date = sub(desc.find(tei("correspAction")), "date")
-    _Body(corpus, set()).inlines(date, parse_inline(letter.date.text), link=False,
-                                 plain_marks=True)
+    _Body(read, set()).inlines(date, parse_inline(letter.date.text), plain_marks=True)
 
-    links: list[tuple[str, str | None, Letter]] = []
-    prev, next_ = corpus.neighbours(letter)
+    links: list[tuple[str, str | None, str | None]] = []
+    prev, next_ = read("neighbours", letter.id)
     links += [("prev", "withinCollection", prev), ("next", "withinCollection", next_)]
-    prev, next_ = corpus.correspondence_neighbours(letter)
+    prev, next_, _ = read("chain", letter.id)
     links += [("prev", "withinCorrespondence", prev), ("next", "withinCorrespondence", next_)]
-    if letter.in_reply_to and letter.in_reply_to in corpus.by_id:
-        links.append(("replyTo", None, corpus.by_id[letter.in_reply_to]))
-    for reply in corpus.replies.get(letter.id, ()):
-        links.append(("reply", None, corpus.by_id[reply]))
+    if letter.in_reply_to and letter.in_reply_to in read("letters"):
+        links.append(("replyTo", None, letter.in_reply_to))
+    for reply in read("replies", letter.id):
+        links.append(("reply", None, reply))
     links = [link for link in links if link[2] is not None]
     if links:
         context = sub(desc, "correspContext")
-        for kind, subtype, other in links:
+        for kind, subtype, other_id in links:
+            other = read("letter", other_id)
             sub(context, "ref", letter_label(other), type=kind, subtype=subtype,
                 target=letter_href(edition, other.id))
 
@@ -199,16 +202,18 @@ class _Body:
     """Renders a letter's blocks and notes: letter parts, editorial brackets, names linked to the
     register, and note marks, each mark with its own id (ref-3, then ref-3-2 for a second one)."""
 
-    def __init__(self, corpus: Corpus, defined_notes: set[int]):
-        self.corpus = corpus
+    def __init__(self, read: Callable[..., Any], defined_notes: set[int]):
+        self.read = read
         self.defined = defined_notes
         self.count: Counter[int] = Counter()
         self.mark_ids: dict[int, list[str]] = {}
 
-    def render(self, body: etree._Element, letter: Letter) -> None:
+    def render(self, body: etree._Element, letter: Letter, reading: Reading) -> None:
         div = sub(body, "div", type="letter",
                   n=None if letter.number is None else str(letter.number))
-        numbered = list(enumerate(self.corpus.blocks(letter), start=1))
+        linked = reading.paragraphs()  # (names linked where the analysis found them)
+        numbered = [(i, Block(block.part, inlines, block.line)) for i, (block, inlines)
+                    in enumerate(zip(reading.blocks, linked), start=1)]
 
         # The opening: headings, then address, salutation and dateline before the running text.
         i = 0
@@ -268,10 +273,8 @@ class _Body:
               rend: str | None = None) -> None:
         self.inlines(sub(parent, tag, xml_id=paragraph_id(index), rend=rend), block.inlines)
 
-    def inlines(self, parent: etree._Element, inlines: tuple[Inline, ...], link: bool = True,
+    def inlines(self, parent: etree._Element, inlines: tuple[Inline, ...],
                 plain_marks: bool = False) -> None:
-        if link:
-            inlines = link_names(inlines, self.corpus.names)
         for inline in inlines:
             self.inline(parent, inline, plain_marks)
 
@@ -289,7 +292,7 @@ class _Body:
             for child in inline.children:
                 self.inline(hi, child, plain_marks)
         elif inline.kind == "person":
-            name = name_element(parent, self.corpus, inline.text)
+            name = name_element(parent, self.read, inline.text)
             for child in inline.children:
                 self.inline(name, child, plain_marks)
         elif inline.kind == "noteref":
@@ -305,9 +308,10 @@ class _Body:
         else:  # a kind added to the body model later: never lose its text
             append_text(parent, plain_text((inline,)))
 
-    def render_notes(self, div: etree._Element, notes: tuple[NoteView, ...]) -> None:
+    def render_notes(self, div: etree._Element, notes: tuple[NoteView, ...],
+                     texts: list[tuple[Inline, ...]]) -> None:
         """The notes as printed, each pointing to its marks; a note without one is flagged."""
-        for note in notes:
+        for note, inlines in zip(notes, texts):
             refs = self.mark_ids.get(note.n, [])
             el = sub(div, "note", xml_id=note_id(note.n), n=str(note.n), type="editorial",
                      subtype=None if refs else "unanchored",
@@ -315,7 +319,7 @@ class _Body:
             if note.number_supplied:
                 sub(sub(el, "label"), "supplied", str(note.n), reason="lost-in-transcription")
                 append_text(el, " ")
-            self.inlines(el, parse_inline(note.text), plain_marks=True)
+            self.inlines(el, inlines, plain_marks=True)
 
 
 def _lines(inlines: tuple[Inline, ...]) -> list[tuple[Inline, ...]]:

@@ -10,9 +10,10 @@ from typing import Mapping
 
 from lxml import etree
 
+from typing import Any, Callable
+
 from ..anchors import letter_url, person_url
-from ..corpus import Corpus
-from ..model import Correspondent, Edition, Letter, LetterDate
+from ..model import Correspondent, Edition, LetterDate
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -123,20 +124,20 @@ def has_dating(date: LetterDate) -> bool:
     return any((date.when, date.not_before, date.not_after))
 
 
-def letter_label(letter: Letter) -> str:
+def letter_label(letter: Any) -> str:
     """A short human label for a letter in links: "No. 174. B. I. Magidov to I. V. Stalin, November
     10 [1923]"."""
     number = f"No. {letter.number}. " if letter.number is not None else ""
     return f"{number}{letter.title}, {letter.date.text}"
 
 
-def corresp_actions(desc: etree._Element, corpus: Corpus, letter: Letter) -> etree._Element:
-    """The sent and received actions of a letter inside desc (a correspDesc); returns the date
-    element of the sent action (None when the letter has no known date), for callers that add the
-    date as printed."""
+def corresp_actions(desc: etree._Element, read: Callable[..., Any], letter: Any) -> etree._Element:
+    """The sent and received actions of a letter (its letters.Summary) inside desc (a
+    correspDesc); returns the date element of the sent action (None when the letter has no
+    known date), for callers that add the date as printed."""
     sent = sub(desc, "correspAction", type="sent")
     for person in letter.senders:
-        _party(sent, corpus, person)
+        _party(sent, read, person)
     if letter.place is not None:
         sub(sent, "placeName", letter.place.name,
             evidence="conjecture" if letter.place.supplied else None)
@@ -146,26 +147,26 @@ def corresp_actions(desc: etree._Element, corpus: Corpus, letter: Letter) -> etr
                    evidence="conjecture" if letter.date.supplied else None)
     received = sub(desc, "correspAction", type="received")
     for person in letter.recipients:
-        _party(received, corpus, person)
+        _party(received, read, person)
     for action in (sent, received):
         if len(action) == 0:
             sub(action, "note", "Not known.")
     return date
 
 
-def name_element(parent: etree._Element, corpus: Corpus, ref: str | None,
+def name_element(parent: etree._Element, read: Callable[..., Any], ref: str | None,
                  text: str | None = None) -> etree._Element:
     """A persName (orgName for an organisation) at the end of parent, pointing to the register
     page when the register has an entry for ref."""
-    registered = corpus.persons.get(ref) if ref else None
+    registered = read("entry", ("persons", ref)) if ref else None
     tag = "orgName" if registered is not None and registered.kind == "organisation" else "persName"
-    href = person_href(corpus.edition, registered.ref) if registered is not None else None
+    href = person_href(read("edition"), registered.ref) if registered is not None else None
     return sub(parent, tag, text, ref=href)
 
 
-def _party(action: etree._Element, corpus: Corpus, person: Correspondent) -> None:
+def _party(action: etree._Element, read: Callable[..., Any], person: Correspondent) -> None:
     """A sender or recipient."""
-    name_element(action, corpus, person.ref, person.name)
+    name_element(action, read, person.ref, person.name)
 
 
 #: Elements that hold only other elements (or where the TEI Guidelines lay their children out on

@@ -1,0 +1,87 @@
+"""How values read on a page: dates in words, archival citations spelt out, lists of names.
+
+Pure functions over records, shared by the pages and the exports.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .model import ArchiveRef, LetterDate
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def iso_display(iso: str) -> str:
+    """"1923-11-01" -> "1 November 1923"; "1923-11" -> "November 1923"; "1923" -> "1923"."""
+    parts = iso.split("-")
+    if len(parts) == 3:
+        return f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return iso
+
+
+def date_display(date: LetterDate) -> str:
+    """The normalised date in words, for readers; the printed form is shown beside it."""
+    if date.when:
+        return iso_display(date.when)
+    if date.not_before and date.not_after:
+        return f"between {iso_display(date.not_before)} and {iso_display(date.not_after)}"
+    if date.not_before:
+        return f"not before {iso_display(date.not_before)}"
+    if date.not_after:
+        return f"not after {iso_display(date.not_after)}"
+    return "undated"
+
+
+def date_range_text(date: LetterDate) -> str:
+    """The normalised date as ISO text for tables and exports: "1923-11-01" or
+    "1923-11-01/1923-11-05"."""
+    if date.when:
+        return date.when
+    if date.not_before or date.not_after:
+        return f"{date.not_before or '..'}/{date.not_after or '..'}"
+    return ""
+
+
+def folio_text(folios: str) -> str:
+    """"1-5" -> "folios 1–5"; "1" -> "folio 1"; "56-56v." -> "folios 56–56v"."""
+    value = folios.strip().rstrip(".")
+    value = re.sub(r"\s*[-–]\s*", "–", value)
+    plural = "–" in value or "," in value
+    return f"{'folios' if plural else 'folio'} {value}"
+
+
+@lru_cache(maxsize=1 << 16)
+def archive_gloss(ref: ArchiveRef) -> str:
+    """A Russian archival citation spelt out: "fond 558, inventory 2, file 137, folios 1–5"."""
+    parts = []
+    if ref.fond:
+        parts.append(f"fond {ref.fond}")
+    if ref.opis:
+        parts.append(f"inventory {ref.opis}")
+    if ref.delo:
+        parts.append(f"file {ref.delo}")
+    if ref.folios:
+        parts.append(folio_text(ref.folios))
+    return ", ".join(parts)
+
+
+@lru_cache(maxsize=1 << 16)
+def archive_anchor(repository: str, fond: str = "", opis: str = "", delo: str = "") -> str:
+    """Id of an archival file in the concordance: "rtskhidni-f558-op1-d2565"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", repository.casefold()).strip("-") or "archive"
+    for prefix, value in (("f", fond), ("op", opis), ("d", delo)):
+        if value:
+            slug += f"-{prefix}" + re.sub(r"[^a-z0-9]+", "-", value.casefold()).strip("-")
+    return slug
+
+
+def join_names(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,147 @@
+"""The one writer: every file goes into the site through it, all of a build's files or none.
+
+Two ways, one interface (`put`, `remove`, then `commit` or `abort`):
+
+- **in place**, when the site folder holds the site the store describes: each new file is
+  written beside its target under a temporary name; `commit` renames them all over their
+  targets, then removes the files the build no longer makes. Until `commit`, the site is as it
+  was; a failure while writing (a full disk) removes the temporary files.
+- **staged**, for a first build or one with no store: the whole site is written into a fresh
+  folder beside the output folder, which `commit` swaps in (two renames), so readers see the old
+  site or the new one, never half of each.
+
+Paths never leave the output folder: each is checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..diagnostics import EpistolaError
+
+#: The suffix of a file written but not yet renamed over its target.
+PENDING = ".epistola-new"
+
+
+def check_relative(relative: str) -> list[str]:
+    """The parts of a site path, refusing anything that could land outside the site folder."""
+    parts = relative.split("/")
+    if (not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative
+            or any(p in ("", ".", "..") for p in parts)):
+        raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+    return parts
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write one file so that a reader sees the old bytes or the new ones, never half of them
+    (the store, a record written by ingest)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.parent / f".{path.name}{PENDING}"
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class Writer:
+    """The files of one build going into `out`."""
+
+    def __init__(self, out: Path, staged: bool):
+        self.out = out
+        self.staged = staged
+        self.root = out.parent / f".{out.name}.new" if staged else out
+        self._resolved_out = out.resolve() if out.exists() else None
+        self._pending: list[tuple[str, str]] = []  # (temporary, target) of each file put
+        self._removed: list[str] = []
+        self._folders: set[str] = set()
+        self._checked: set[str] = set()
+        if staged:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root.mkdir(parents=True)
+
+    @property
+    def folder(self) -> Path:
+        """Where the files are until commit: the staging folder, or the site itself."""
+        return self.root
+
+    def _target(self, relative: str) -> str:
+        parts = check_relative(relative)
+        folder = "/".join(parts[:-1])
+        if folder not in self._checked:
+            full = self.root.joinpath(*parts[:-1])
+            full.mkdir(parents=True, exist_ok=True)
+            if not full.resolve().is_relative_to(self.root.resolve()):
+                raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
+            self._checked.add(folder)
+        target = os.path.join(self.root, *parts)
+        if os.path.islink(target):  # (never write through a link to somewhere else)
+            raise EpistolaError(f"refusing to write through a symbolic link: {relative!r}")
+        return target
+
+    def put(self, relative: str, data: bytes) -> None:
+        target = self._target(relative)
+        written = target if self.staged else f"{target}{PENDING}"
+        with open(written, "wb") as handle:
+            handle.write(data)
+        if not self.staged:
+            self._pending.append((written, target))
+
+    def remove(self, relative: str) -> None:
+        """A file of the last build this build no longer makes (in place only)."""
+        check_relative(relative)
+        if not self.staged:
+            self._removed.append(relative)
+
+    def commit(self) -> None:
+        if self.staged:
+            _swap_in(self.root, self.out)
+            return
+        for written, target in self._pending:
+            os.replace(written, target)
+        self._pending.clear()
+        for relative in self._removed:
+            target = self.out.joinpath(*relative.split("/"))
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                continue
+            _prune_empty(target.parent, self.out)
+
+    def abort(self) -> None:
+        """Leave the site as it was: drop everything written so far."""
+        if self.staged:
+            shutil.rmtree(self.root, ignore_errors=True)
+            return
+        for written, _ in self._pending:
+            try:
+                os.unlink(written)
+            except FileNotFoundError:
+                pass
+        self._pending.clear()
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace out with staging in two renames, so readers see the old site or the new one."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.rename(out, old)
+    os.rename(staging, out)
+    # the new site is live: a site before it that cannot be removed now is removed next time
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Remove folders the removed files left empty, up to the site folder."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,167 @@
+"""One letter, read once: its parsed text (Reading) and what every other page reads of it (Summary).
+
+Pure. `analyse(letter, names)` parses the body and notes, finds the note marks and the names of
+the registers, and returns:
+
+- a `Reading`, which only the letter's own files (page, TEI, JSON) need: the record, its parsed
+  paragraphs and notes, and where each names someone;
+- a `Summary`, which the lists, registers, neighbours, concordance and exports read: everything
+  but the text. The whole edition's inventory (corpus.py) is made from summaries alone, so a
+  build that remakes one letter never reads the others' text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import anchors
+from .body import Block, Inline, note_marks, parse_body, parse_inline, plain_text
+from .citations import find_citations, last_reference
+from .diagnostics import Diagnostic, error
+from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place
+from .names import NameIndex, find_names, linked_targets, apply_names
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    """A note with what the body says about it."""
+
+    n: int
+    text: str
+    anchored: bool
+    """True when the body has a mark for this note."""
+    number_supplied: bool
+    """True when the source lost the number and the editors supplied it."""
+    line: int = 0
+    inlines: tuple[Inline, ...] = ()
+    """The note's text parsed, names not yet linked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place in a letter where a register entry is named."""
+
+    letter_id: str
+    anchor: str
+    """Id of the paragraph ("p3") or note ("note-2") that names the entry."""
+    in_note: bool
+    n: int
+    """Paragraph index (1-based) or note number."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the pages and files of other letters and of the registers read of a letter."""
+
+    id: str
+    number: int | None
+    title: str
+    kind: str
+    date: LetterDate
+    place: Place | None
+    archive: ArchiveRef | None
+    physical: str | None
+    senders: tuple[Correspondent, ...]
+    recipients: tuple[Correspondent, ...]
+    in_reply_to: str | None
+    notes: tuple[tuple[int, bool], ...]
+    """(number, anchored) of each note, as printed."""
+    named: tuple[tuple[str, str, Mention], ...]
+    """(inline kind, ref, place) of each paragraph and note that names a register entry, in
+    reading order: "person", "stalin", Mention(..., "p3", ...)."""
+    cited: tuple[tuple[int, ArchiveRef], ...]
+    """(note number, archival reference) of each archival citation in the notes, "Ibid."
+    resolved."""
+    path: str = ""
+    """The record file the letter was read from, for diagnostics."""
+    lines: tuple[tuple[str, int], ...] = ()
+    """Line of each front-matter key in the record file, for diagnostics."""
+    language: str | None = None
+
+    def line_of(self, key: str) -> int:
+        for name, line in self.lines:
+            if name == key:
+                return line
+        return 1
+
+    @property
+    def sort_key(self) -> tuple:
+        """Date order, then number, then id: the order of the edition."""
+        return (self.date.sort_key, self.number if self.number is not None else 1 << 30, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A letter's text as its own files show it: the record, the paragraphs and notes parsed,
+    and where each names a register entry (names.find_names, one per paragraph, then one per
+    note)."""
+
+    letter: Letter
+    blocks: tuple[Block, ...]
+    notes: tuple[NoteView, ...]
+    names: tuple[tuple, ...]
+
+    def paragraphs(self) -> list[tuple[Inline, ...]]:
+        """Each paragraph's inlines with its names linked."""
+        return [apply_names(block.inlines, found)
+                for block, found in zip(self.blocks, self.names)]
+
+    def note_inlines(self) -> list[tuple[Inline, ...]]:
+        """Each note's inlines with its names linked."""
+        found = self.names[len(self.blocks):]
+        return [apply_names(note.inlines, f) for note, f in zip(self.notes, found)]
+
+
+def analyse(letter: Letter, names: NameIndex) -> tuple[Reading, Summary, list[Diagnostic]]:
+    """Read one letter: its Reading, its Summary, and what is wrong with its body markup."""
+    diags: list[Diagnostic] = []
+    if letter.blocks is not None:  # a source that is not Markdown gives its body parsed
+        blocks = tuple(letter.blocks)
+    else:
+        blocks, problems = parse_body(letter.body)
+        diags += [error(letter.path, letter.body_line + p.line, p.message, p.code)
+                  for p in problems]
+    marked = set(note_marks(blocks))
+    notes = tuple(NoteView(note.n, note.text, note.n in marked,
+                           note.n in letter.unnumbered_notes, note.line, _note_inlines(note))
+                  for note in letter.notes)
+    # a source that marks its names itself (TEI) is not searched for more
+    search = names if letter.blocks is None else NameIndex()
+    found = tuple(find_names(block.inlines, search) for block in blocks)
+    found += tuple(find_names(note.inlines, search) for note in notes)
+    reading = Reading(letter, blocks, notes, found)
+
+    named: list[tuple[str, str, Mention]] = []
+    places = [Mention(letter.id, anchors.paragraph_id(i), False, i)
+              for i in range(1, len(blocks) + 1)]
+    places += [Mention(letter.id, anchors.note_id(note.n), True, note.n) for note in notes]
+    texts = reading.paragraphs() + reading.note_inlines()
+    for mention, inlines in zip(places, texts):
+        for kind, ref in dict.fromkeys(linked_targets(inlines)):
+            named.append((kind, ref, mention))
+    summary = Summary(
+        id=letter.id, number=letter.number, title=letter.title, kind=letter.kind,
+        date=letter.date, place=letter.place, archive=letter.archive, physical=letter.physical,
+        senders=letter.senders, recipients=letter.recipients, in_reply_to=letter.in_reply_to,
+        notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
+        cited=cited_in_notes(letter, notes), path=letter.path,
+        lines=tuple(letter.key_lines.items()), language=letter.language)
+    return reading, summary, diags
+
+
+def _note_inlines(note: Note) -> tuple[Inline, ...]:
+    return tuple(note.inlines) if note.inlines is not None else parse_inline(note.text)
+
+
+def cited_in_notes(letter: Letter, notes: tuple[NoteView, ...]) -> tuple[tuple[int, ArchiveRef], ...]:
+    """(note number, archival reference) of every archival citation in the notes, "Ibid."
+    resolved against the citation before it (the letter's own reference for its first note,
+    as the printed edition reads)."""
+    found: list[tuple[int, ArchiveRef]] = []
+    previous = letter.archive
+    for note in notes:
+        text = note.text if note.text else plain_text(note.inlines)
+        for citation in find_citations(text, previous):
+            found.append((note.n, citation.ref))
+        previous = last_reference(text, previous)
+    return tuple(found)

@@ -1,0 +1,777 @@
+"""Every file of the site, by kind: where each is, which exist, and how each is made from facts.
+
+Pure. This is the site's one map. A kind of page (or data file) says:
+
+- `keys(site)`: which pages of the kind exist (a letter id, a ref, a year, or "" for one page);
+- `path(key)`: where the page goes, relative to the site root;
+- `make(read, key, env)`: the page's bytes, made from what `read(family, key)` returns
+  (site.Site.read) and nothing else. Templated kinds make a context from their reads and lay it
+  out with their template; what a template can show is what the page read.
+
+An incremental build notes what each page read and makes it again only when one of those facts
+changed (engine/), so a kind declares its dependencies by reading them, next to how it renders.
+Lists that would grow past LIST_LIMIT letters are split into pages by year.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Mapping
+from urllib.parse import urlsplit
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from . import anchors
+from .body import parse_inline
+from .display import (archive_anchor, archive_gloss, date_display, date_range_text, folio_text,
+                      iso_display, join_names)
+from .letters import Summary
+from .markup import LetterText, inline_html, letter_text
+from .model import ArchiveRef, Correspondent, Edition, Person
+from .names import entry_forms
+from .records import is_iso_date
+
+#: read(family, key) -> the fact (site.Site.read, as the build hands it to a page).
+Read = Callable[..., Any]
+
+#: How many letters a list shows on one page before it is split into pages by year.
+LIST_LIMIT = 500
+
+NAV = (("home", "Home", ""), ("letters", "Letters", "letters/"), ("persons", "Persons", "persons/"),
+       ("archive", "Archive", "archive/"), ("about", "About", "about/"), ("search", "Search", "search/"))
+
+#: The open-data files every page's footer offers (path, label), when they are made.
+DATA_FILES = (("data/letters.json", "letters.json"), ("data/letters.csv", "letters.csv"),
+              ("data/cmif.xml", "CMIF (correspSearch)"))
+CMIF_PATH = "data/cmif.xml"
+
+
+# --- views: what templates lay out -----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PersonLink:
+    name: str
+    url: str | None
+    """Link to the register page, or None when the person is not in the register."""
+
+
+@dataclass(frozen=True, slots=True)
+class LetterLink:
+    """Another letter, as a link shows it."""
+
+    url: str
+    label: str
+    """"No. 174 (10 November 1923)"."""
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class LetterRow:
+    """A letter in a list of letters."""
+
+    id: str
+    url: str
+    number: int | None
+    title: str
+    date_text: str
+    date_display: str
+    date_sort: str
+    senders: tuple[PersonLink, ...]
+    recipients: tuple[PersonLink, ...]
+    place: str | None
+    place_supplied: bool
+    archive: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveView:
+    text: str
+    gloss: str
+    repository: str
+    url: str
+    """The archival file in the concordance."""
+
+
+@dataclass(frozen=True, slots=True)
+class LetterPage:
+    row: LetterRow
+    letter: Any
+    """The letter's record (model.Letter)."""
+    date_iso: str | None
+    date_supplied: bool
+    archive: ArchiveView | None
+    physical: str | None
+    text: LetterText
+    previous: LetterLink | None
+    next: LetterLink | None
+    correspondence_with: str
+    """"B. I. Magidov and I. V. Stalin"."""
+    correspondence_previous: LetterLink | None
+    correspondence_next: LetterLink | None
+    correspondence_count: int
+    in_reply_to: LetterLink | None
+    replies: tuple[LetterLink, ...]
+    citation: str
+    note_citations: Mapping[int, str]
+    note_archives: Mapping[int, tuple[tuple[str, str], ...]]
+    """Note number -> (concordance URL, gloss) of each archival file the note cites."""
+    meta: tuple[tuple[str, str], ...]
+    """Zotero-readable citation_* meta tags, in a fixed order."""
+    downloads: tuple[tuple[str, str, str], ...]
+    """(url, label, media type) of the letter as data."""
+    canonical: str
+
+
+@dataclass(frozen=True, slots=True)
+class MentionGroup:
+    """The places in one letter that name a person."""
+
+    letter: LetterLink
+    places: tuple[tuple[str, str, str], ...]
+    """(url with fragment, label as shown, label as spoken) for each place."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    ref: str
+    url: str
+    person: Person
+    sent: Sequence[LetterLink]
+    received: Sequence[LetterLink]
+    mentioned: Sequence[MentionGroup]
+
+    @property
+    def letter_count(self) -> int:
+        return len(self.sent) + len(self.received)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A person in the list of persons: the entry and how many letters it has."""
+
+    ref: str
+    url: str
+    person: Person
+    sent: Sequence[None]
+    received: Sequence[None]
+    mentioned: Sequence[None]
+    """Sized like the person's lists (the list shows their lengths only)."""
+
+    @property
+    def letter_count(self) -> int:
+        return len(self.sent) + len(self.received)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntryView:
+    folios: str
+    gloss: str
+    text: str
+    letter: LetterLink
+    note: int | None
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFileView:
+    id: str
+    repository: str
+    fond: str
+    opis: str
+    delo: str
+    gloss: str
+    entries: tuple[ArchiveEntryView, ...]
+
+
+# --- reading facts into views ----------------------------------------------------------------
+
+def page_root(path: str) -> str:
+    """The way up from a page to the site root: "letters/173/index.html" -> "../../"."""
+    return "../" * path.count("/")
+
+
+def base_url(edition: Edition) -> str:
+    url = edition.base_url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def absolute(edition: Edition, path: str) -> str:
+    base = edition.base_url
+    return (base if base.endswith("/") else base + "/") + path
+
+
+def publication_date(read: Read) -> str | None:
+    """The date the open data carries: edition.yaml's `published`, else the build date; None
+    when neither is an ISO date."""
+    date = read("edition").published or read("build-date")
+    return date if date is not None and is_iso_date(date) else None
+
+
+def letter_label(letter: Summary) -> str:
+    number = f"No. {letter.number}" if letter.number is not None else letter.title
+    return f"{number} ({date_display(letter.date)})"
+
+
+def letter_link(read: Read, letter_id: str | None, root: str) -> LetterLink | None:
+    if letter_id is None:
+        return None
+    letter: Summary = read("letter", letter_id)
+    return LetterLink(root + anchors.letter_url(letter.id), letter_label(letter), letter.title)
+
+
+def person_link(read: Read, c: Correspondent, root: str) -> PersonLink:
+    if c.ref and read("entry", ("persons", c.ref)) is not None:
+        return PersonLink(c.name, root + anchors.person_url(c.ref))
+    return PersonLink(c.name, None)
+
+
+def letter_row(read: Read, letter_id: str, root: str) -> LetterRow:
+    letter: Summary = read("letter", letter_id)
+    return LetterRow(
+        id=letter.id, url=root + anchors.letter_url(letter.id), number=letter.number,
+        title=letter.title, date_text=letter.date.text, date_display=date_display(letter.date),
+        date_sort=date_range_text(letter.date) or "9999",
+        senders=tuple(person_link(read, c, root) for c in letter.senders),
+        recipients=tuple(person_link(read, c, root) for c in letter.recipients),
+        place=letter.place.name if letter.place else None,
+        place_supplied=bool(letter.place and letter.place.supplied),
+        archive=letter.archive.text if letter.archive else None,
+    )
+
+
+def edition_citation(edition: Edition) -> str:
+    parts = []
+    if edition.compilers:
+        parts.append(f"{join_names(list(edition.compilers))} (comp.),")
+    parts.append(f"{edition.title}.")
+    if edition.editors:
+        parts.append(f"Digital edition by {join_names(list(edition.editors))}.")
+    else:
+        parts.append("Digital edition.")
+    if edition.published:
+        parts.append(f"Published {iso_display(edition.published)}.")
+    parts.append(absolute(edition, ""))
+    return " ".join(parts)
+
+
+def letter_citation(edition: Edition, letter: Summary, fragment: str = "",
+                    note: int | None = None) -> str:
+    head = f"{letter.title}, {letter.date.text}"
+    if letter.number is not None:
+        head += f" (No. {letter.number})"
+    if note is not None:
+        head = f"Note {note} to {head}"
+    parts = [head + "."]
+    if letter.archive is not None and letter.archive.text:
+        parts.append(f"{letter.archive.text.rstrip('.')}.")
+    ed = f"In: {edition.title}"
+    if edition.compilers:
+        ed += f", compiled by {join_names(list(edition.compilers))}"
+    parts.append(ed + ".")
+    if edition.published:
+        parts.append(f"Digital edition, {iso_display(edition.published)}.")
+    parts.append(absolute(edition, anchors.letter_url(letter.id)) + fragment)
+    return " ".join(parts)
+
+
+def meta_tags(edition: Edition, letter: Summary) -> tuple[tuple[str, str], ...]:
+    tags: list[tuple[str, str]] = [("citation_title", letter.title)]
+    tags += [("citation_author", c.name) for c in letter.senders]
+    when = letter.date.when or letter.date.not_before
+    if when:
+        tags.append(("citation_date", when.replace("-", "/")))
+    tags.append(("citation_book_title", edition.title))
+    tags += [("citation_editor", name) for name in edition.compilers]
+    if edition.publisher:
+        tags.append(("citation_publisher", edition.publisher))
+    if edition.published:
+        tags.append(("citation_online_date", edition.published.replace("-", "/")))
+    tags.append(("citation_language", edition.language))
+    if letter.archive is not None and letter.archive.text:
+        tags.append(("citation_archive_location", letter.archive.text))
+    tags.append(("citation_public_url", absolute(edition, anchors.letter_url(letter.id))))
+    tags.append(("citation_xml_url", absolute(edition, tei_path(letter.id))))
+    return tuple(tags)
+
+
+def concordance_url(read: Read, key: tuple[str, str, str, str]) -> str:
+    """Where an archival file's entries are, relative to the site root."""
+    anchor = archive_anchor(*key)
+    if archive_split(read):
+        return f"{archive_page(key)}#{anchor}"
+    return f"archive/#{anchor}"
+
+
+def archive_split(read: Read) -> bool:
+    """The concordance is split into a page per fond when the edition has many letters."""
+    return len(read("letters")) > LIST_LIMIT
+
+
+def archive_page(key: tuple[str, str, str, str]) -> str:
+    """The page of a fond in a split concordance: "archive/rtskhidni-f558/"."""
+    return f"archive/{archive_anchor(key[0], key[1])}/"
+
+
+def linkable(read: Read, except_ref: tuple[str, str] | None = None) -> Callable[[str, str], bool]:
+    """Whether a name linked in running text leads to a register page: its entry exists (and it
+    is not the page it stands on)."""
+    registers = {"person": "persons", "place": "places", "organisation": "organisations"}
+
+    def can(kind: str, ref: str) -> bool:
+        if (kind, ref) == except_ref:
+            return False
+        register = registers.get(kind)
+        return register is not None and read("entry", (register, ref)) is not None
+
+    return can
+
+
+def search_names(read: Read, letter: Summary) -> tuple[str, ...]:
+    """Every name form of the persons who wrote, received or are named in a letter: the page
+    gives them to the search index, so that any spelling the register knows finds it."""
+    refs: dict[str, None] = {}
+    for party in (*letter.senders, *letter.recipients):
+        refs[party.ref or f"name:{party.name}"] = None
+    for ref in sorted({ref for kind, ref, _ in letter.named if kind == "person"}):
+        refs[ref] = None
+    forms: list[str] = []
+    for ref in refs:
+        if ref.startswith("name:"):
+            forms.append(ref[5:])
+            continue
+        entry = read("entry", ("persons", ref))
+        if entry is not None:
+            forms += entry_forms(entry)
+    return tuple(dict.fromkeys(forms))
+
+
+def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
+    edition: Edition = read("edition")
+    letter: Summary = read("letter", letter_id)
+    reading = read("reading", letter_id)
+    prev, nxt = read("neighbours", letter_id)
+    cprev, cnext, count = read("chain", letter_id)
+    text = letter_text(reading, root, linkable(read))
+    parties = [p.name for p in (*letter.senders, *letter.recipients)]
+    archive = None
+    if letter.archive is not None:
+        a = letter.archive
+        archive = ArchiveView(a.text, archive_gloss(a), a.repository,
+                              root + concordance_url(read, a.file_key))
+    note_archives = {}
+    for n, keys in read("cited-files", letter_id):
+        note_archives[n] = tuple(
+            (root + concordance_url(read, key),
+             f"{key[0]}, {archive_gloss(ArchiveRef(key[0], key[1] or None, key[2] or None, key[3] or None))}")
+            for key in keys)
+    downloads = ((root + tei_path(letter.id), "TEI P5 XML", "application/tei+xml"),
+                 (root + json_path(letter.id), "JSON", "application/json"))
+    replied = letter.in_reply_to if letter.in_reply_to and \
+        letter.in_reply_to in read("letters") else None
+    return LetterPage(
+        row=letter_row(read, letter_id, root), letter=reading.letter,
+        date_iso=letter.date.when, date_supplied=letter.date.supplied, archive=archive,
+        physical=letter.physical, text=text, previous=letter_link(read, prev, root),
+        next=letter_link(read, nxt, root),
+        correspondence_with=join_names(list(dict.fromkeys(parties))),
+        correspondence_previous=letter_link(read, cprev, root),
+        correspondence_next=letter_link(read, cnext, root), correspondence_count=count,
+        in_reply_to=letter_link(read, replied, root),
+        replies=tuple(letter_link(read, r, root) for r in read("replies", letter_id)),
+        citation=letter_citation(edition, letter),
+        note_citations={n.n: letter_citation(edition, letter, "#" + anchors.note_id(n.n), n.n)
+                        for n in reading.notes},
+        note_archives=note_archives, meta=meta_tags(edition, letter), downloads=downloads,
+        canonical=absolute(edition, anchors.letter_url(letter.id)),
+    )
+
+
+def mention_groups(read: Read, key: tuple[str, str], root: str) -> tuple[MentionGroup, ...]:
+    groups: dict[str, list[tuple[str, str, bool, int]]] = {}
+    for m in read("mentions", key):
+        groups.setdefault(m[0], []).append(m)  # mentions come in letter order
+    made = []
+    for letter_id, mentions in groups.items():
+        url = root + anchors.letter_url(letter_id)
+        # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"
+        places = tuple((f"{url}#{anchor}", f"note\u00a0{n}", f"note {n}") if in_note
+                       else (f"{url}#{anchor}", f"¶\u00a0{n}", f"paragraph {n}")
+                       for _, anchor, in_note, n in mentions)
+        made.append(MentionGroup(letter_link(read, letter_id, root), places))
+    return tuple(made)
+
+
+def person_view(read: Read, ref: str, root: str) -> PersonView:
+    person = read("entry", ("persons", ref))
+    return PersonView(
+        ref, root + anchors.person_url(ref), person,
+        tuple(letter_link(read, i, root) for i in read("sent", ref)),
+        tuple(letter_link(read, i, root) for i in read("received", ref)),
+        mention_groups(read, ("person", ref), root))
+
+
+def person_row(read: Read, ref: str, root: str) -> PersonRow:
+    mentioned = {m[0] for m in read("mentions", ("person", ref))}
+    return PersonRow(ref, root + anchors.person_url(ref), read("entry", ("persons", ref)),
+                     (None,) * len(read("sent", ref)), (None,) * len(read("received", ref)),
+                     (None,) * len(mentioned))
+
+
+def archive_view(read: Read, key: tuple[str, str, str, str], root: str) -> ArchiveFileView:
+    entries = []
+    for letter_id, folios, text, note in read("archive-file", key):
+        url = root + anchors.letter_url(letter_id)
+        if note is not None:
+            url += "#" + anchors.note_id(note)
+        entries.append(ArchiveEntryView(folios or "", folio_text(folios) if folios else "", text,
+                                        letter_link(read, letter_id, root), note, url))
+    repository, fond, opis, delo = key
+    ref = ArchiveRef(repository, fond or None, opis or None, delo or None)
+    return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo, archive_gloss(ref),
+                           tuple(entries))
+
+
+def _group(items: Iterable[Any], key: Callable[[Any], Any]) -> list[tuple[Any, list[Any]]]:
+    out: list[tuple[Any, list[Any]]] = []
+    for item in items:
+        k = key(item)
+        if out and out[-1][0] == k:
+            out[-1][1].append(item)
+        else:
+            out.append((k, [item]))
+    return out
+
+
+def repositories_tree(views: list[ArchiveFileView]) -> list:
+    """The concordance's files grouped by repository, then fond, then opis."""
+    return [(repo, [(fond, _group(by_fond, lambda v: v.opis))
+                    for fond, by_fond in _group(by_repo, lambda v: v.fond)])
+            for repo, by_repo in _group(views, lambda v: v.repository)]
+
+
+# --- kinds -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of file of the site."""
+
+    name: str
+    keys: Callable[[Read], Iterable[Hashable]]
+    """The keys of the pages of this kind that exist, read from the facts."""
+    path: Callable[[Hashable], str]
+    make: Callable[[Read, Hashable, Environment], bytes]
+    template: str | None = None
+    """The template the kind lays its pages out with, if any."""
+
+
+def _templated(template: str, current: str | None,
+               context: Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]
+               ) -> Callable[[Read, Hashable, Environment, str], bytes]:
+    """A page laid out with `template`: `context(read, key, root)` gives its title and its own
+    context; the shell every page shares (base.html) reads the edition and the build date."""
+
+    def make(read: Read, key: Hashable, env: Environment, path: str) -> bytes:
+        edition: Edition = read("edition")
+        root = page_root(path)
+        if path == "404.html":
+            # served in place of any missing page, at any depth: links from the site's own path
+            root = urlsplit(absolute(edition, "")).path
+        title, own = context(read, key, root)
+        date = publication_date(read)
+        base = {
+            "edition": edition, "root": root, "home": root or "./", "current": current,
+            "nav": [(k, label, (root + url) or "./") for k, label, url in NAV],
+            "title": title, "build_date": read("build-date") or edition.published,
+            "edition_citation": edition_citation(edition),
+            "canonical": absolute(edition, "" if path in ("index.html", "404.html")
+                                  else path.removesuffix("index.html")),
+            "downloads": [(root + p, label) for p, label in DATA_FILES
+                          if p != CMIF_PATH or date is not None],
+        }
+        return env.get_template(template).render(**base, **own).encode("utf-8")
+
+    return make
+
+
+def _page(name: str, template: str, current: str | None, keys: Callable[[Read], Iterable[Hashable]],
+          path: Callable[[Hashable], str],
+          context: Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]) -> Kind:
+    made = _templated(template, current, context)
+    return Kind(name, keys, path, lambda read, key, env: made(read, key, env, path(key)), template)
+
+
+def _one(read: Read) -> tuple[str]:
+    return ("",)
+
+
+def _home(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    ids = read("letters")
+    stats = dict(read("stats"))
+    context: dict[str, Any] = {"summary": stats, "years": _year_links(read, root)}
+    context["rows"] = [letter_row(read, i, root) for i in ids] if len(ids) <= LIST_LIMIT else []
+    return read("edition").title, context
+
+
+def _year_links(read: Read, root: str) -> list[tuple[str, int, str]]:
+    """(year, letters, url) of each year of letters, when the list is split by year."""
+    if len(read("letters")) <= LIST_LIMIT:
+        return []
+    return [(year, count, f"{root}letters/{year}/") for year, count in read("years")]
+
+
+def _letters(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    ids = read("letters")
+    rows = [letter_row(read, i, root) for i in ids] if len(ids) <= LIST_LIMIT else []
+    return "Letters", {"rows": rows, "years": _year_links(read, root), "total": len(ids),
+                       "year": None}
+
+
+def _letters_of_year(read: Read, year: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    ids = read("year", year)
+    label = "Undated letters" if year == "undated" else f"Letters of {year}"
+    return label, {"rows": [letter_row(read, i, root) for i in ids],
+                   "years": _year_links(read, root), "total": len(read("letters")), "year": year}
+
+
+def _years(read: Read) -> list[str]:
+    if len(read("letters")) <= LIST_LIMIT:
+        return []
+    return [year for year, _ in read("years")]
+
+
+def _persons(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    refs = read("register", "persons")
+    rows = [person_row(read, ref, root) for ref in refs]
+    rows.sort(key=lambda r: (r.person.sort_key, r.ref))
+    return "Persons", {"persons": rows}
+
+
+def _archive(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    files = read("archive-files")
+    split = archive_split(read)
+    views = [archive_view(read, k, root) if not split else _file_heading(k) for k in files]
+    links = {archive_anchor(*k): root + archive_page(k) for k in files} if split else {}
+    return "Archive concordance", {"repositories": repositories_tree(views), "fond_pages": links}
+
+
+def _file_heading(key: tuple[str, str, str, str]) -> ArchiveFileView:
+    repository, fond, opis, delo = key
+    ref = ArchiveRef(repository, fond or None, opis or None, delo or None)
+    return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo, archive_gloss(ref),
+                           ())
+
+
+def _fonds(read: Read) -> list[tuple[str, str]]:
+    if not archive_split(read):
+        return []
+    return list(dict.fromkeys((k[0], k[1]) for k in read("archive-files")))
+
+
+def _archive_fond(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    repository, fond = key
+    files = [k for k in read("archive-files") if (k[0], k[1]) == (repository, fond)]
+    views = [archive_view(read, k, root) for k in files]
+    title = f"{repository}, fond {fond}" if fond else f"{repository}, fond not stated"
+    return title, {"repositories": repositories_tree(views), "fond_pages": {}}
+
+
+def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    view = letter_page(read, letter_id, root)
+    letter = view.letter
+    title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
+    return title, {"page": view, "search_names": search_names(read, read("letter", letter_id))}
+
+
+def _person(read: Read, ref: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    view = person_view(read, ref, root)
+    person = view.person
+    description = Markup("")
+    if person.description:
+        description = inline_html(parse_inline(person.description), read("names"), root,
+                                  linkable(read, ("person", ref)))
+    return person.name, {"view": view, "description": description}
+
+
+def _static(title: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
+    return lambda read, key, root: (title, {})
+
+
+def _asset(read: Read, name: Hashable, env: Environment) -> bytes:
+    return read("asset", name)
+
+
+def tei_path(letter_id: str) -> str:
+    """Where a letter's TEI file is, relative to the site root."""
+    return anchors.letter_url(letter_id) + "tei.xml"
+
+
+def json_path(letter_id: str) -> str:
+    """Where a letter's JSON file is, relative to the site root."""
+    return anchors.letter_url(letter_id) + "letter.json"
+
+
+def _letter_tei(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    from .export.tei import letter_tei
+    return letter_tei(read, letter_id)
+
+
+def _letter_json(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    from .export.tabular import letter_json
+    return letter_json(read, letter_id)
+
+
+def _letter_ids(read: Read) -> tuple[str, ...]:
+    return read("letters")
+
+
+def _person_refs(read: Read) -> tuple[str, ...]:
+    return read("register", "persons")
+
+
+def _page_kinds() -> tuple[Kind, ...]:
+    return (
+        _page("home", "home.html", "home", _one, lambda k: "index.html", _home),
+        _page("letters", "letters.html", "letters", _one, lambda k: "letters/index.html", _letters),
+        _page("letters-of-year", "letters.html", "letters", _years,
+              lambda year: f"letters/{year}/index.html", _letters_of_year),
+        _page("persons", "persons.html", "persons", _one, lambda k: "persons/index.html", _persons),
+        _page("archive", "archive.html", "archive", _one, lambda k: "archive/index.html", _archive),
+        _page("archive-fond", "archive.html", "archive", _fonds,
+              lambda key: f"{archive_page(key)}index.html", _archive_fond),
+        _page("about", "about.html", "about", _one, lambda k: "about/index.html",
+              _static("About this edition")),
+        _page("search", "search.html", "search", _one, lambda k: "search/index.html",
+              _static("Search")),
+        _page("404", "404.html", None, _one, lambda k: "404.html", _static("Page not found")),
+        _page("letter", "letter.html", "letters", _letter_ids,
+              lambda i: f"{anchors.letter_url(i)}index.html", _letter),
+        _page("person", "person.html", "persons", _person_refs,
+              lambda ref: f"{anchors.person_url(ref)}index.html", _person),
+        Kind("letter-tei", _letter_ids, tei_path, _letter_tei),
+        Kind("letter-json", _letter_ids, json_path, _letter_json),
+        Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),
+    )
+
+
+KINDS: tuple[Kind, ...] = _page_kinds()
+
+
+# --- data files joined from one piece a letter -----------------------------------------------
+
+@dataclass(frozen=True)
+class Joined:
+    """A data file made of one piece per item (a letter, a page), joined: letters.json,
+    letters.csv, cmif.xml, sitemap.xml. A build that changed one letter makes its piece alone
+    again and joins it with the others as they were."""
+
+    name: str
+    path: str
+    exists: Callable[[Read], bool]
+    items: Callable[[Read], Sequence[Hashable]]
+    head: Callable[[Read], bytes]
+    piece: Callable[[Read, Hashable], bytes]
+    between: bytes
+    tail: Callable[[Read], bytes]
+    empty: Callable[[Read], bytes]
+    """The whole file when there are no items."""
+
+
+def _always(read: Read) -> bool:
+    return True
+
+
+def _has_date(read: Read) -> bool:
+    return publication_date(read) is not None
+
+
+def _cmif_head(read: Read) -> bytes:
+    from .export.cmif import cmif_skeleton
+    return cmif_skeleton(read, publication_date(read))[0]
+
+
+def _cmif_tail(read: Read) -> bytes:
+    from .export.cmif import cmif_skeleton
+    return cmif_skeleton(read, publication_date(read))[1]
+
+
+def _cmif_empty(read: Read) -> bytes:
+    from .export.cmif import cmif_skeleton
+    return cmif_skeleton(read, publication_date(read), with_letters=False)[0]
+
+
+def _cmif_piece(read: Read, letter_id: Hashable) -> bytes:
+    from .export.cmif import cmif_piece
+    return cmif_piece(read, letter_id)
+
+
+def sitemap_pages(read: Read) -> list[str]:
+    """Every page, relative to the site root: home, the letters list (and its years), each
+    letter in date order, the register and each person in it, the concordance (and its fonds),
+    about and search."""
+    pages = ["", "letters/"]
+    pages += [f"letters/{year}/" for year in _years(read)]
+    pages += [anchors.letter_url(i) for i in read("letters")]
+    pages.append("persons/")
+    pages += [anchors.person_url(ref) for ref in read("register", "persons")]
+    pages.append("archive/")
+    pages += [archive_page(key) for key in _fonds(read)]
+    pages += ["about/", "search/"]
+    return pages
+
+
+def _sitemap_head(read: Read) -> bytes:
+    from .export.sitemap import sitemap_parts
+    return sitemap_parts(read("edition"), publication_date(read))[0]
+
+
+def _sitemap_tail(read: Read) -> bytes:
+    from .export.sitemap import sitemap_parts
+    return sitemap_parts(read("edition"), publication_date(read))[1]
+
+
+def _sitemap_piece(read: Read, page: Hashable) -> bytes:
+    from .export.sitemap import sitemap_url
+    return sitemap_url(read("edition"), page, publication_date(read))
+
+
+def _json(name: str) -> Callable:
+    def call(*args: Any) -> Any:
+        from .export import tabular
+        return getattr(tabular, name)(*args)
+    return call
+
+
+def _joined_kinds() -> tuple[Joined, ...]:
+    from .export.cmif import BETWEEN as CMIF_BETWEEN
+    from .export.sitemap import BETWEEN as SITEMAP_BETWEEN
+    return (
+        Joined("letters-json", "data/letters.json", _always, _letter_ids,
+               _json("letters_json_head"), _json("letters_json_piece"), b",\n",
+               lambda read: b"\n  ]\n}\n", _json("letters_json_empty")),
+        Joined("letters-csv", "data/letters.csv", _always, _letter_ids,
+               _json("letters_csv_head"), _json("letters_csv_piece"), b"",
+               lambda read: b"", _json("letters_csv_head")),
+        Joined("cmif", CMIF_PATH, _has_date, _letter_ids, _cmif_head, _cmif_piece,
+               CMIF_BETWEEN, _cmif_tail, _cmif_empty),
+        Joined("sitemap", "sitemap.xml", _always, sitemap_pages, _sitemap_head, _sitemap_piece,
+               SITEMAP_BETWEEN, _sitemap_tail, lambda read: _sitemap_head(read) + _sitemap_tail(read)),
+    )
+
+
+JOINED: tuple[Joined, ...] = _joined_kinds()
+
+
+def pages_of(read: Read, templates: Iterable[str]) -> list[tuple[Kind, Hashable, str]]:
+    """(kind, key, path) of every file the kinds make, in kind order; a templated kind whose
+    template the templates folder does not have makes nothing."""
+    have = set(templates)
+    out = []
+    for kind in KINDS:
+        if kind.template is not None and kind.template not in have:
+            continue
+        for key in kind.keys(read):
+            out.append((kind, key, kind.path(key)))
+    return out

@@ -1,0 +1,115 @@
+"""What a page may read: the facts of one build, each named by a family and a key.
+
+Pure. A page reads only through `Site.read(family, key)` (pages.py gives its renderers nothing
+else), so whatever a template shows came from a fact the page read, and an incremental build
+that notes the facts each page read knows what a change touches: a page is made again when one
+of its facts changed, and only then. There is no second, hand-kept map of what depends on what.
+
+Families whose value is a record, a letter's text, a template or an asset (BY_DIGEST) are
+compared between builds by a digest the caller keeps; every other family's value is plain data
+(tuples, strings, numbers), compared as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, Mapping
+
+from .corpus import Corpus
+from .display import date_display
+from .letters import Reading
+from .names import NameIndex
+
+#: Families compared by the digest of their value, not the value itself.
+BY_DIGEST = frozenset(("edition", "letter", "reading", "entry", "names", "template", "asset"))
+
+
+@dataclass(frozen=True)
+class Site:
+    """The facts of one build."""
+
+    corpus: Corpus
+    readings: Callable[[str], Reading]
+    """Letter id -> its Reading (kept from the analysis, or read again when asked for)."""
+    build_date: str | None = None
+    """ISO date from SOURCE_DATE_EPOCH, standing in for edition.yaml's `published`."""
+    templates: Mapping[str, str] = field(default_factory=dict)
+    assets: Mapping[str, bytes] = field(default_factory=dict)
+    names: NameIndex = field(default_factory=NameIndex)
+    """Every name form of the registers (names.name_index)."""
+
+    def read(self, family: str, key: Hashable = "") -> Any:
+        try:
+            fact = FAMILIES[family]
+        except KeyError:
+            raise KeyError(f"no such fact family: {family!r}") from None
+        return fact(self, key)
+
+    def chain(self, letter_id: str) -> tuple[str | None, str | None, int]:
+        """The letter's correspondence: previous, next, and how many letters it holds."""
+        prev, nxt = self.corpus.correspondence_neighbours(letter_id)
+        return prev, nxt, len(self.corpus.correspondence(letter_id))
+
+    def mentions(self, key: tuple[str, str]) -> tuple[tuple[str, str, bool, int], ...]:
+        """(letter id, anchor, in a note, number) of each place naming an entry; key is
+        (inline kind, ref)."""
+        return tuple((m.letter_id, m.anchor, m.in_note, m.n)
+                     for m in self.corpus.mentions.get(key, ()))
+
+    def cited_files(self, letter_id: str) -> tuple[tuple[int, tuple[tuple[str, str, str, str], ...]], ...]:
+        """(note number, the archival files (repository, fond, opis, delo) it cites) for each
+        note of a letter that cites one, in the order of the concordance."""
+        return tuple(self.corpus.notes_citing.get(letter_id, {}).items())
+
+    def archive_file(self, key: tuple[str, str, str, str]) -> tuple[tuple[str, str | None, str, int | None], ...]:
+        """The entries of one archival file: (letter id, folios, citation, note number)."""
+        found = self.corpus.archive_index.get(key)
+        return () if found is None else tuple((e.letter_id, e.folios, e.text, e.note)
+                                              for e in found.entries)
+
+    def stats(self) -> tuple[tuple[str, Any], ...]:
+        """What the home page says of the edition as a whole."""
+        corpus = self.corpus
+        dated = [letter.date for letter in corpus.letters if letter.date.sort_key != "9999"]
+        return (("letters", len(corpus.letters)),
+                ("notes", sum(len(letter.notes) for letter in corpus.letters)),
+                ("persons", len(corpus.persons)),
+                ("first", date_display(dated[0]) if dated else None),
+                ("last", date_display(dated[-1]) if dated else None),
+                ("archive_files", len(corpus.archive_files)),
+                ("repositories", tuple(sorted({f.repository for f in corpus.archive_files}))))
+
+
+FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
+    # the edition.yaml record, and the date standing in for its `published`
+    "edition": lambda site, key: site.corpus.edition,
+    "build-date": lambda site, key: site.build_date,
+    # one letter: its summary (what other pages show of it) and its text
+    "letter": lambda site, key: site.corpus.by_id[key],
+    "reading": lambda site, key: site.readings(key),
+    # a register entry, key (register, ref); a register's refs in ref order
+    "entry": lambda site, key: site.corpus.registers.get(key[0], {}).get(key[1]),
+    "register": lambda site, key: tuple(site.corpus.registers.get(key, {})),
+    # the order of the edition and the links between letters
+    "letters": lambda site, key: tuple(letter.id for letter in site.corpus.letters),
+    "neighbours": lambda site, key: site.corpus.neighbours(key),
+    "chain": Site.chain,
+    "replies": lambda site, key: site.corpus.replies.get(key, ()),
+    "year": lambda site, key: site.corpus.years.get(key, ()),
+    "years": lambda site, key: tuple((year, len(ids)) for year, ids in site.corpus.years.items()),
+    # who wrote or received letters (key: a ref of the persons register), who is named where
+    "sent": lambda site, key: site.corpus.by_sender.get(key, ()),
+    "received": lambda site, key: site.corpus.by_recipient.get(key, ()),
+    "mentions": Site.mentions,
+    # the archive concordance: its files in order, one file, the files a letter's notes cite
+    "archive-files": lambda site, key: tuple(site.corpus.archive_index),
+    "archive-file": Site.archive_file,
+    "cited-files": Site.cited_files,
+    "stats": lambda site, key: site.stats(),
+    # every name form of the registers, to link names in text outside the letters
+    "names": lambda site, key: site.names,
+    # the templates and assets (compared by digest)
+    "template": lambda site, key: site.templates.get(key),
+    "asset": lambda site, key: site.assets.get(key),
+    "assets": lambda site, key: tuple(sorted(site.assets)),
+}

@@ -1,8 +1,8 @@
-"""The only module that reads and writes files.
+"""The disk on the way in, and the folders around the site.
 
-Reading turns bytes into text with a diagnostic instead of a traceback. Writing goes through one
-guarded writer: paths stay inside the output folder, nothing is written twice, and a site is built
-in a fresh folder beside the old one and swapped in only when everything succeeded.
+Reading turns bytes into text with a diagnostic instead of a traceback. The site folder is
+checked before a build writes into it, and locked while it does; the files themselves go in
+through engine/writer.py.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ import contextlib
 import fcntl
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from .diagnostics import Diagnostic, EpistolaError, error
-from .model import Edition, Letter, Person
-from .records import parse_edition, parse_letter, parse_persons
 
 
 def read_text(path: Path, shown: str | None = None) -> tuple[str | None, list[Diagnostic]]:
@@ -35,70 +32,12 @@ def read_text(path: Path, shown: str | None = None) -> tuple[str | None, list[Di
                                          f"{exc.start}): save the file as UTF-8", "encoding")]
 
 
-@dataclass(frozen=True)
-class EditionFiles:
-    """Everything read from an editions folder."""
-
-    edition: Edition | None
-    letters: tuple[Letter, ...]
-    persons: tuple[Person, ...]
-    root: Path
-
-
 def display_path(path: Path) -> str:
     """A path as messages show it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def load_editions(root: Path, parse: Callable[[str, str], tuple[Letter | None, list[Diagnostic]]]
-                  = parse_letter,
-                  parse_register: Callable[[str, str], tuple[list[Person], list[Diagnostic]]]
-                  = parse_persons, known: Callable[[str, str], Any] | None = None
-                  ) -> tuple[EditionFiles, list[Diagnostic]]:
-    """Read edition.yaml, persons.yaml and letters/*.md under root. `parse` reads one record and
-    `parse_register` the persons register (an incremental build passes memoized ones); `known`,
-    when given, answers for a record file what `parse` made of it before, if the file has not
-    changed since, or None (it is then read)."""
-    diags: list[Diagnostic] = []
-    edition = None
-    edition_path = root / "edition.yaml"
-    if not root.is_dir():
-        raise EpistolaError(error(display_path(root), 1, "editions folder not found; run "
-                                  "'python build.py ingest SOURCE' first or pass --editions DIR",
-                                  "no-editions"))
-    if edition_path.exists():
-        text, d = read_text(edition_path, display_path(edition_path))
-        diags += d
-        if text is not None:
-            edition, d = parse_edition(text, display_path(edition_path))
-            diags += d
-    else:
-        diags.append(error(display_path(edition_path), 1, "edition.yaml is missing", "edition-missing"))
-    persons: list[Person] = []
-    persons_path = root / "persons.yaml"
-    if persons_path.exists():
-        text, d = read_text(persons_path, display_path(persons_path))
-        diags += d
-        if text is not None:
-            persons, d = parse_register(text, display_path(persons_path))
-            diags += d
-    letters: list[Letter] = []
-    for path, shown in letter_files(root):
-        found = known(path, shown) if known is not None else None
-        if found is None:
-            text, d = read_text(Path(path), shown)
-            diags += d
-            if text is None:
-                continue
-            found = parse(text, shown)
-        letter, d = found
-        diags += d
-        if letter is not None:
-            letters.append(letter)
-    return EditionFiles(edition, tuple(letters), tuple(persons), root), diags
 
 
 def letter_files(root: Path) -> list[tuple[str, str]]:
@@ -118,56 +57,6 @@ def letter_files(root: Path) -> list[tuple[str, str]]:
             shown = name if folder_shown == "." else os.path.join(folder_shown, name)
         files.append((os.path.join(folder, name), shown))
     return files
-
-
-def safe_join(root: Path, relative: str) -> Path:
-    """root/relative, refusing anything that could land outside root."""
-    parts = relative.split("/")
-    if (not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative
-            or any(p in ("", ".", "..") for p in parts)):
-        raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
-    target = root.joinpath(*parts)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
-    return target
-
-
-class SafeJoiner:
-    """safe_join for many paths under one root: each folder is resolved once, not each file
-    (a file that is a symbolic link is checked in full)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._root = str(root)
-        self._resolved = root.resolve()
-        self._checked: set[str] = set()
-
-    def __call__(self, relative: str) -> str:
-        parts = relative.split("/")
-        if (not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative
-                or any(p in ("", ".", "..") for p in parts)):
-            raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
-        folder = relative.rpartition("/")[0]
-        if folder not in self._checked:
-            if not self.root.joinpath(*parts[:-1]).resolve().is_relative_to(self._resolved):
-                raise EpistolaError(f"refusing to write outside the output folder: {relative!r}")
-            self._checked.add(folder)
-        target = os.path.join(self._root, *parts)
-        if os.path.islink(target):
-            return str(safe_join(self.root, relative))
-        return target
-
-
-def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    """Write files (relative path -> bytes) under root, which must be empty or absent."""
-    root.mkdir(parents=True, exist_ok=True)
-    made: set[Path] = set()
-    for relative in sorted(files):
-        target = safe_join(root, relative)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        target.write_bytes(files[relative])
 
 
 @contextlib.contextmanager
@@ -255,26 +144,6 @@ def foreign_entries(out: Path, made: Iterable[str]) -> Diagnostic | None:
                  "in templates/assets/)", "out-folder")
 
 
-def staging_folder(out: Path) -> Path:
-    """A fresh, empty folder beside out for the next build."""
-    staging = out.parent / f".{out.name}.new"
-    if staging.exists():
-        shutil.rmtree(staging)
-    return staging
-
-
-def swap_in(staging: Path, out: Path) -> None:
-    """Replace out with staging in two renames, so readers see the old site or the new one."""
-    old = out.parent / f".{out.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        os.rename(out, old)
-    os.rename(staging, out)
-    # the new site is live: a site before it that cannot be removed now is removed next time
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def exchange(new: Path, old: Path) -> None:
     """Put the folder `new` where `old` is, and `old` (when it exists) where `new` was: in one
     atomic step where the system can (Linux renameat2), so readers never find neither."""
@@ -328,13 +197,11 @@ def read_bytes(path: Path) -> bytes | None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that a reader sees the old bytes or the new ones, never half of them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.tmp"
+    """Write a file so that a reader sees the old bytes or the new ones, never half of them;
+    a failure is one diagnostic line."""
+    from .engine.writer import write_file_atomic
     try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        write_file_atomic(path, data)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise EpistolaError(error(display_path(path), 1, f"cannot write file: {exc.strerror}",
                                   "io")) from None

@@ -29,16 +29,13 @@ import subprocess
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import cbor2
 
 from .diagnostics import Diagnostic, error, warning
 from .fs import display_path, link_or_copy
-from .model import LETTER_ID, PERSON_REF, Letter, Person
-
-if TYPE_CHECKING:
-    from .corpus import Corpus
+from .model import LETTER_ID, PERSON_REF
 
 #: Where the bundles and their manifest live, relative to the site root.
 PAGEFIND_DIR = "pagefind"
@@ -76,50 +73,6 @@ class Bundle:
     """The HTML files of the bundle, relative to the site root, sorted."""
     digest: str
     """Hash of everything the bundle is made from: pages, language and indexer version."""
-
-
-def person_forms(person: Person) -> tuple[str, ...]:
-    """Every form of a person's name the register knows: as displayed, in full, and each variant
-    (pseudonym, transliteration, the name as printed)."""
-    forms = [person.name, person.full_name, *person.variants]
-    return tuple(dict.fromkeys(f for f in forms if f))
-
-
-def letter_search_names(corpus: "Corpus") -> dict[str, tuple[str, ...]]:
-    """Letter id -> every name form of the persons who wrote, received or are named in it.
-
-    A letter page gives these to the index as its `names` metadata, so that any spelling in the
-    register finds the letters of that person, even where the letter prints another one.
-    """
-    known: dict[str, tuple[str, ...]] = {}
-    return {letter.id: letter_names(corpus, letter, known) for letter in corpus.letters}
-
-
-def letter_names(corpus: "Corpus", letter: "Letter",
-                 known: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
-    """One letter's entry of letter_search_names: the forms of its senders' and recipients'
-    names, then of the persons it names (in ref order). `known` keeps each ref's forms for the
-    next letter."""
-    known = {} if known is None else known
-    refs: dict[str, None] = {}
-    for party in (*letter.senders, *letter.recipients):
-        refs[party.ref or f"name:{party.name}"] = None
-    for ref in corpus.mentioned(letter.id):
-        refs[ref] = None
-    forms: list[str] = []
-    for ref in refs:
-        person_names = known.get(ref)
-        if person_names is None:
-            person = corpus.persons.get(ref)
-            if person is not None:
-                person_names = person_forms(person)
-            elif ref.startswith("name:"):
-                person_names = (ref[5:],)
-            else:
-                person_names = ()
-            known[ref] = person_names
-        forms += person_names
-    return tuple(dict.fromkeys(forms))
 
 
 #: How canonicalise_bundle writes a bundle: a bundle written another way (by an older Epistola)

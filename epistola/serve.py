@@ -28,20 +28,21 @@ import html
 import http.server
 import os
 import signal
+import stat
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TextIO
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
 from . import fs
 from .diagnostics import Diagnostic, EpistolaError, error, has_errors
-from .incremental import BuildCache, in_hidden_folder, refreshed, scratch_file, snapshot
+from .search import Interrupted
 
 EVENTS_PATH = "/__epistola/events"
 #: Injected before </body> of every HTML page the server sends (never written to disk).
@@ -71,6 +72,78 @@ Snapshot = frozenset[tuple[str, int, int, int, int]]
 Rebuilder = Callable[[Snapshot], list[Diagnostic]]
 #: Makes the search index; stops early when the callable it is given says so.
 Indexer = Callable[[Callable[[], bool]], list[Diagnostic]]
+
+
+# --- what the watcher looks at ------------------------------------------------------------------
+
+def scratch_file(name: str) -> bool:
+    """Editors' swap, backup and lock files."""
+    return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp")) \
+        or name in (".DS_Store", "4913")
+
+
+def in_hidden_folder(relative: str) -> bool:
+    """A path under a watched folder that lies in a hidden folder (snapshot leaves those out)."""
+    return any(part.startswith(".") for part in relative.split(os.sep)[:-1])
+
+
+def snapshot(folders: Iterable[Path]) -> frozenset[tuple[str, int, int, int, int]]:
+    """(path, mtime_ns, ctime_ns, size, inode) of every file under the folders: equal
+    snapshots, nothing changed (the change time catches a write that kept size and mtime)."""
+    found: set[tuple[str, int, int, int, int]] = set()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if scratch_file(name):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found.add((path, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+    return frozenset(found)
+
+
+def refreshed(seen: frozenset[tuple[str, int, int, int, int]], changed: Iterable[str],
+              folders: Sequence[Path]) -> frozenset[tuple[str, int, int, int, int]]:
+    """The snapshot of the folders, from `seen` and the paths the system says changed since (a
+    look at those files, not at every file): a whole new snapshot when a path is a folder, or
+    one gone that held files, or lies outside the folders or below a symbolic link to a folder
+    (which snapshot does not follow), for then files may have come or gone without a word of
+    their own, or the two looks would not agree."""
+    roots = [(os.path.join(os.path.abspath(f), ""), str(f), os.path.realpath(f)) for f in folders]
+    known = {entry[0]: entry for entry in seen}
+    now = dict(known)
+    for path in changed:
+        found = next(((path[len(root):], folder, real) for root, folder, real in roots
+                      if path.startswith(root)), None)
+        if found is None:
+            return snapshot(folders)
+        relative, folder, real = found
+        if in_hidden_folder(relative):
+            continue
+        shown = os.path.join(folder, relative)
+        if os.path.realpath(os.path.dirname(shown)) != \
+                os.path.normpath(os.path.join(real, os.path.dirname(relative))):
+            return snapshot(folders)
+        try:
+            st = os.stat(shown)
+        except OSError:
+            if shown not in known:
+                inside = os.path.join(shown, "")
+                if any(p.startswith(inside) for p in known):
+                    return snapshot(folders)
+            now.pop(shown, None)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            return snapshot(folders)
+        if scratch_file(os.path.basename(shown)):
+            continue
+        now[shown] = (shown, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return frozenset(now.values())
+
 
 
 # --- shared state between the watcher and the request handlers -----------------------------------
@@ -290,12 +363,11 @@ class Progress:
 def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: bool,
           progress: Progress, stop: threading.Event,
           seen: Snapshot | None = None,
-          index: Indexer | None = None, prime: Builder | None = None) -> None:
+          index: Indexer | None = None) -> None:
     """Rebuild after every settled change under folders, until stop is set. `seen` is the
     snapshot the current site was built from (taken before that build, so that no save is lost).
     `index`, when given, brings the search index up to date after each build has gone live; a
-    newer save interrupts it, and the build after that save makes it. `prime`, when given, runs
-    once before the first wait (pipeline.run_build's prime)."""
+    newer save interrupts it, and the build after that save makes it."""
     if seen is None:
         seen = snapshot(folders)
 
@@ -315,9 +387,6 @@ def watch(folders: Sequence[Path], build: Rebuilder, state: ServeState, strict: 
         while True:
             if index is not None and not failed and not stop.is_set():
                 _index(partial(index, interrupted), state, strict, progress, diags)
-            if prime is not None and not failed and not stop.is_set():
-                _prime(prime)
-            prime = None
             now = snapshot(folders)
             while now == seen and not stop.is_set():  # nothing new, unless only a swap file
                 batch = next(changes, None)
@@ -395,14 +464,6 @@ def _run(build: Builder) -> list[Diagnostic]:
         gc.enable()
 
 
-def _prime(prime: Builder) -> None:
-    """Warm the caches for the first save; what goes wrong is for that build to report."""
-    try:
-        _run(prime)
-    except Exception:  # noqa: BLE001 (an optimisation only: the next build does the work)
-        pass
-
-
 def _rebuild(build: Builder, state: ServeState, strict: bool, progress: Progress,
              what: str) -> tuple[list[Diagnostic], bool]:
     """Build and tell the open pages (a failed build shows in the browser)."""
@@ -445,7 +506,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Sequence[Path],
           strict: bool = False, stop: threading.Event | None = None,
           on_ready: Callable[[str], None] | None = None, progress: Progress | None = None,
-          index: Indexer | None = None, prime: Builder | None = None) -> int:
+          index: Indexer | None = None) -> int:
     """Build, serve and rebuild until stop is set (or Ctrl+C); the core of run_serve. `index`,
     when given, makes the search index after each build is live."""
     stop = stop or threading.Event()
@@ -464,7 +525,7 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
         if on_ready is not None:
             on_ready(url)
         with _stop_on_signals(stop):
-            watch(watched, build, state, strict, progress, stop, seen, index, prime)
+            watch(watched, build, state, strict, progress, stop, seen, index)
     finally:
         state.stop()
         server.shutdown()
@@ -475,47 +536,54 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
 
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
-    from .export import LETTERS_JSON
-    from .pipeline import DEFAULT_TEMPLATES, index_later, run_build
+    from .engine import store as stores
+    from .engine.index import index_site
+    from .engine.recipe import DEFAULT_TEMPLATES, Options, run, stopped_by
 
     folder = templates or DEFAULT_TEMPLATES
     if not editions.is_dir():
         raise EpistolaError(error(str(editions), 1, "editions folder not found; run 'python "
                                   "build.py ingest SOURCE' first or pass --editions DIR",
                                   "no-editions"))
-    fs.check_out_folder(out, {"editions": editions, "templates": folder}, LETTERS_JSON)
-
-    # kept in memory: each rebuild redoes only what a save changed; on disk when serve stops
-    cache = BuildCache(out, keep_memo=False)
+    fs.check_out_folder(out, {"editions": editions, "templates": folder}, "data/letters.json")
+    # kept in memory: each rebuild redoes only what a save changed; on disk after each build
+    kept = {"store": None, "index": False}
 
     def build(taken: Snapshot) -> list[Diagnostic]:
-        return run_build(editions, out, write=True, strict=strict, templates=templates,
-                         cache=cache, defer_search=True, taken=taken)
+        first = kept["store"] is None
+        options = Options(editions, out, folder, write=True, strict=strict, search=first)
+        try:
+            with fs.build_lock(out):
+                outcome, store = run(options, kept["store"])
+                if outcome.written:
+                    kept["store"] = store
+                    kept["index"] = kept["index"] or outcome.search_pending
+                    _save(stores, out, store)
+        except OSError as exc:
+            raise EpistolaError(stopped_by(exc, out)) from None
+        return outcome.diagnostics
 
     def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
-        return index_later(out, cache, strict, interrupted)
+        if not kept["index"]:
+            return []
+        try:
+            with fs.build_lock(out):
+                found = index_site(out, out, interrupted)
+        except Interrupted:
+            return []
+        except OSError as exc:
+            raise EpistolaError(stopped_by(exc, out)) from None
+        if not has_errors(found, strict):
+            kept["index"] = False
+        return found
 
-    def prime() -> list[Diagnostic]:
-        return run_build(editions, out, write=True, strict=strict, templates=templates,
-                         cache=cache, defer_search=True, prime=True)
+    return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
 
+
+def _save(stores, out: Path, store) -> None:
+    """The store for the next process; a store that cannot be saved is removed, so that the next
+    build trusts nothing it cannot check."""
     try:
-        return serve(editions, out, port, build, [editions, folder], strict=strict, index=index,
-                     prime=prime)
-    finally:
-        _save_caches(cache, out)
-
-
-def _save_caches(cache: BuildCache, out: Path) -> None:
-    """When serve stops: its caches for the next process, under the build lock. If another
-    build holds it, the last build's caches stay unsaved and the spare folder counts as dirty:
-    the next build does more work, and trusts nothing it cannot check."""
-    from .pipeline import discard_old_index
-
-    try:
-        with fs.build_lock(out):
-            cache.flush()
-            cache.save_memo()
-            discard_old_index(cache)
-    except (EpistolaError, OSError):  # (a full disk: the next build does more work)
-        pass
+        stores.save(out, store)
+    except OSError:
+        stores.forget(out)

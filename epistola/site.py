@@ -38,12 +38,20 @@ class Site:
     names: NameIndex = field(default_factory=NameIndex)
     """Every name form of the registers (names.name_index)."""
 
+    known: dict = field(default_factory=dict, compare=False, repr=False)
+    """Facts already read in this build (a build never changes them)."""
+
     def read(self, family: str, key: Hashable = "") -> Any:
+        try:
+            return self.known[family, key]
+        except KeyError:
+            pass
         try:
             fact = FAMILIES[family]
         except KeyError:
             raise KeyError(f"no such fact family: {family!r}") from None
-        return fact(self, key)
+        value = self.known[family, key] = fact(self, key)
+        return value
 
     def chain(self, letter_id: str) -> tuple[str | None, str | None, int]:
         """The letter's correspondence: previous, next, and how many letters it holds."""

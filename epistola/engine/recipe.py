@@ -32,13 +32,14 @@ from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
 from ..names import name_index
-from ..pages import JOINED, Joined, pages_of, publication_date
+from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
 from ..validate import check_corpus, check_edition_files, check_letter
 from . import store as stores
 from .digest import digest
+from .crew import Crew, cores
 from .store import FileState, RecordState, Store
 from .writer import Writer
 
@@ -201,31 +202,70 @@ def template_closures(templates: dict[str, str]) -> dict[str, str]:
 
 # --- the recipe ----------------------------------------------------------------------------------
 
+#: Below this many records to analyse and files to make, a build runs in this process alone.
+CREW_WORK = 300
+
+#: The build being run, for the functions its worker processes call (crew.py forks them).
+_current: "_Build | None" = None
+
+
+def _analyse_share(share: list[tuple[str, str, tuple | None, str]]) -> list[tuple[str, RecordState, bool]]:
+    _current.crew_child = True
+    return _current.analyse_files(share)
+
+
+def _make_share(share: tuple[dict[str, RecordState] | None, list[tuple], tuple | None]) -> "Made":
+    _current.crew_child = True
+    records, jobs, writer = share
+    _current.writer = Writer(*writer, fresh=False) if writer is not None else None
+    return _current.make_jobs(records, jobs)
+
+
+@dataclass
+class Made:
+    """What one process made: each file's facts and digest, the facts' fingerprints, the pieces
+    of the joined files, the files it wrote but did not rename yet, and what went wrong."""
+
+    pages: dict[str, tuple[tuple, str]] = field(default_factory=dict)
+    facts: dict[tuple, Any] = field(default_factory=dict)
+    pieces: dict[str, bytes] = field(default_factory=dict)
+    pending: list[tuple[str, str]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
 class _Build:
     """One run of the recipe: what it read, what it made."""
 
-    def __init__(self, options: Options, store: Store):
+    def __init__(self, options: Options, store: Store, sink: Any = None):
         self.o = options
         self.store = store
+        self.sink = sink
+        """Where files go instead of the site (make_all): then no crew is started."""
         self.diags: list[Diagnostic] = []
         self.outcome = Outcome([])
+        self.crew: Crew | None = None
+        self.readings: dict[str, Reading] = {}
+        self.writer: Writer | None = None
+        self.changed: set[tuple] = set()
 
-    # reading and analysing --------------------------------------------------------------------
+    # reading ----------------------------------------------------------------------------------
 
-    def read(self) -> Site | None:
+    def read_registers(self) -> bool:
+        """edition.yaml and the registers; False when the edition cannot be read at all."""
         o, store = self.o, self.store
         self.outcome.first = not store.records
         files: dict[str, FileState] = {}
-        edition_path = o.editions / "edition.yaml"
-        state = _read_state(edition_path, store, parse_edition, files)
+        self.edition_path = fs.display_path(o.editions / "edition.yaml")
+        state = _read_state(o.editions / "edition.yaml", store, parse_edition, files)
         if state is None:
-            self.diags.append(error(fs.display_path(edition_path), 1, "edition.yaml is missing",
+            self.diags.append(error(self.edition_path, 1, "edition.yaml is missing",
                                     "edition-missing"))
-            return None
+            return False
         self.diags += state.diagnostics
         edition: Edition | None = state.value
         if edition is None:
-            return None
+            return False
         entries: list[Person] = []
         paths: dict[str, str] = {}
         for register in REGISTERS:
@@ -251,69 +291,97 @@ class _Build:
         self.names_digest = digest(tuple(sorted(names.targets.items())))
         self.edition = edition
         self.edition_digest = digest(edition)
-        context = digest(self.names_digest, edition.year)
+        self.context = digest(self.names_digest, edition.year)
+        return True
 
-        records: dict[str, RecordState] = {}
-        self.readings: dict[str, Reading] = {}
-        self.paths_of: dict[str, str] = {}  # letter id -> record file (shown)
-        for path, shown in fs.letter_files(o.editions):
+    def read_records(self) -> None:
+        """Each letter record: the store's reading of it when the file is unchanged, else read
+        and analysed again (by the crew, when there are many)."""
+        store, context = self.store, self.context
+        records: dict[str, RecordState | None] = {}
+        todo: list[tuple[str, str, tuple | None, str]] = []
+        for path, shown in fs.letter_files(self.o.editions):
             stat = _stat(path)
             known = store.records.get(shown)
             if known is not None and stat is not None and known.stat == stat \
                     and known.names == context:
                 records[shown] = known
                 continue
+            records[shown] = None
+            todo.append((path, shown, stat, known.text if known is not None and
+                         known.names == context else ""))
+        self.todo = todo
+        if len(todo) >= CREW_WORK:
+            self.start_crew()
+        found = self.share_out(_analyse_share, self.analyse_files, _deal(todo, self.size))
+        for part in found:
+            for shown, state, analysed in part:
+                records[shown] = state
+                if analysed:
+                    self.outcome.analysed.append(shown)
+        for (path, shown, _, _), share in zip(todo, _owners(todo, self.size)):
+            state = records[shown]
+            if state is not None and state.summary is not None:
+                self.owner[state.summary.id] = share
+        store.records = {shown: state for shown, state in records.items() if state is not None}
+        self.outcome.fresh_paths |= set(self.outcome.analysed)
+
+    def analyse_files(self, share: list[tuple[str, str, tuple | None, str]]
+                      ) -> list[tuple[str, RecordState, bool]]:
+        """Read and analyse record files: (shown, state, whether it was analysed) of each; the
+        readings stay in this process (self.readings)."""
+        out = []
+        store = self.store
+        for path, shown, stat, known_text in share:
             text, d = fs.read_text(Path(path), shown)
             if text is None:
-                records[shown] = RecordState(None, "", context, None, "", "", tuple(d))
+                state = RecordState(None, "", self.context, None, "", "", tuple(d))
+                out.append((shown, state, True))
                 continue
             text_digest = digest(text)
-            if known is not None and known.text == text_digest and known.names == context:
+            known = store.records.get(shown)
+            if known is not None and known.text == text_digest == known_text:
                 known.stat = _settled(stat)
-                records[shown] = known
+                out.append((shown, known, False))
                 continue
-            records[shown] = self.analyse(text, shown, _settled(stat), text_digest, context)
-            self.outcome.analysed.append(shown)
-        store.records = records
-        self.outcome.fresh_paths |= set(self.outcome.analysed)
-        summaries = []
-        for shown, state in records.items():
-            self.diags += state.diagnostics
-            if state.summary is not None:
-                summaries.append(state.summary)
-                self.paths_of.setdefault(state.summary.id, shown)
-        corpus, d = build_corpus(edition, summaries, entries, paths)
-        self.diags += d
-        self.diags += check_corpus(corpus, fs.display_path(edition_path))
-        self.summary_digests = {state.summary.id: state.summary_digest
-                                for state in records.values() if state.summary is not None}
-        self.reading_digests = {state.summary.id: state.reading_digest
-                                for state in records.values() if state.summary is not None}
-        self.outcome.letters = len(corpus.letters)
-        self.outcome.entries = {r: len(corpus.registers.get(r, {})) for r in REGISTERS
-                                if (o.editions / f"{r}.yaml").exists()}
-
-        templates, assets, d = load_templates(o.templates)
-        self.diags += d
-        date, d = build_date()
-        self.diags += d
-        self.diags += check_edition_files(edition, fs.display_path(edition_path), date)
-        self.templates = templates
-        self.closures = template_closures(templates)
-        self.asset_digests = {name: digest(data) for name, data in assets.items()}
-        return Site(corpus, self.reading, date, templates, assets, names)
+            out.append((shown, self.analyse(text, shown, _settled(stat), text_digest), True))
+        return out
 
     def analyse(self, text: str, shown: str, stat: tuple[int, int, int] | None,
-                text_digest: str, context: str) -> RecordState:
+                text_digest: str) -> RecordState:
         letter, diags = parse_letter(text, shown)
         if letter is None:
-            return RecordState(stat, text_digest, context, None, "", "", tuple(diags))
+            return RecordState(stat, text_digest, self.context, None, "", "", tuple(diags))
         reading, summary, d = analyse(letter, self.names)
         diags += d
         diags += check_letter(reading, self.edition.year)
         self.readings[letter.id] = reading
-        return RecordState(stat, text_digest, context, summary, digest(summary),
+        return RecordState(stat, text_digest, self.context, summary, digest(summary),
                            digest(text_digest, shown, self.names_digest), tuple(diags))
+
+    def take_inventory(self, records: dict[str, RecordState]) -> Site:
+        """The corpus and the site's facts, from the records' summaries (the same in every
+        process of the crew)."""
+        o = self.o
+        summaries = []
+        self.paths_of: dict[str, str] = {}
+        self.record_diags: list[Diagnostic] = []
+        for shown, state in records.items():
+            self.record_diags += state.diagnostics
+            if state.summary is not None:
+                summaries.append(state.summary)
+                self.paths_of.setdefault(state.summary.id, shown)
+        corpus, self.corpus_diags = build_corpus(self.edition, summaries, self.entries,
+                                                 self.register_paths)
+        self.summary_digests = {state.summary.id: state.summary_digest
+                                for state in records.values() if state.summary is not None}
+        self.reading_digests = {state.summary.id: state.reading_digest
+                                for state in records.values() if state.summary is not None}
+        templates, assets, self.template_diags = load_templates(o.templates)
+        date, self.date_diags = build_date()
+        self.closures = template_closures(templates)
+        self.asset_digests = {name: digest(data) for name, data in assets.items()}
+        return Site(corpus, self.reading, date, templates, assets, self.names)
 
     def reading(self, letter_id: str) -> Reading:
         """A letter's text: as analysed in this build, or read and analysed again."""
@@ -360,129 +428,147 @@ class _Build:
 
     # making -----------------------------------------------------------------------------------
 
-    def make(self, site: Site) -> dict[str, bytes]:
-        """The files whose facts changed (every file, with an empty store), as {path: bytes};
-        the store's pages and facts brought up to date."""
+    def plan(self, site: Site) -> tuple[list[tuple], dict[str, tuple[tuple, str]], dict[tuple, Any]]:
+        """The files to make (kind index, key, path), and the pages and facts kept as they are."""
         store = self.store
-        changed = self.changed_facts(site)
-        env = environment(site.templates)
-        facts: dict[tuple, Any] = {}
-        pages: dict[str, tuple[tuple, str]] = {}
-        files: dict[str, bytes] = {}
+        self.changed = changed = self.changed_facts(site)
+        jobs: list[tuple] = []
+        kept_pages: dict[str, tuple[tuple, str]] = {}
+        kept_facts: dict[tuple, Any] = {}
 
         def stale(path: str) -> bool:
             known = store.pages.get(path)
             return known is None or any(fact in changed for fact in known[0])
 
-        def make_one(path: str, make: Callable[[Callable[..., Any]], bytes],
-                     template: str | None = None) -> bytes | None:
-            read_facts: dict[tuple, None] = {}
-            if template is not None:
-                read_facts[("template", template)] = None
-
-            def read(family: str, key: Hashable = "") -> Any:
-                read_facts[(family, key)] = None
-                return site.read(family, key)
-
-            try:
-                data = make(read)
-            except TemplateError as exc:
-                self.diags.append(template_diagnostic(exc, template or path,
-                                                      fs.display_path(self.o.templates)))
-                return None
-            deps = tuple(read_facts)
-            for fact in deps:
-                if fact not in facts:
-                    facts[fact] = self.fingerprint(site, fact)
-            pages[path] = (deps, digest(data))
-            return data
-
         def keep(path: str) -> None:
             deps, made = store.pages[path]
-            pages[path] = (deps, made)
+            kept_pages[path] = (deps, made)
             for fact in deps:
-                if fact not in facts:
-                    facts[fact] = store.facts.get(fact)
+                if fact not in kept_facts:
+                    kept_facts[fact] = store.facts.get(fact)
 
-        read_all = site.read  # (what exists is not a page's dependency)
-        for kind, key, path in pages_of(read_all, site.templates):
-            if not stale(path):
-                keep(path)
+        self.stale, self.keep = stale, keep
+        for i, kind in enumerate(KINDS):
+            if kind.template is not None and kind.template not in site.templates:
                 continue
-            data = make_one(path, lambda read: kind.make(read, key, env), kind.template)
-            if data is not None and (path not in store.pages or store.pages[path][1] != pages[path][1]):
-                files[path] = data
-        for joined in JOINED:
-            self.join(site, joined, stale, make_one, keep, files, pages)
-        self.facts, self.pages = facts, pages
-        return files
+            for key in kind.keys(site.read):
+                path = kind.path(key)
+                if stale(path):
+                    jobs.append(("page", i, key, path))
+                else:
+                    keep(path)
+        self.frames: dict[str, dict[str, Any]] = {}
+        self.frame_made = Made()
+        for j, joined in enumerate(JOINED):
+            frame = self.frames[joined.path] = {}
+            data = self.make_one(site, f"{joined.path}#", lambda read: _frame(joined, read, frame),
+                                 None, self.frame_made)
+            if data is None or not frame["exists"]:
+                continue
+            old = {item for item, _, _ in store.joined.get(joined.path, ())}
+            for item in frame["items"]:
+                piece = f"{joined.path}#{item}"
+                if item in old and not stale(piece):
+                    keep(piece)
+                else:
+                    jobs.append(("piece", j, item, piece))
+        return jobs, kept_pages, kept_facts
 
-    def join(self, site: Site, joined: Joined, stale: Callable[[str], bool],
-             make_one: Callable, keep: Callable, files: dict[str, bytes],
-             pages: dict[str, tuple[tuple, str]]) -> None:
-        """A data file joined from pieces: the pieces whose facts changed are made again, the
-        others are taken from the file as the last build wrote it."""
+    def make_one(self, site: Site, path: str, make: Callable[[Callable[..., Any]], bytes],
+                 template: str | None, made: Made) -> bytes | None:
+        """One file (or piece), made through a read that notes every fact it reads."""
+        read_facts: dict[tuple, None] = {}
+        if template is not None:
+            read_facts[("template", template)] = None
+
+        def read(family: str, key: Hashable = "") -> Any:
+            read_facts[(family, key)] = None
+            return site.read(family, key)
+
+        try:
+            data = make(read)
+        except TemplateError as exc:
+            made.diagnostics.append(template_diagnostic(exc, template or path,
+                                                        fs.display_path(self.o.templates)))
+            return None
+        deps = tuple(read_facts)
+        for fact in deps:
+            if fact not in made.facts:
+                made.facts[fact] = self.fingerprint(site, fact)
+        made.pages[path] = (deps, digest(data))
+        return data
+
+    def make_jobs(self, records: dict[str, RecordState] | None, jobs: list[tuple]) -> Made:
+        """Make files (in this process): pages go to the writer when they changed, pieces of
+        joined files come back."""
+        if records is not None:  # a worker: the inventory from every process's records
+            self.site = self.take_inventory(records)
+        site = self.site
+        env = environment(site.templates)
+        made = Made()
         store = self.store
-        frame_path = f"{joined.path}#"
-        frame: dict[str, Any] = {}
+        for job, i, key, path in jobs:
+            if job == "page":
+                kind = KINDS[i]
+                data = self.make_one(site, path, lambda read: kind.make(read, key, env),
+                                     kind.template, made)
+                if data is None:
+                    continue
+                if store.pages.get(path, ((), None))[1] != made.pages[path][1]:
+                    made.written.append(path)
+                    if self.writer is not None:
+                        self.writer.put(path, data)
+            else:
+                joined = JOINED[i]
+                data = self.make_one(site, path, lambda read: joined.piece(read, key), None, made)
+                if data is not None:
+                    made.pieces[path] = data
+        if self.writer is not None and self.crew_child:
+            made.pending = self.writer.take_pending()
+        return made
 
-        def make_frame(read: Callable[..., Any]) -> bytes:
-            exists = joined.exists(read)
-            items = tuple(joined.items(read)) if exists else ()
-            frame["exists"], frame["items"] = exists, items
-            if not exists:
-                return b""
-            if not items:
-                return joined.empty(read)
-            frame["head"], frame["tail"] = joined.head(read), joined.tail(read)
-            return frame["head"] + b"\0" + frame["tail"]
-
-        if make_one(frame_path, make_frame) is None:
-            return
-        if not frame["exists"]:
-            return
-        if not frame["items"]:
-            data = joined.empty(site.read)
-            if store.pages.get(joined.path, ((), None))[1] != digest(data):
-                files[joined.path] = data
-            pages[joined.path] = ((), digest(data))
-            return
-        old_places = {item: (start, size) for item, start, size in store.joined.get(joined.path, ())}
-        old_file = None
-        pieces: list[bytes] = []
-        places: list[tuple[Any, int, int]] = []
-        any_made = store.pages.get(frame_path, ((), None))[1] != pages[frame_path][1]
-        at = len(frame["head"])
-        for item in frame["items"]:
-            piece_path = f"{joined.path}#{item}"
-            piece = None
-            if not stale(piece_path) and item in old_places:
-                if old_file is None:
-                    old_file = self._old_file(joined.path)
-                start, size = old_places[item]
-                if old_file is not None and start + size <= len(old_file):
-                    piece = old_file[start:start + size]
-                    keep(piece_path)
-            if piece is None:
-                piece = make_one(piece_path, lambda read, item=item: joined.piece(read, item))
+    def join(self, site: Site, pieces: dict[str, bytes], pages: dict[str, tuple[tuple, str]],
+             put: Callable[[str, bytes], None]) -> None:
+        """The joined data files: each piece made again or taken from the file as the last
+        build wrote it, joined."""
+        store = self.store
+        self.joined: dict[str, tuple] = {}
+        for joined in JOINED:
+            frame = self.frames.get(joined.path)
+            if not frame or not frame.get("exists"):
+                continue
+            if not frame["items"]:
+                data = joined.empty(site.read)
+                made = digest(data)
+                if store.pages.get(joined.path, ((), None))[1] != made:
+                    put(joined.path, data)
+                pages[joined.path] = ((), made)
+                continue
+            old_places = {item: (start, size)
+                          for item, start, size in store.joined.get(joined.path, ())}
+            old_file: bytes | None = None
+            parts: list[bytes] = []
+            places: list[tuple[Any, int, int]] = []
+            at = len(frame["head"])
+            for item in frame["items"]:
+                piece_path = f"{joined.path}#{item}"
+                piece = pieces.get(piece_path)
                 if piece is None:
-                    return
-                any_made = True
-            if pieces:
-                at += len(joined.between)
-            pieces.append(piece)
-            places.append((item, at, len(piece)))
-            at += len(piece)
-        self.joined[joined.path] = tuple(places)
-        if not any_made and tuple(i for i, _, _ in places) == tuple(
-                i for i, _, _ in store.joined.get(joined.path, ())) and joined.path in store.pages:
-            pages[joined.path] = store.pages[joined.path]
-            return
-        data = frame["head"] + joined.between.join(pieces) + frame["tail"]
-        made = digest(data)
-        if store.pages.get(joined.path, ((), None))[1] != made:
-            files[joined.path] = data
-        pages[joined.path] = ((), made)
+                    if old_file is None:
+                        old_file = self._old_file(joined.path) or b""
+                    start, size = old_places[item]
+                    piece = old_file[start:start + size]
+                if parts:
+                    at += len(joined.between)
+                parts.append(piece)
+                places.append((item, at, len(piece)))
+                at += len(piece)
+            self.joined[joined.path] = tuple(places)
+            data = frame["head"] + joined.between.join(parts) + frame["tail"]
+            made = digest(data)
+            if store.pages.get(joined.path, ((), None))[1] != made:
+                put(joined.path, data)
+            pages[joined.path] = ((), made)
 
     def _old_file(self, path: str) -> bytes | None:
         try:
@@ -490,61 +576,178 @@ class _Build:
         except OSError:
             return None
 
+    # processes --------------------------------------------------------------------------------
+
+    crew_child = False
+    size = 1
+    owner: dict[str, int]
+
+    def start_crew(self) -> None:
+        global _current
+        if self.sink is not None or self.crew is not None or cores() < 2:
+            return
+        _current = self
+        self.crew = Crew(cores())
+        self.size = self.crew.size
+
+    def share_out(self, task: Callable, here: Callable, shares: list) -> list:
+        if self.crew is None:
+            return [here(share) for share in shares]
+        return self.crew.map(task, shares)
+
     # the whole --------------------------------------------------------------------------------
 
     def run(self) -> Outcome:
         started = time.perf_counter()
-        o, store = self.o, self.store
-        self.joined: dict[str, tuple] = {}
-        site = self.read()
-        outcome = self.outcome
-        if site is None:
-            outcome.diagnostics = sorted(set(self.diags))
-            return outcome
-        files = self.make(site)
-        diags = sorted(set(self.diags))
-        outcome.diagnostics = diags
-        made_paths = {path for path in self.pages if "#" not in path}
-        removed = sorted(path for path in store.pages if "#" not in path and path not in made_paths)
-        outcome.made = sorted(files)
-        outcome.removed = removed
-        if not o.write or has_errors(diags, o.strict):
-            outcome.seconds = time.perf_counter() - started
-            return outcome
-        staged = not store.pages or not o.out.is_dir()
-        writer = Writer(o.out, staged)
+        o, store, outcome = self.o, self.store, self.outcome
+        self.owner = {}
         try:
+            if not self.read_registers():
+                outcome.diagnostics = sorted(set(self.diags))
+                return outcome
+            self.read_records()
+            site = self.site = self.take_inventory(store.records)
+            self.diags += self.record_diags + self.corpus_diags + self.template_diags
+            self.diags += self.date_diags
+            self.diags += check_corpus(site.corpus, self.edition_path)
+            self.diags += check_edition_files(self.edition, self.edition_path, site.build_date)
+            outcome.letters = len(site.corpus.letters)
+            outcome.entries = {r: len(site.corpus.registers.get(r, {})) for r in REGISTERS
+                               if (o.editions / f"{r}.yaml").exists()}
+            if o.write and has_errors(self.diags, o.strict):  # nothing to write: stop here
+                outcome.diagnostics = sorted(set(self.diags))
+                return outcome
+            return self.make_and_write(site, started)
+        finally:
+            if self.crew is not None:
+                self.crew.close()
+
+    def make_and_write(self, site: Site, started: float) -> Outcome:
+        o, store, outcome = self.o, self.store, self.outcome
+        jobs, pages, facts = self.plan(site)
+        if len(jobs) >= CREW_WORK:
+            self.start_crew()
+        staged = not store.pages or not o.out.is_dir()
+        if self.sink is not None:
+            self.writer = self.sink
+        else:
+            self.writer = Writer(o.out, staged) if o.write else None
+        try:
+            shares = _jobs_for(jobs, self.size, self.owner)
+            records = store.records
+            spec = self.writer.spec() if isinstance(self.writer, Writer) else None
+            made = self.share_out(_make_share, lambda share: self.make_jobs(share[0], share[1]),
+                                  [(None, shares[0], spec)]
+                                  + [(records, share, spec) for share in shares[1:]])
+            made.append(self.frame_made)
+            pieces: dict[str, bytes] = {}
+            written: list[str] = []
+            for part in made:
+                pages.update(part.pages)
+                for fact, value in part.facts.items():
+                    facts.setdefault(fact, value)
+                pieces.update(part.pieces)
+                written += part.written
+                self.diags += part.diagnostics
+                if self.writer is not None:
+                    self.writer.adopt(part.pending)
+            self.join(site, pieces, pages, self._put_joined(written))
+            diags = sorted(set(self.diags))
+            outcome.diagnostics = diags
+            made_paths = {path for path in pages if "#" not in path}
+            removed = sorted(path for path in store.pages
+                             if "#" not in path and path not in made_paths)
+            outcome.made, outcome.removed = sorted(written), removed
+            outcome.unchanged = not written and not removed
+            if self.writer is None or self.sink is not None or has_errors(diags, o.strict):
+                if self.writer is not None:
+                    self.writer.abort()
+                outcome.seconds = time.perf_counter() - started
+                return outcome
             if staged:  # (the whole site, since the folder is new)
                 refused = fs.foreign_entries(o.out, made_paths)
                 if refused is not None:
-                    writer.abort()
+                    self.writer.abort()
                     outcome.diagnostics = sorted({*diags, refused})
                     return outcome
-            for path in sorted(files):
-                writer.put(path, files[path])
             for path in removed:
-                writer.remove(path)
+                self.writer.remove(path)
             if staged and o.search:
-                self.index(writer.folder, changed=None)
-            writer.commit()
+                self.index(self.writer.folder)
+            self.writer.commit()
         except BaseException:
-            writer.abort()
+            if self.writer is not None:
+                self.writer.abort()
             raise
         outcome.written = True
-        store.pages, store.facts, store.joined = self.pages, self.facts, self.joined
-        if not staged and (files or removed):
+        store.pages, store.facts, store.joined = pages, facts, self.joined
+        if not staged and not outcome.unchanged:
             if o.search:
-                self.index(o.out, changed=[p for p in files if p.endswith("index.html")])
+                self.index(o.out)
             else:
                 outcome.search_pending = True
         store.diagnostics = tuple(outcome.diagnostics)
         outcome.seconds = time.perf_counter() - started
         return outcome
 
-    def index(self, folder: Path, changed: list[str] | None) -> None:
+    def _put_joined(self, written: list[str]) -> Callable[[str, bytes], None]:
+        def put(path: str, data: bytes) -> None:
+            written.append(path)
+            if self.writer is not None:
+                self.writer.put(path, data)
+        return put
+
+    def index(self, folder: Path) -> None:
         from .index import index_site
         found = index_site(folder, self.o.out)
         self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
+
+
+def _frame(joined: Joined, read: Callable[..., Any], frame: dict[str, Any]) -> bytes:
+    """A joined file's frame: whether it exists, its items, and what comes before and after
+    its pieces."""
+    exists = joined.exists(read)
+    items = tuple(joined.items(read)) if exists else ()
+    frame["exists"], frame["items"] = exists, items
+    if not exists or not items:
+        return b""
+    frame["head"], frame["tail"] = joined.head(read), joined.tail(read)
+    return frame["head"] + b"\0" + frame["tail"]
+
+
+def _owners(todo: list, size: int) -> list[int]:
+    """Which process analyses each record (_deal's order)."""
+    return [i % size for i in range(len(todo))]
+
+
+def _deal(todo: list, size: int) -> list[list]:
+    """The records in `size` shares, dealt in turn (neighbouring records are alike in size)."""
+    shares: list[list] = [[] for _ in range(size)]
+    for i, item in enumerate(todo):
+        shares[i % size].append(item)
+    return shares
+
+
+def _jobs_for(jobs: list[tuple], size: int, owner: dict[str, int]) -> list[list[tuple]]:
+    """Each job for the process that holds what it reads: a letter's own files where its text
+    was analysed, the rest dealt in turn."""
+    shares: list[list[tuple]] = [[] for _ in range(size)]
+    turn = 0
+    letter_kinds = {i for i, kind in enumerate(KINDS) if kind.name in LETTER_KINDS}
+    for job in jobs:
+        kind, i, key, _ = job
+        letter_owned = (kind == "page" and i in letter_kinds) or \
+            (kind == "piece" and JOINED[i].name == "letters-json")
+        if letter_owned and key in owner:
+            shares[owner[key]].append(job)
+            continue
+        shares[turn % size].append(job)
+        turn += 1
+    return shares
+
+
+#: The kinds whose pages read a letter's text (they go where it was analysed).
+LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json"))
 
 
 def build(editions: Path, out: Path, templates: Path | None = None, strict: bool = False,
@@ -621,3 +824,41 @@ def run(options: Options, store: Store | None = None) -> tuple[Outcome, Store]:
     outcome = build.run()
     outcome.diagnostics = sorted(set(outcome.diagnostics) | set(notices))
     return outcome, store
+
+
+def load(editions: Path, templates: Path | None = None) -> tuple[Site | None, list[Diagnostic]]:
+    """The whole edition in memory, nothing written and no store: its facts (site.Site, whose
+    corpus is the inventory) and every diagnostic of reading and checking it."""
+    build = _Build(Options(editions, editions / ".none", templates or DEFAULT_TEMPLATES,
+                           write=False), Store())
+    if not build.read_registers():
+        return None, sorted(set(build.diags))
+    build.read_records()
+    site = build.take_inventory(build.store.records)
+    diags = build.diags + build.record_diags + build.corpus_diags
+    diags += check_corpus(site.corpus, build.edition_path)
+    return site, sorted(set(diags))
+
+
+def make_all(editions: Path, templates: Path | None = None
+             ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """Every file of the site, as {path: bytes} (the search index left out), and every
+    diagnostic: what a clean build would write."""
+    options = Options(editions, editions / ".none", templates or DEFAULT_TEMPLATES, write=False,
+                      search=False)
+    build = _Build(options, Store())
+    files: dict[str, bytes] = {}
+
+    class Keep:  # a writer that keeps the files in memory
+        def put(self, path: str, data: bytes) -> None:
+            files[path] = data
+
+        def abort(self) -> None:
+            pass
+
+        def adopt(self, pending) -> None:
+            pass
+
+    build.sink = Keep()
+    outcome = build.run()
+    return files, outcome.diagnostics

@@ -51,7 +51,7 @@ def write_file_atomic(path: Path, data: bytes) -> None:
 class Writer:
     """The files of one build going into `out`."""
 
-    def __init__(self, out: Path, staged: bool):
+    def __init__(self, out: Path, staged: bool, fresh: bool = True):
         self.out = out
         self.staged = staged
         self.root = out.parent / f".{out.name}.new" if staged else out
@@ -60,9 +60,13 @@ class Writer:
         self._removed: list[str] = []
         self._folders: set[str] = set()
         self._checked: set[str] = set()
-        if staged:
+        if staged and fresh:  # (a worker process writes into the folder this one made)
             shutil.rmtree(self.root, ignore_errors=True)
             self.root.mkdir(parents=True)
+
+    def spec(self) -> tuple[Path, bool]:
+        """How a worker process makes a writer into the same folder (Writer(*spec, fresh=False))."""
+        return self.out, self.staged
 
     @property
     def folder(self) -> Path:
@@ -90,6 +94,15 @@ class Writer:
             handle.write(data)
         if not self.staged:
             self._pending.append((written, target))
+
+    def take_pending(self) -> list[tuple[str, str]]:
+        """The files this process wrote and not yet renamed (a worker hands them on)."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def adopt(self, pending: list[tuple[str, str]]) -> None:
+        """Files a worker process wrote, to be renamed (or removed) with this writer's own."""
+        self._pending += pending
 
     def remove(self, relative: str) -> None:
         """A file of the last build this build no longer makes (in place only)."""

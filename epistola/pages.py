@@ -28,6 +28,7 @@ from . import anchors
 from .body import parse_inline
 from .display import (archive_anchor, archive_gloss, date_display, date_range_text, folio_text,
                       iso_display, join_names)
+from .corpus import year_of
 from .letters import Summary
 from .markup import LetterText, inline_html, letter_text
 from .model import ArchiveRef, Correspondent, Edition, Person
@@ -389,10 +390,12 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
     )
 
 
-def mention_groups(read: Read, key: tuple[str, str], root: str) -> tuple[MentionGroup, ...]:
+def mention_groups(read: Read, key: tuple[str, str], root: str,
+                   wanted: Callable[[str], bool] = lambda letter_id: True) -> tuple[MentionGroup, ...]:
     groups: dict[str, list[tuple[str, str, bool, int]]] = {}
     for m in read("mentions", key):
-        groups.setdefault(m[0], []).append(m)  # mentions come in letter order
+        if wanted(m[0]):
+            groups.setdefault(m[0], []).append(m)  # mentions come in letter order
     made = []
     for letter_id, mentions in groups.items():
         url = root + anchors.letter_url(letter_id)
@@ -404,13 +407,39 @@ def mention_groups(read: Read, key: tuple[str, str], root: str) -> tuple[Mention
     return tuple(made)
 
 
-def person_view(read: Read, ref: str, root: str) -> PersonView:
+def person_letters(read: Read, ref: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Ids of the letters a person sent, received and is named in."""
+    named = tuple(dict.fromkeys(m[0] for m in read("mentions", ("person", ref))))
+    return read("sent", ref), read("received", ref), named
+
+
+def person_split(read: Read, ref: str) -> bool:
+    """A person's page lists the letters year by year, on a page each, when they are many."""
+    return sum(len(ids) for ids in person_letters(read, ref)) > LIST_LIMIT
+
+
+def person_years(read: Read, ref: str) -> list[tuple[str, int]]:
+    """(year, letters) of each year a person sent, received or is named in letters."""
+    counts: dict[str, int] = {}
+    for ids in person_letters(read, ref):
+        for letter_id in ids:
+            year = year_of(read("letter", letter_id))
+            counts[year] = counts.get(year, 0) + 1
+    return sorted(counts.items(), key=lambda item: (item[0] == "undated", item[0]))
+
+
+def person_view(read: Read, ref: str, root: str, year: str | None = None) -> PersonView:
+    """A person's entry and letters (of one year only, when `year` is given)."""
     person = read("entry", ("persons", ref))
+
+    def wanted(letter_id: str) -> bool:
+        return year is None or year_of(read("letter", letter_id)) == year
+
     return PersonView(
         ref, root + anchors.person_url(ref), person,
-        tuple(letter_link(read, i, root) for i in read("sent", ref)),
-        tuple(letter_link(read, i, root) for i in read("received", ref)),
-        mention_groups(read, ("person", ref), root))
+        tuple(letter_link(read, i, root) for i in read("sent", ref) if wanted(i)),
+        tuple(letter_link(read, i, root) for i in read("received", ref) if wanted(i)),
+        mention_groups(read, ("person", ref), root, wanted))
 
 
 def person_row(read: Read, ref: str, root: str) -> PersonRow:
@@ -551,17 +580,16 @@ def _persons(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]
 
 def _archive(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     files = read("archive-files")
-    split = archive_split(read)
-    views = [archive_view(read, k, root) if not split else _file_heading(k) for k in files]
-    links = {archive_anchor(*k): root + archive_page(k) for k in files} if split else {}
-    return "Archive concordance", {"repositories": repositories_tree(views), "fond_pages": links}
-
-
-def _file_heading(key: tuple[str, str, str, str]) -> ArchiveFileView:
-    repository, fond, opis, delo = key
-    ref = ArchiveRef(repository, fond or None, opis or None, delo or None)
-    return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo, archive_gloss(ref),
-                           ())
+    if not archive_split(read):
+        views = [archive_view(read, k, root) for k in files]
+        return "Archive concordance", {"repositories": repositories_tree(views), "fond_links": [],
+                                       "overview": None}
+    counts: dict[tuple[str, str], int] = {}
+    for k in files:
+        counts[k[0], k[1]] = counts.get((k[0], k[1]), 0) + 1
+    fonds = [(repository, fond, count, root + archive_page((repository, fond, "", "")))
+             for (repository, fond), count in counts.items()]
+    return "Archive concordance", {"repositories": [], "fond_links": fonds, "overview": None}
 
 
 def _fonds(read: Read) -> list[tuple[str, str]]:
@@ -575,7 +603,8 @@ def _archive_fond(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, 
     files = [k for k in read("archive-files") if (k[0], k[1]) == (repository, fond)]
     views = [archive_view(read, k, root) for k in files]
     title = f"{repository}, fond {fond}" if fond else f"{repository}, fond not stated"
-    return title, {"repositories": repositories_tree(views), "fond_pages": {}}
+    return title, {"repositories": repositories_tree(views), "fond_links": [],
+                   "overview": root + "archive/"}
 
 
 def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, Any]]:
@@ -586,13 +615,35 @@ def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, 
 
 
 def _person(read: Read, ref: Hashable, root: str) -> tuple[str, dict[str, Any]]:
-    view = person_view(read, ref, root)
-    person = view.person
-    description = Markup("")
-    if person.description:
-        description = inline_html(parse_inline(person.description), read("names"), root,
-                                  linkable(read, ("person", ref)))
-    return person.name, {"view": view, "description": description}
+    split = person_split(read, ref)
+    view = person_view(read, ref, root) if not split else \
+        PersonView(ref, root + anchors.person_url(ref), read("entry", ("persons", ref)), (), (), ())
+    years = [(year, count, f"{root}{anchors.person_url(ref)}{year}/")
+             for year, count in person_years(read, ref)] if split else []
+    return view.person.name, {"view": view, "description": _description(read, ref, root),
+                              "years": years, "year": None}
+
+
+def _person_of_year(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    ref, year = key
+    view = person_view(read, ref, root, year)
+    years = [(y, count, f"{root}{anchors.person_url(ref)}{y}/")
+             for y, count in person_years(read, ref)]
+    return f"{view.person.name}: {year}", {"view": view, "description": _description(read, ref, root),
+                                          "years": years, "year": year}
+
+
+def _description(read: Read, ref: str, root: str) -> Markup:
+    person = read("entry", ("persons", ref))
+    if not person.description:
+        return Markup("")
+    return inline_html(parse_inline(person.description), read("names"), root,
+                       linkable(read, ("person", ref)))
+
+
+def _person_years(read: Read) -> list[tuple[str, str]]:
+    return [(ref, year) for ref in read("register", "persons") if person_split(read, ref)
+            for year, _ in person_years(read, ref)]
 
 
 def _static(title: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
@@ -650,6 +701,8 @@ def _page_kinds() -> tuple[Kind, ...]:
               lambda i: f"{anchors.letter_url(i)}index.html", _letter),
         _page("person", "person.html", "persons", _person_refs,
               lambda ref: f"{anchors.person_url(ref)}index.html", _person),
+        _page("person-of-year", "person.html", "persons", _person_years,
+              lambda key: f"{anchors.person_url(key[0])}{key[1]}/index.html", _person_of_year),
         Kind("letter-tei", _letter_ids, tei_path, _letter_tei),
         Kind("letter-json", _letter_ids, json_path, _letter_json),
         Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),

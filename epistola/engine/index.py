@@ -8,7 +8,19 @@ from .. import fs
 from ..diagnostics import Diagnostic, has_errors
 from ..search import PAGEFIND_DIR, Interrupted, index_site as _index_site
 
-__all__ = ["index_site", "Interrupted"]
+__all__ = ["index_site", "update_index", "Interrupted"]
+
+
+def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[str],
+                 removed: list[str], state: dict, fresh: bool,
+                 interrupted=None) -> tuple[list[Diagnostic], dict]:
+    """Bring the search index in `folder` (the staging folder of a new site when `fresh`, else
+    the live site `out`) up to date after a build: `pages` maps every file of the site to the
+    digest of its bytes, `written` and `removed` are what the build changed, and `state` is what
+    the last call returned (kept in the build store). Returns the diagnostics and the new
+    state."""
+    diags = index_site(folder, out, interrupted)
+    return diags, state
 
 
 def index_site(folder: Path, out: Path, interrupted=None) -> list[Diagnostic]:

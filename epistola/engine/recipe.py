@@ -673,7 +673,7 @@ class _Build:
             for path in removed:
                 self.writer.remove(path)
             if staged and o.search:
-                self.index(self.writer.folder)
+                self.index(self.writer.folder, pages, written, removed, staged=True)
             self.writer.commit()
         except BaseException:
             if self.writer is not None:
@@ -683,7 +683,7 @@ class _Build:
         store.pages, store.facts, store.joined = pages, facts, self.joined
         if not staged and not outcome.unchanged:
             if o.search:
-                self.index(o.out)
+                self.index(o.out, pages, written, removed, staged=False)
             else:
                 outcome.search_pending = True
         store.diagnostics = tuple(outcome.diagnostics)
@@ -697,9 +697,13 @@ class _Build:
                 self.writer.put(path, data)
         return put
 
-    def index(self, folder: Path) -> None:
-        from .index import index_site
-        found = index_site(folder, self.o.out)
+    def index(self, folder: Path, pages: dict[str, tuple[tuple, str]], written: list[str],
+              removed: list[str], staged: bool) -> None:
+        """Bring the search index up to date with the pages just made (index.update_index)."""
+        from .index import update_index
+        found, self.store.indexed = update_index(
+            folder, self.o.out, {path: made for path, (_, made) in pages.items() if "#" not in path},
+            written, removed, self.store.indexed, fresh=staged)
         self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
 
 

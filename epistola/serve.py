@@ -537,7 +537,7 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
     from .engine import store as stores
-    from .engine.index import index_site
+    from .engine.index import update_index
     from .engine.recipe import DEFAULT_TEMPLATES, Options, run, stopped_by
 
     folder = templates or DEFAULT_TEMPLATES
@@ -547,7 +547,7 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                                   "no-editions"))
     fs.check_out_folder(out, {"editions": editions, "templates": folder}, "data/letters.json")
     # kept in memory: each rebuild redoes only what a save changed; on disk after each build
-    kept = {"store": None, "index": False}
+    kept: dict = {"store": None, "written": [], "removed": []}
 
     def build(taken: Snapshot) -> list[Diagnostic]:
         first = kept["store"] is None
@@ -557,24 +557,31 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                 outcome, store = run(options, kept["store"])
                 if outcome.written:
                     kept["store"] = store
-                    kept["index"] = kept["index"] or outcome.search_pending
+                    if outcome.search_pending:  # (the index follows the reload: index below)
+                        kept["written"] += outcome.made
+                        kept["removed"] += outcome.removed
                     _save(stores, out, store)
         except OSError as exc:
             raise EpistolaError(stopped_by(exc, out)) from None
         return outcome.diagnostics
 
     def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
-        if not kept["index"]:
+        store = kept["store"]
+        if store is None or not (kept["written"] or kept["removed"]):
             return []
         try:
             with fs.build_lock(out):
-                found = index_site(out, out, interrupted)
+                pages = {path: made for path, (_, made) in store.pages.items() if "#" not in path}
+                found, state = update_index(out, out, pages, kept["written"], kept["removed"],
+                                            store.indexed, fresh=False, interrupted=interrupted)
+                if not has_errors(found, strict):
+                    store.indexed = state
+                    kept["written"], kept["removed"] = [], []
+                    _save(stores, out, store)
         except Interrupted:
             return []
         except OSError as exc:
             raise EpistolaError(stopped_by(exc, out)) from None
-        if not has_errors(found, strict):
-            kept["index"] = False
         return found
 
     return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)

@@ -58,7 +58,7 @@ SETTLE_MS = 25
 #: With no change reported for this long (milliseconds), the watcher compares the files anyway.
 WAKE_MS = 2000
 #: After this long without a change (milliseconds), the cycle collector goes through what the
-#: builds left (seconds at 10,000 letters: a save then waits for it, so not after every build).
+#: builds left (a full pass over a large edition's objects is slow: a save would wait for it).
 COLLECT_AFTER_MS = 30_000
 HEARTBEAT_SECONDS = 15.0
 #: How long the watcher waits after a build for the open pages to be told to reload, before it
@@ -171,8 +171,7 @@ class ServeState:
 
     def wait_told(self, timeout: float) -> None:
         """Until every open page has been told of the latest build, or timeout seconds: what the
-        watcher does next (saving the caches, json's encoder holding the interpreter for a
-        tenth of a second at 10,000 letters) would keep the event streams from sending."""
+        watcher does next (saving the store) would keep the event streams from sending."""
         with self.changed:
             generation = self.generation
             self.changed.wait_for(lambda: self.told >= self.listening or self.stopping
@@ -422,8 +421,7 @@ def _changes(folders: Sequence[Path], stop: threading.Event) -> Iterator[set]:
 
 def _collect_cycles() -> None:
     """What builds left is frozen for the cycle collector (_run); the reference cycles among
-    what they dropped (json's encoder makes some for every file: tens of megabytes when a
-    register edit remakes every letter's files at 10,000 letters) are collected here, once the
+    what they dropped (json's encoder makes some for every file) are collected here, once the
     editor has paused."""
     gc.unfreeze()
     gc.collect()
@@ -449,10 +447,9 @@ def _watched(folders: Sequence[Path]) -> Callable[[object, str], bool]:
 
 
 def _run(build: Builder) -> list[Diagnostic]:
-    # What a build leaves (the caches: millions of objects at 10,000 letters) lives until the
+    # What a build leaves (the store: millions of objects in a large edition) lives until the
     # next build and holds no reference cycles: frozen, the cycle collector never goes through
-    # it again. Otherwise its first pass after the build, before the reload, took a tenth of a
-    # second, and a full one seconds.
+    # it again, and its first pass after a build does not hold up the reload.
     gc.disable()
     try:
         return build()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import gc
 import os
 import re
 import time
@@ -248,6 +249,9 @@ class _Build:
         self.readings: dict[str, Reading] = {}
         self.writer: Writer | None = None
         self.changed: set[tuple] = set()
+        self.owner: dict[str, int] = {}
+        """Letter id -> the process of the crew that read its text."""
+        self.interned: dict[tuple, tuple] = {}
 
     # reading ----------------------------------------------------------------------------------
 
@@ -491,11 +495,14 @@ class _Build:
             made.diagnostics.append(template_diagnostic(exc, template or path,
                                                         fs.display_path(self.o.templates)))
             return None
-        deps = tuple(read_facts)
-        for fact in deps:
-            if fact not in made.facts:
-                made.facts[fact] = self.fingerprint(site, fact)
-        made.pages[path] = (deps, digest(data))
+        facts, known = made.facts, self.interned
+        deps = []
+        for fact in read_facts:  # one tuple for each fact, however many pages read it
+            fact = known.setdefault(fact, fact)
+            deps.append(fact)
+            if fact not in facts:
+                facts[fact] = self.fingerprint(site, fact)
+        made.pages[path] = (tuple(deps), digest(data))
         return data
 
     def make_jobs(self, records: dict[str, RecordState] | None, jobs: list[tuple]) -> Made:
@@ -507,7 +514,9 @@ class _Build:
         env = environment(site.templates)
         made = Made()
         store = self.store
-        for job, i, key, path in jobs:
+        last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
+                    for key in (job[2],)}
+        for n, (job, i, key, path) in enumerate(jobs):
             if job == "page":
                 kind = KINDS[i]
                 data = self.make_one(site, path, lambda read: kind.make(read, key, env),
@@ -523,6 +532,8 @@ class _Build:
                 data = self.make_one(site, path, lambda read: joined.piece(read, key), None, made)
                 if data is not None:
                     made.pieces[path] = data
+            if last_use.get(key) == n:  # its letter's files are made: its text is not needed
+                self.readings.pop(key, None)
         if self.writer is not None and self.crew_child:
             made.pending = self.writer.take_pending()
         return made
@@ -580,7 +591,6 @@ class _Build:
 
     crew_child = False
     size = 1
-    owner: dict[str, int]
 
     def start_crew(self) -> None:
         global _current
@@ -597,16 +607,42 @@ class _Build:
 
     # the whole --------------------------------------------------------------------------------
 
+    def inputs(self) -> str | None:
+        """A digest of everything a build reads, by names, sizes and times (and the options);
+        None when a file changed a moment ago (its times may not tell the next change)."""
+        o = self.o
+        seen: list[Any] = [o.strict, o.write, os.environ.get("SOURCE_DATE_EPOCH"),
+                           str(o.templates.resolve())]
+        folders = [o.editions, o.templates]
+        for folder in folders:
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    stat = _stat(os.path.join(dirpath, name))
+                    if stat is None or _settled(stat) is None:
+                        return None
+                    seen.append((dirpath, name, stat))
+        return digest(*seen)
+
     def run(self) -> Outcome:
         started = time.perf_counter()
         o, store, outcome = self.o, self.store, self.outcome
-        self.owner = {}
+        inputs = self.start_inputs = self.inputs() if o.write else None
+        if o.search and inputs is not None and inputs == store.inputs and store.pages and o.out.is_dir():
+            outcome.diagnostics = list(store.diagnostics)
+            outcome.unchanged = outcome.written = True
+            outcome.letters, outcome.entries = store.counts
+            outcome.seconds = time.perf_counter() - started
+            return outcome
+        store.inputs = None  # (until this build has written the site)
         try:
             if not self.read_registers():
                 outcome.diagnostics = sorted(set(self.diags))
                 return outcome
             self.read_records()
             site = self.site = self.take_inventory(store.records)
+            # what is read stays to the end and holds no cycles: the collector passes it by
+            gc.freeze()
             self.diags += self.record_diags + self.corpus_diags + self.template_diags
             self.diags += self.date_diags
             self.diags += check_corpus(site.corpus, self.edition_path)
@@ -687,6 +723,8 @@ class _Build:
             else:
                 outcome.search_pending = True
         store.diagnostics = tuple(outcome.diagnostics)
+        store.counts = (outcome.letters, outcome.entries)
+        store.inputs = self.start_inputs if o.search and not outcome.search_pending else None
         outcome.seconds = time.perf_counter() - started
         return outcome
 
@@ -734,20 +772,31 @@ def _deal(todo: list, size: int) -> list[list]:
 
 def _jobs_for(jobs: list[tuple], size: int, owner: dict[str, int]) -> list[list[tuple]]:
     """Each job for the process that holds what it reads: a letter's own files where its text
-    was analysed, the rest dealt in turn."""
+    was analysed, the rest dealt in turn. A letter's files come one after another, so that its
+    text can be let go once they are made."""
     shares: list[list[tuple]] = [[] for _ in range(size)]
     turn = 0
-    letter_kinds = {i for i, kind in enumerate(KINDS) if kind.name in LETTER_KINDS}
     for job in jobs:
-        kind, i, key, _ = job
-        letter_owned = (kind == "page" and i in letter_kinds) or \
-            (kind == "piece" and JOINED[i].name == "letters-json")
-        if letter_owned and key in owner:
-            shares[owner[key]].append(job)
+        if _letter_owned(job) and job[2] in owner:
+            shares[owner[job[2]]].append(job)
             continue
         shares[turn % size].append(job)
         turn += 1
-    return shares
+    return [sorted(share, key=_job_order) for share in shares]
+
+
+def _letter_owned(job: tuple) -> bool:
+    kind, i, _, _ = job
+    return (kind == "page" and KINDS[i].name in LETTER_KINDS) or \
+        (kind == "piece" and JOINED[i].name == "letters-json")
+
+
+def _job_order(job: tuple) -> tuple:
+    """A letter's own files together (in the order of their kinds), then the rest as planned."""
+    kind, i, key, _ = job
+    if _letter_owned(job):
+        return (0, key, kind, i)
+    return (1, "", "", 0)
 
 
 #: The kinds whose pages read a letter's text (they go where it was analysed).

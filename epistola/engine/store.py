@@ -79,6 +79,8 @@ class Store:
     inputs: Any = None
     """A digest of every input of the last successful build (its files' names and times, the
     options): when it is the same, nothing changed."""
+    counts: tuple[int, dict[str, int]] = (0, {})
+    """The letters and register entries of the last build, for its summary line."""
 
 
 def store_path(out: Path) -> Path:

@@ -32,33 +32,12 @@ Read = Callable[..., Any]
 
 
 def to_json(data: Any) -> bytes:
+    """UTF-8 JSON, two-space indent, a newline at the end."""
     return (_dumps(data) + "\n").encode("utf-8")
 
 
-#: Strings and other single values as JSON, by json's C encoder (with one value to write, it
-#: makes no closures).
-_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _dumps(data: Any, indent: str = "") -> str:
-    """json.dumps(data, ensure_ascii=False, indent=2), written out. json writes indented text
-    with its pure-Python encoder, whose nested functions form a reference cycle at every call:
-    with the cycle collector off for the build, each one stayed (14,000 in the build process
-    at 10,000 letters, 20 MiB)."""
-    if isinstance(data, dict) and all(isinstance(key, str) for key in data):
-        if not data:
-            return "{}"
-        inner = indent + "  "
-        return "{\n" + ",\n".join(f"{inner}{_SCALAR(key)}: {_dumps(value, inner)}"
-                                   for key, value in data.items()) + f"\n{indent}}}"
-    if isinstance(data, (list, tuple)):
-        if not data:
-            return "[]"
-        inner = indent + "  "
-        return "[\n" + ",\n".join(inner + _dumps(value, inner) for value in data) + f"\n{indent}]"
-    if isinstance(data, dict):  # keys other than strings: as json writes them (never here)
-        return json.dumps(data, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
-    return _SCALAR(data)
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def edition_entry(edition: Edition) -> dict[str, Any]:

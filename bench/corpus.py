@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from epistola.fs import write_tree
 from epistola.model import (
     ArchiveRef,
     Correspondent,
@@ -284,6 +283,14 @@ def _letter(w: _Writer, rng: random.Random, number: int, day: date, earlier: lis
 
 
 _ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    """Write files (relative path -> bytes) under root."""
+    for relative in sorted(files):
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(files[relative])
 
 
 def generate(n: int, out: Path, seed: int = 0) -> None:

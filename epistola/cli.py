@@ -50,6 +50,7 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     cmd.add_argument("--verbose", action="store_true",
                      help="print every warning, not only those of the records that changed")
+    cmd.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)
 
 
 def report(diagnostics: Iterable[Diagnostic], stream=None, fresh: Iterable[str] | None = None,
@@ -141,4 +142,7 @@ def _build(args: argparse.Namespace, started: float) -> int:
             else ", nothing changed"
     print(summary_line(args.command, outcome.letters, outcome.entries, diags, took, extra),
           file=sys.stderr)
+    if getattr(args, "timings", False):  # (benchmarks: when each stage of the build ended)
+        print("timings: " + ", ".join(f"{stage} {at:.3f}" for stage, at in outcome.stages.items()),
+              file=sys.stderr)
     return EXIT_ERRORS if has_errors(diags, strict=args.strict) else EXIT_OK

@@ -87,6 +87,9 @@ class Outcome:
     """The store was empty: every record was read (a first or clean build)."""
     fresh_paths: set[str] = field(default_factory=set)
     """The input files this build read anew (their diagnostics are news)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds from the start of the build to the end of each stage it went through: "read",
+    "inventory", "made", "live" (the files renamed into the site), "indexed"."""
 
 
 # --- reading the inputs --------------------------------------------------------------------------
@@ -624,8 +627,11 @@ class _Build:
                     seen.append((dirpath, name, stat))
         return digest(*seen)
 
+    def mark(self, stage: str) -> None:
+        self.outcome.stages[stage] = time.perf_counter() - self.started
+
     def run(self) -> Outcome:
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         o, store, outcome = self.o, self.store, self.outcome
         inputs = self.start_inputs = self.inputs() if o.write else None
         if o.search and inputs is not None and inputs == store.inputs and store.pages and o.out.is_dir():
@@ -640,6 +646,7 @@ class _Build:
                 outcome.diagnostics = sorted(set(self.diags))
                 return outcome
             self.read_records()
+            self.mark("read")
             site = self.site = self.take_inventory(store.records)
             # what is read stays to the end and holds no cycles: the collector passes it by
             gc.freeze()
@@ -650,6 +657,7 @@ class _Build:
             outcome.letters = len(site.corpus.letters)
             outcome.entries = {r: len(site.corpus.registers.get(r, {})) for r in REGISTERS
                                if (o.editions / f"{r}.yaml").exists()}
+            self.mark("inventory")
             if o.write and has_errors(self.diags, o.strict):  # nothing to write: stop here
                 outcome.diagnostics = sorted(set(self.diags))
                 return outcome
@@ -688,6 +696,7 @@ class _Build:
                 if self.writer is not None:
                     self.writer.adopt(part.pending)
             self.join(site, pieces, pages, self._put_joined(written))
+            self.mark("made")
             diags = sorted(set(self.diags))
             outcome.diagnostics = diags
             made_paths = {path for path in pages if "#" not in path}
@@ -710,7 +719,9 @@ class _Build:
                 self.writer.remove(path)
             if staged and o.search:
                 self.index(self.writer.folder, pages, written, removed, staged=True)
+                self.mark("indexed")
             self.writer.commit()
+            self.mark("live")
         except BaseException:
             if self.writer is not None:
                 self.writer.abort()
@@ -720,6 +731,7 @@ class _Build:
         if not staged and not outcome.unchanged:
             if o.search:
                 self.index(o.out, pages, written, removed, staged=False)
+                self.mark("indexed")
             else:
                 outcome.search_pending = True
         store.diagnostics = tuple(outcome.diagnostics)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .frozen import by_fields
+
 ERROR = "error"
 WARNING = "warning"
 #: Said once, never a failure, even with --strict (a build store set aside, say).
@@ -15,6 +17,7 @@ _LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x
                                                 0x2028, 0x2029)}
 
 
+@by_fields
 @dataclass(frozen=True, order=True, slots=True)
 class Diagnostic:
     path: str

@@ -13,15 +13,18 @@ the registers, and returns:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import anchors
 from .body import Block, Inline, note_marks, parse_body, parse_inline, plain_text
 from .citations import find_citations, last_reference
 from .diagnostics import Diagnostic, error
+from .frozen import by_fields
 from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place
 from .names import NameIndex, find_names, linked_targets, apply_names
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class NoteView:
     """A note with what the body says about it."""
@@ -37,9 +40,9 @@ class NoteView:
     """The note's text parsed, names not yet linked."""
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A place in a letter where a register entry is named."""
+class Mention(NamedTuple):
+    """A place in a letter where a register entry is named (a tuple: a summary holds many, and
+    the build store keeps every summary)."""
 
     letter_id: str
     anchor: str
@@ -49,6 +52,7 @@ class Mention:
     """Paragraph index (1-based) or note number."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What the pages and files of other letters and of the registers read of a letter."""
@@ -90,6 +94,7 @@ class Summary:
         return (self.date.sort_key, self.number if self.number is not None else 1 << 30, self.id)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A letter's text as its own files show it: the record, the paragraphs and notes parsed,

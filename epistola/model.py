@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from .frozen import FrozenMap, by_fields
+
 LETTER_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PERSON_REF = LETTER_ID
 
@@ -25,33 +27,12 @@ TEXT_ROLES = ("original", "translation")
 #: The registers of an edition, each with its own file and pages (persons/, places/, organisations/).
 REGISTERS = ("persons", "places", "organisations")
 
-class FrozenMap(dict):
-    """A dict that cannot be changed: a record's mapping fields (key lines, authority IDs) stay as
-    read, and unlike a MappingProxyType it can be pickled (the build store keeps records)."""
-
-    __slots__ = ()
-
-    def _read_only(self, *args, **kwargs):
-        raise TypeError("a FrozenMap cannot be changed")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
-    __ior__ = _read_only  # type: ignore[assignment]
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self.items()))
-
-    def __reduce__(self):
-        return (FrozenMap, (dict(self),))
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({dict.__repr__(self)})"
-
-
 _EMPTY: Mapping[str, int] = FrozenMap()
 _NO_IDS: Mapping[str, str] = FrozenMap()
 _NO_FORMS: Mapping[str, tuple[str, ...]] = FrozenMap()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class SourceSpan:
     """Where something stands in a file: the path as given and its first and last line (1-based)."""
@@ -61,6 +42,7 @@ class SourceSpan:
     last: int
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Correspondent:
     """A sender or recipient as the letter names it."""
@@ -76,6 +58,7 @@ class Correspondent:
     Committee as sender or addressee)."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class LetterDate:
     """The date of a letter as printed, and its normalised form (ISO 8601)."""
@@ -103,6 +86,7 @@ class LetterDate:
         return self.when or self.not_before or self.not_after or "9999"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where a letter was written."""
@@ -114,6 +98,7 @@ class Place:
     """Key of the place in the places register (places.yaml), or None."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ArchiveRef:
     """An archival citation: repository, fond, opis (inventory), delo (file), list (folios)."""
@@ -136,6 +121,7 @@ class ArchiveRef:
         return (self.repository, self.fond or "", self.opis or "", self.delo or "")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Note:
     """An editorial endnote, numbered as printed."""
@@ -152,6 +138,7 @@ class Note:
     """"note" for an editorial endnote; "commentary" for a TEI commentary note."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Text:
     """A further text of a letter beside the one in its record's body: the Russian original
@@ -176,6 +163,7 @@ class Text:
     body_line: int = field(default=0, compare=False)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Revision:
     """A change recorded in the letter's own history (TEI revisionDesc/change)."""
@@ -185,6 +173,7 @@ class Revision:
     text: str
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Related:
     """Another letter named in the letter's context (TEI correspContext/ref)."""
@@ -196,6 +185,7 @@ class Related:
     label: str = ""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Letter:
     """One document of the edition, as its record in editions/letters/<id>.md states it."""
@@ -250,6 +240,7 @@ class Letter:
         return self.key_lines.get(key, 1)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Person:
     """An entry of a register: a person (persons.yaml), a place (places.yaml) or an organisation
@@ -290,6 +281,7 @@ class Person:
         return (self.sort_name or self.name).casefold()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Edition:
     """The edition as a whole (editions/edition.yaml)."""

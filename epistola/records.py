@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, error, warning
+from .frozen import FrozenMap
 from .model import (
     DOCUMENT_KINDS,
-    FrozenMap,
     LETTER_ID,
     PERSON_REF,
     ArchiveRef,

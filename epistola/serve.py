@@ -554,16 +554,20 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                 outcome, store = run(options, kept["store"])
                 if outcome.written:
                     kept["store"] = store
-                    if outcome.search_pending:  # (the index follows the reload: index below)
+                    kept["unsaved"] = True  # (saved after the reload: index below)
+                    if outcome.search_pending:  # (the index follows the reload, too)
                         kept["written"] += outcome.made
                         kept["removed"] += outcome.removed
-                    _save(stores, out, store)
         except OSError as exc:
             raise EpistolaError(stopped_by(exc, out)) from None
         return outcome.diagnostics
 
     def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
         store = kept["store"]
+        if store is not None and kept.get("unsaved"):
+            with fs.build_lock(out):
+                _save(stores, out, store)
+            kept["unsaved"] = False
         if store is None or not (kept["written"] or kept["removed"]):
             return []
         try:
@@ -581,7 +585,15 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
             raise EpistolaError(stopped_by(exc, out)) from None
         return found
 
-    return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
+    try:
+        return serve(editions, out, port, build, [editions, folder], strict=strict, index=index)
+    finally:
+        if kept["store"] is not None and kept.get("unsaved"):
+            try:
+                with fs.build_lock(out):
+                    _save(stores, out, kept["store"])
+            except EpistolaError:  # (another build holds the lock: its own store stands)
+                pass
 
 
 def _save(stores, out: Path, store) -> None:

@@ -348,8 +348,7 @@ class _Build:
             text_digest = digest(text)
             known = store.records.get(shown)
             if known is not None and known.text == text_digest == known_text:
-                known.stat = _settled(stat)
-                out.append((shown, known, False))
+                out.append((shown, known._replace(stat=_settled(stat)), False))
                 continue
             out.append((shown, self.analyse(text, shown, _settled(stat), text_digest), True))
         return out

@@ -21,7 +21,7 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, note
 from .digest import code_fingerprint
@@ -33,29 +33,28 @@ STORE_VERSION = 1
 STORE_FOLDER = ".epistola-store"
 
 
-@dataclass(slots=True)
-class RecordState:
+class RecordState(NamedTuple):
     """What a build knows of one letter record."""
 
-    stat: tuple[int, int, int]
-    """Size, modification time (ns) and inode when it was read."""
+    stat: tuple[int, int, int] | None
+    """Size, modification time (ns) and inode when it was read (None: read it again)."""
     text: str
     """Digest of the file's bytes."""
     names: str
-    """Digest of the name index the analysis linked its names with."""
+    """Digest of what the analysis read besides the record (the name index, the edition's
+    year)."""
     summary: Any
-    """Its letters.Summary."""
+    """Its letters.Summary (None when the record could not be read)."""
     summary_digest: str
     reading_digest: str
     diagnostics: tuple[Diagnostic, ...]
     """What reading, analysing and checking it alone found."""
 
 
-@dataclass(slots=True)
-class FileState:
+class FileState(NamedTuple):
     """What a build knows of edition.yaml or a register file."""
 
-    stat: tuple[int, int, int]
+    stat: tuple[int, int, int] | None
     text: str
     value: Any
     """The parsed edition, or the register's entries."""

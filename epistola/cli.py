@@ -8,6 +8,7 @@ raises EpistolaError; only this module turns it into one clean line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -59,8 +60,7 @@ def report(diagnostics: Iterable[Diagnostic], stream=None, fresh: Iterable[str] 
     not in `fresh` (the records a rebuild did not read again) are counted, not printed, and so
     are warnings past SHOWN_LINES lines. Returns how many warnings were left unprinted."""
     stream = stream or sys.stderr  # looked up at call time, so redirected stderr is honoured
-    order = {ERROR: 0, NOTE: 1, WARNING: 2}
-    ordered = sorted(diagnostics, key=lambda d: (order.get(d.level, 3), d))
+    ordered = sorted(diagnostics, key=cause_first)
     fresh_paths = None if fresh is None else set(fresh)
     held: Counter[str] = Counter()
     shown = 0
@@ -77,6 +77,21 @@ def report(diagnostics: Iterable[Diagnostic], stream=None, fresh: Iterable[str] 
         print(f"({sum(held.values()):,} more warnings not shown: {codes}; --verbose shows "
               "them)", file=stream)
     return sum(held.values())
+
+
+#: Errors that say a file could not be read at all: what follows from them comes after.
+CAUSES = frozenset(("io", "encoding", "yaml", "record-no-front-matter", "record-front-matter",
+                    "edition-missing", "edition-format", "persons-format", "places-format",
+                    "organisations-format", "templates-missing", "no-editions"))
+
+
+def cause_first(d: Diagnostic) -> tuple:
+    """The order diagnostics are printed in: files that could not be read, then the other
+    errors, then notes, then warnings; by file and line within each."""
+    rank = {ERROR: 1, NOTE: 2, WARNING: 3}.get(d.level, 4)
+    if d.level == ERROR and d.code in CAUSES:
+        rank = 0
+    return (rank, d)
 
 
 def summary_line(command: str, letters: int, entries: dict[str, int],
@@ -96,10 +111,12 @@ def _singular(register: str) -> str:
         register, register)
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "build.py") -> int:
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["build", *argv]
+    if prog is None:  # `epistola ...` (the console script) or `python build.py ...`
+        prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "epistola"
     try:
         args = parser(prog).parse_args(argv)
     except SystemExit as exc:  # argparse has printed its usage line
@@ -125,11 +142,47 @@ def main(argv: Sequence[str] | None = None, prog: str = "build.py") -> int:
         return 130
 
 
+class ProgressBar:
+    """A build's progress on a terminal (tqdm): the letters read, then the files made, with the
+    time left. Silent when stderr is not a terminal, and in CI."""
+
+    #: A build with fewer steps than this in a stage shows no bar (it is over at once).
+    SMALL = 200
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)()) \
+            and not os.environ.get("CI")
+        self.bar = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.live or total < self.SMALL:
+            return
+        if stage != self.stage:
+            self.close()
+            from tqdm import tqdm
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, unit="", file=self.stream, leave=False,
+                            dynamic_ncols=True, mininterval=0.2)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def _build(args: argparse.Namespace, started: float) -> int:
     from .engine.recipe import build, check
 
     if args.command == "build":
-        outcome = build(args.editions, args.out, templates=args.templates, strict=args.strict)
+        bar = ProgressBar()
+        try:
+            outcome = build(args.editions, args.out, templates=args.templates,
+                            strict=args.strict, progress=bar)
+        finally:
+            bar.close()
     else:
         outcome = check(args.editions, args.out, templates=args.templates, strict=args.strict)
     diags = outcome.diagnostics

@@ -185,7 +185,9 @@ class ServeState:
 
 def error_page(diagnostics: Sequence[Diagnostic]) -> bytes:
     """The page shown instead of the site while the latest build has failed."""
-    lines = "\n".join(html.escape(str(d)) for d in diagnostics) or "(no diagnostics)"
+    from .cli import cause_first
+    lines = "\n".join(html.escape(str(d)) for d in sorted(diagnostics, key=cause_first)) \
+        or "(no diagnostics)"
     errors = sum(d.level == "error" for d in diagnostics)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from dataclasses import dataclass
 import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable
@@ -135,18 +136,37 @@ def _unsafe_warning(path: str, line: int, key: str | None, shown_by: str, m: re.
                    "export-bad-character")
 
 
-def check_corpus(corpus: Corpus, edition_path: str = "edition.yaml") -> list[Diagnostic]:
+def check_corpus(corpus: Corpus, edition_path: str = "edition.yaml",
+                 unreadable: Unreadable | None = None) -> list[Diagnostic]:
     """Every check across records: a correspondent's ref against the register, a reply against
-    the letter it answers, printed numbers, register entries no letter names, edition.yaml."""
+    the letter it answers, printed numbers, register entries no letter names, edition.yaml.
+
+    `unreadable` says which register files and record files could not be read (their own
+    errors say why): what only follows from that (refs to a register that could not be read, a
+    reply to a record that could not be read) is left out, so that the cause stands alone."""
+    unreadable = unreadable or Unreadable()
     diags: list[Diagnostic] = []
     persons_path = corpus.register_paths.get("persons", "persons.yaml")
+    people = "persons" not in unreadable.registers
     for letter in corpus.letters:
-        diags += _check_people(letter, corpus, persons_path)
-        diags += _check_reply(letter, corpus)
+        if people:
+            diags += _check_people(letter, corpus, persons_path)
+        if letter.in_reply_to not in unreadable.records:
+            diags += _check_reply(letter, corpus)
     diags += _check_numbers(corpus)
-    diags += _check_unused_persons(corpus, persons_path)
+    if people:
+        diags += _check_unused_persons(corpus, persons_path)
     diags += _check_edition(corpus, edition_path)
     return diags
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """What could not be read at all: registers by name, record files by the id their name
+    gives."""
+
+    registers: frozenset[str] = frozenset()
+    records: frozenset[str] = frozenset()
 
 
 def _closest(word: str, candidates: Iterable[str]) -> str | None:

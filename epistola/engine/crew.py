@@ -24,6 +24,12 @@ class CrewError(Exception):
     """A worker process failed; the message is its exception."""
 
 
+def shared_counter() -> Any:
+    """A number every process of a crew forked later can add to (progress shown by this one)."""
+    from multiprocessing.sharedctypes import RawValue
+    return RawValue("q", 0)
+
+
 def cores() -> int:
     """How many processes a build may run at once."""
     try:
@@ -45,8 +51,10 @@ class Crew:
             there.close()
             self._children.append((pid, here))
 
-    def map(self, function: Callable[[Any], Any], shares: Sequence[Any]) -> list[Any]:
-        """function(share) for each share (at most `size`), in parallel; results in order."""
+    def map(self, function: Callable[[Any], Any], shares: Sequence[Any],
+            waiting: Callable[[], None] | None = None) -> list[Any]:
+        """function(share) for each share (at most `size`), in parallel; results in order.
+        `waiting` is called now and then while this process waits for the others."""
         if len(shares) > self.size:
             raise ValueError(f"{len(shares)} shares for a crew of {self.size}")
         sent = []
@@ -61,6 +69,8 @@ class Crew:
             raise
         results = []
         for conn in sent:
+            while waiting is not None and not conn.poll(0.2):
+                waiting()
             try:
                 ok, value = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError) as exc:

@@ -37,10 +37,10 @@ from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
-from ..validate import check_corpus, check_edition_files, check_letter
+from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
 from . import store as stores
 from .digest import digest
-from .crew import Crew, cores
+from .crew import Crew, cores, shared_counter
 from .store import FileState, RecordState, Store
 from .writer import Writer
 
@@ -50,6 +50,8 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 #: same tick of the file system's clock: its size and times are not trusted next time.
 SETTLED_NS = 2_000_000_000
 _MISSING = object()
+#: Told how far a build is: (stage, steps done, steps in all).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -241,9 +243,14 @@ class Made:
 class _Build:
     """One run of the recipe: what it read, what it made."""
 
-    def __init__(self, options: Options, store: Store, sink: Any = None):
+    def __init__(self, options: Options, store: Store, sink: Any = None,
+                 progress: Progress | None = None):
         self.o = options
         self.store = store
+        self.progress = progress
+        self.done = shared_counter() if progress is not None else None
+        """How many letters (or files) the crew's processes have done in the current stage."""
+        self.stage_name, self.stage_total = "", 0
         self.sink = sink
         """Where files go instead of the site (make_all): then no crew is started."""
         self.diags: list[Diagnostic] = []
@@ -320,6 +327,7 @@ class _Build:
         self.todo = todo
         if len(todo) >= CREW_WORK:
             self.start_crew()
+        self.stage("letters read", len(todo))
         found = self.share_out(_analyse_share, self.analyse_files, _deal(todo, self.size))
         for part in found:
             for shown, state, analysed in part:
@@ -340,6 +348,7 @@ class _Build:
         out = []
         store = self.store
         for path, shown, stat, known_text in share:
+            self.tick()
             text, d = fs.read_text(Path(path), shown)
             if text is None:
                 state = RecordState(None, "", self.context, None, "", "", tuple(d))
@@ -388,6 +397,14 @@ class _Build:
         self.closures = template_closures(templates)
         self.asset_digests = {name: digest(data) for name, data in assets.items()}
         return Site(corpus, self.reading, date, templates, assets, self.names)
+
+    def unreadable(self) -> Unreadable:
+        """The register files and record files that could not be read at all."""
+        registers = frozenset(register for register, shown in self.register_paths.items()
+                              if shown in self.store.files and _unread(self.store.files[shown]))
+        records = frozenset(Path(shown).stem for shown, state in self.store.records.items()
+                            if state.summary is None)
+        return Unreadable(registers, records)
 
     def reading(self, letter_id: str) -> Reading:
         """A letter's text: as analysed in this build, or read and analysed again."""
@@ -519,6 +536,7 @@ class _Build:
         last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
                     for key in (job[2],)}
         for n, (job, i, key, path) in enumerate(jobs):
+            self.tick()
             if job == "page":
                 kind = KINDS[i]
                 data = self.make_one(site, path, lambda read: kind.make(read, key, env),
@@ -605,7 +623,27 @@ class _Build:
     def share_out(self, task: Callable, here: Callable, shares: list) -> list:
         if self.crew is None:
             return [here(share) for share in shares]
-        return self.crew.map(task, shares)
+        return self.crew.map(task, shares, waiting=self.show)
+
+    # progress -------------------------------------------------------------------------------
+
+    def stage(self, name: str, total: int) -> None:
+        """A new stage of `total` steps begins (the progress bar starts again)."""
+        if self.progress is not None:
+            self.done.value = 0
+            self.stage_name, self.stage_total = name, total
+            self.progress(name, 0, total)
+
+    def tick(self) -> None:
+        """One step of the current stage done, in whichever process of the crew."""
+        if self.done is not None:
+            self.done.value += 1
+            if not self.crew_child:
+                self.show()
+
+    def show(self) -> None:
+        if self.progress is not None:
+            self.progress(self.stage_name, self.done.value, self.stage_total)
 
     # the whole --------------------------------------------------------------------------------
 
@@ -651,7 +689,7 @@ class _Build:
             gc.freeze()
             self.diags += self.record_diags + self.corpus_diags + self.template_diags
             self.diags += self.date_diags
-            self.diags += check_corpus(site.corpus, self.edition_path)
+            self.diags += check_corpus(site.corpus, self.edition_path, self.unreadable())
             self.diags += check_edition_files(self.edition, self.edition_path, site.build_date)
             outcome.letters = len(site.corpus.letters)
             outcome.entries = {r: len(site.corpus.registers.get(r, {})) for r in REGISTERS
@@ -679,6 +717,7 @@ class _Build:
             shares = _jobs_for(jobs, self.size, self.owner)
             records = store.records
             spec = self.writer.spec() if isinstance(self.writer, Writer) else None
+            self.stage("files made", len(jobs))
             made = self.share_out(_make_share, lambda share: self.make_jobs(share[0], share[1]),
                                   [(None, shares[0], spec)]
                                   + [(records, share, spec) for share in shares[1:]])
@@ -756,6 +795,12 @@ class _Build:
         self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
 
 
+def _unread(state: FileState) -> bool:
+    """The file could not be read or parsed at all (not: some entries were wrong)."""
+    return state.value is None or any(d.code in ("yaml", "encoding", "io")
+                                      for d in state.diagnostics)
+
+
 def _frame(joined: Joined, read: Callable[..., Any], frame: dict[str, Any]) -> bytes:
     """A joined file's frame: whether it exists, its items, and what comes before and after
     its pieces."""
@@ -815,7 +860,7 @@ LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json"))
 
 
 def build(editions: Path, out: Path, templates: Path | None = None, strict: bool = False,
-          search: bool = True) -> Outcome:
+          search: bool = True, progress: Progress | None = None) -> Outcome:
     """`build`: bring the site in `out` up to date with the editions, under the build lock,
     and keep the store for the next build."""
     options = Options(editions, out, templates or DEFAULT_TEMPLATES, write=True, strict=strict,
@@ -825,7 +870,7 @@ def build(editions: Path, out: Path, templates: Path | None = None, strict: bool
                         "data/letters.json")
     try:
         with fs.build_lock(out):
-            outcome, store = run(options)
+            outcome, store = run(options, progress=progress)
             if outcome.written:
                 try:
                     stores.save(out, store)
@@ -877,14 +922,15 @@ _SYSTEM_HINTS = {
 }
 
 
-def run(options: Options, store: Store | None = None) -> tuple[Outcome, Store]:
+def run(options: Options, store: Store | None = None, progress: Progress | None = None
+        ) -> tuple[Outcome, Store]:
     """Check or build (Options.write) with the store given (serve keeps one in memory), or with
     the one kept beside the site. Returns what the build did and the store it leaves, which the
     caller saves (keep) after a build that wrote."""
     notices: list[Diagnostic] = []
     if store is None:
         store, notices = stores.load(options.out)
-    build = _Build(options, store)
+    build = _Build(options, store, progress=progress)
     outcome = build.run()
     outcome.diagnostics = sorted(set(outcome.diagnostics) | set(notices))
     return outcome, store
@@ -900,7 +946,7 @@ def load(editions: Path, templates: Path | None = None) -> tuple[Site | None, li
     build.read_records()
     site = build.take_inventory(build.store.records)
     diags = build.diags + build.record_diags + build.corpus_diags
-    diags += check_corpus(site.corpus, build.edition_path)
+    diags += check_corpus(site.corpus, build.edition_path, build.unreadable())
     return site, sorted(set(diags))
 
 

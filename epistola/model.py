@@ -225,9 +225,8 @@ class Letter:
     facsimiles: tuple[str, ...] = ()
     """Images of the pages (TEI pb/@facs), in page order."""
     register_entries: tuple = field(default=(), repr=False)
-    """Register entries the letter's own file carries (Person records from a TEI letter's
-    back/listPerson, listPlace, listOrg, listBibl), for an edition whose registers live in its
-    letters rather than in register files."""
+    """The persons the letter's own file describes (Person records from a TEI letter's
+    back/listPerson), for an edition with no persons register of its own."""
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)

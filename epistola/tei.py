@@ -127,8 +127,11 @@ def _name_text(el) -> str:
     """A name as written, with its parts (forename, surname, ...) one space apart even when the
     file runs them together (`<forename>Richard</forename><surname>Beer-Hofmann</surname>`)."""
     if any(_local(c) in _NAME_PARTS for c in el):
-        parts = [_norm(el.text)] + [_plain(c) + " " + _norm(c.tail) for c in el]
-        return _norm(" ".join(parts))
+        pieces = [el.text or ""]
+        for child in el:
+            pieces.append(" " + _plain(child) if _local(child) in _NAME_PARTS else _plain(child))
+            pieces.append(child.tail or "")
+        return _norm("".join(pieces))
     return _plain(el)
 
 
@@ -867,7 +870,7 @@ def _attach(blocks: list[Block], marks: list[Inline], line: int) -> None:
     if blocks:
         last = blocks[-1]
         blocks[-1] = Block(last.part, last.inlines + tuple(marks), last.line)
-    elif any(m.kind == "anchor" for m in marks):  # a letter of notes only: the marks need a place
+    elif marks:  # a letter of notes only: the marks need a place
         blocks.append(Block(None, tuple(marks), line))
     marks.clear()
 
@@ -1053,10 +1056,10 @@ def _choice(reader: _TextReader, el) -> list[Inline]:
         if not name:
             continue
         inner = reader.inline(child)
-        if name in _ALTERNATIVES and len(inner) == 1:
+        if name in _ALTERNATIVES and len(inner) == 1 and inner[0].__class__ is not str:
             alternatives.append(inner[0])
         else:
-            alternatives.append(Inline("other", name, children=tuple(inner)))
+            alternatives.append(Inline("other", name, children=_normalise(inner, edges=False)))
     return [Inline("choice", children=tuple(alternatives))]
 
 
@@ -1134,9 +1137,21 @@ def _hi_rend(el) -> str:
     return (el.get("rend") or el.get("rendition") or el.get("style") or "").strip().lstrip("#")
 
 
+def _keeping_content(handler: Callable) -> Callable:
+    """A handler for an element that should be empty (lb, pb, space, gap): what a file puts
+    inside one anyway is kept after it."""
+    def keeping(reader: _TextReader, el) -> list:
+        out = handler(reader, el)
+        if len(el) or el.text:
+            out = [*out, *reader.inlines(el)]
+        return out
+    keeping.__name__ = handler.__name__
+    return keeping
+
+
 _INLINE: dict[str, Callable[[_TextReader, object], list[Inline]]] = {
-    "lb": _line_break,
-    "pb": _page_break,
+    "lb": _keeping_content(_line_break),
+    "pb": _keeping_content(_page_break),
     "hi": _wrap("hi", _hi_rend),
     "emph": _wrap("hi", lambda el: el.get("rend") or "emphasis"),
     "del": _wrap("del", lambda el: el.get("rend") or el.get("type") or ""),
@@ -1149,9 +1164,9 @@ _INLINE: dict[str, Callable[[_TextReader, object], list[Inline]]] = {
     "orig": _wrap("orig"),
     "reg": _wrap("reg"),
     "unclear": _wrap("unclear", lambda el: el.get("reason") or ""),
-    "gap": _gap,
+    "gap": _keeping_content(_gap),
     "supplied": _supplied,
-    "space": _space,
+    "space": _keeping_content(_space),
     "foreign": _wrap("foreign", _foreign_language),
     "quote": _wrap("quote"),
     "q": _wrap("quote"),
@@ -1288,8 +1303,9 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
     actions = _kids(corresp, "correspAction") if corresp is not None else []
     senders, recipients = _correspondents(actions, path, diags)
     by_role = _actions_by_role(actions)
-    sent = by_role.get("sent", [])
-    date_el = _dated(sent) if sent else _dated([a for a in actions if not a.get("type")][:1])
+    # an untyped action holding typed names (sender and addressee in one) describes the sending
+    sent = by_role.get("sent") or [a for a in actions if not a.get("type")][:1]
+    date_el = _dated(sent)
     if date_el is None and corresp is not None:
         date_el = _kid(corresp, "date")
     if date_el is None and text_el is not None:
@@ -1584,11 +1600,13 @@ def _event_date(el) -> str:
     date = _kid(el, "date")
     if date is not None:
         return _date_text(date)
+    if not len(el) and _norm(el.text):
+        return _norm(el.text)
     for name in ("when", "from", "notBefore"):
         value = el.get(name) or el.get(name + "-iso")
         if value:
             return value
-    return _norm(el.text) if not len(el) else ""
+    return ""
 
 
 def _entry_dates(kids: dict[str, list], register: str) -> str | None:

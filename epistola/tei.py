@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Callable, Iterable, Iterator
 
 from lxml import etree
@@ -323,6 +324,14 @@ def _correspondent(el) -> Correspondent | None:
     return Correspondent(name=name or keys[0], ref=keys[0] if keys else None, register=register)
 
 
+def _action_names(action) -> list:
+    """The names in a correspAction: its own children, or those of its prose (model.pLike)."""
+    names = _kids(action, *_CORRESPONDENT_NAMES)
+    if not names:
+        names = [n for p in _kids(action, "p", "ab") for n in p.iter(*("{*}" + t for t in _CORRESPONDENT_NAMES))]
+    return names
+
+
 def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
     """Senders and recipients, by the action's @type or, inside one action, by the names' own
     @type/@role; an untyped action is read by its place (the first sends, the next receives)."""
@@ -333,13 +342,13 @@ def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
         role = _action_role(action.get("type"))
         if role is None and action.get("type") is None:
             names_typed = any(_action_role(n.get("type") or n.get("role"))
-                              for n in _kids(action, *_CORRESPONDENT_NAMES))
+                              for n in _action_names(action))
             if not names_typed:
                 role = "sent" if untyped_seen == 0 else "received"
                 untyped_seen += 1
                 diags.append(warning(path, _first_line(action), "correspAction has no @type; "
                                      f"read as '{role}' from its place", "tei-correspaction-type"))
-        for name_el in _kids(action, *_CORRESPONDENT_NAMES):
+        for name_el in _action_names(action):
             name_role = _action_role(name_el.get("type") or name_el.get("role")) or role
             person = _correspondent(name_el)
             if person is None or name_role is None:
@@ -601,7 +610,8 @@ def _entity_kind(el) -> str | None:
     name = _local(el)
     if name in _ENTITY_TAGS:
         return _ENTITY_TAGS[name]
-    return _RS_TYPES.get(slug(el.get("type") or "").replace("-", ""))
+    kind = el.get("type") or ""
+    return _RS_TYPES.get(kind) or _RS_TYPES.get(slug(kind).replace("-", ""))
 
 
 class _TextReader:
@@ -611,7 +621,6 @@ class _TextReader:
     def __init__(self, path: str, header, base_line: int):
         self.path = path
         self.base_line = base_line
-        self.last_line = base_line
         self.unhandled: Counter[str] = Counter()
         self.diags: list[Diagnostic] = []
         self.facsimiles: list[str] = []
@@ -720,8 +729,6 @@ class _TextReader:
         name = _local(el)
         if not name:  # an entity the parser left unresolved keeps its text ("&foo;")
             return [el.text] if isinstance(el.text, str) else []
-        if el.sourceline and el.sourceline > self.last_line:
-            self.last_line = el.sourceline
         if (name in REGISTER_LISTS or name in _OTHER_LISTS) and _is_register(el):
             return []  # register data, read by read_tei_register, not text
         handler = _INLINE.get(name)
@@ -753,8 +760,6 @@ class _TextReader:
         """The blocks of a container: block-level children by their handlers, the running text
         between them as blocks of `run_part`. Marks with no text of their own (a page break, a
         note's anchor between paragraphs) join the next block, or the last at the end."""
-        if el.sourceline and el.sourceline > self.last_line:
-            self.last_line = el.sourceline
         run_part = ctx.part if ctx.forced else run_part
         out: list[Block] = []
         run: list[Inline] = []
@@ -885,39 +890,45 @@ def _normalise(items: list, edges: bool) -> tuple[Inline, ...]:
     `edges` (a whole block), no space or break at its start or end either."""
     out: list = []
     texts: list[str] = []
+    breaks = False
     for item in items:
         if item.__class__ is str:
             texts.append(item)
             continue
-        if texts:
-            out.append(_SPACE.sub(" ", "".join(texts)))
-            texts = []
         if item is _LINE:
+            if texts:
+                out.append(_collapse(texts))
+                texts = []
             if out and out[-1] is not _BREAK:
                 out.append(_BREAK)
-        elif item.kind == "text":  # an Inline text from a handler
-            out.append(item.text)
+                breaks = True
+        elif item.kind == "text":  # a text a handler made: joins the raw texts around it
+            texts.append(item.text)
         else:
+            if texts:
+                out.append(_collapse(texts))
+                texts = []
+            if item.kind == "break":
+                breaks = True
             out.append(item)
     if texts:
-        out.append(_SPACE.sub(" ", "".join(texts)))
-    # texts next to each other again (a handler's text between raw ones): join them
-    joined: list = []
-    for item in out:
-        if item.__class__ is str and joined and joined[-1].__class__ is str:
-            joined[-1] = _SPACE.sub(" ", joined[-1] + item)
-        else:
-            joined.append(item)
-    for k, item in enumerate(joined):
-        if item.__class__ is not str and item.kind == "break":
-            if k > 0 and joined[k - 1].__class__ is str:
-                joined[k - 1] = joined[k - 1].rstrip(" ")
-            if k + 1 < len(joined) and joined[k + 1].__class__ is str:
-                joined[k + 1] = joined[k + 1].lstrip(" ")
+        out.append(_collapse(texts))
+    if breaks:  # no space around a line break
+        for k, item in enumerate(out):
+            if item.__class__ is not str and item.kind == "break":
+                if k > 0 and out[k - 1].__class__ is str:
+                    out[k - 1] = out[k - 1].rstrip(" ")
+                if k + 1 < len(out) and out[k + 1].__class__ is str:
+                    out[k + 1] = out[k + 1].lstrip(" ")
     if edges:
-        _strip_edge(joined, start=True)
-        _strip_edge(joined, start=False)
-    return tuple(Inline("text", i) if i.__class__ is str else i for i in joined if i != "")
+        _strip_edge(out, start=True)
+        _strip_edge(out, start=False)
+    return tuple(Inline("text", i) if i.__class__ is str else i for i in out if i != "")
+
+
+def _collapse(texts: list[str]) -> str:
+    text = texts[0] if len(texts) == 1 else "".join(texts)
+    return _SPACE.sub(" ", text) if ("\n" in text or "  " in text or "\t" in text or "\r" in text) else text
 
 
 def _strip_edge(items: list, start: bool) -> None:
@@ -1351,9 +1362,12 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         diags.extend(reader.diags)
         unhandled = reader.unhandled
         facsimiles = tuple(reader.facsimiles) or _facsimile_graphics(root)
-        source = SourceSpan(path, body_line, max(reader.last_line, body_line))
+        source = SourceSpan(path, body_line, max(_last_line(regions), body_line))
+        # the persons only: an edition keeps its places, organisations and works in indices of
+        # their own far more often than its persons (read_tei_register reads a letter's other
+        # lists when it does not)
         for lst in _register_lists(text_el, "listPerson"):
-            entries.extend(_entries_of(lst, path, diags))
+            entries.extend(_entries_of(lst, path, diags, from_letter=True))
     related = _related(_kid(corresp, "correspContext") if corresp is not None else None)
     in_reply_to = next((r.target for r in related if r.type == "reply-to"), None)
     if not title:
@@ -1362,7 +1376,7 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         id=ident, number=None, title=title, senders=senders, recipients=recipients, date=date,
         place=place, archive=archive, physical=physical, body="", notes=notes,
         in_reply_to=in_reply_to, source=source, path=path, body_line=body_line,
-        key_lines=key_lines, language=_language(root, text_el, header), blocks=blocks,
+        key_lines=MappingProxyType(key_lines), language=_language(root, text_el, header), blocks=blocks,
         place_received=place_received, printed=_printed(source_desc), revisions=_revisions(header),
         related=related, facsimiles=facsimiles, register_entries=tuple(entries))
     return letter, diags, unhandled
@@ -1402,6 +1416,21 @@ def _register_lists(text_el, *names: str) -> Iterator:
     for el in text_el.iter(*("{*}" + name for name in names or REGISTER_LISTS)):
         if _is_register(el) and _local(el.getparent()) not in REGISTER_LISTS:
             yield el
+
+
+def _last_line(regions: list) -> int:
+    """The line the letter's text ends on: that of the last element of its last region that
+    is not register data (lxml gives the line an element starts on)."""
+    for region in reversed(regions):
+        for child in reversed(region):
+            if _local(child) and not (_local(child) in REGISTER_LISTS or _local(child) in _OTHER_LISTS):
+                last = child
+                for last in child.iter():
+                    pass
+                return last.sourceline or 0
+        if region.sourceline:
+            return region.sourceline
+    return 0
 
 
 def _surfaces(root) -> dict[str, str]:
@@ -1467,31 +1496,57 @@ def read_tei_register(data: bytes, path: str) -> tuple[list[Person], list[Diagno
     return unique, diags
 
 
-def _entries_of(lst, path: str, diags: list[Diagnostic]) -> list[Person]:
+def _entries_of(lst, path: str, diags: list[Diagnostic], from_letter: bool = False) -> list[Person]:
     """The entries of one list, nested lists included."""
     register = REGISTER_LISTS.get(_local(lst), "persons")
     out = []
     for el in lst:
         name = _local(el)
         if name in REGISTER_LISTS:
-            out.extend(_entries_of(el, path, diags))
+            out.extend(_entries_of(el, path, diags, from_letter))
         elif _ENTRY_TAGS.get(name) == register:
-            out.extend(_entry_and_within(el, register, path, diags))
+            out.extend(_entry_and_within(el, register, path, diags, from_letter))
     return out
 
 
-def _entry_and_within(el, register: str, path: str, diags: list[Diagnostic]) -> list[Person]:
+def _entry_and_within(el, register: str, path: str, diags: list[Diagnostic],
+                      from_letter: bool) -> list[Person]:
     """An entry and the entries within it (a place within a place). A list of another register
     inside an entry (the works a place is named in) is not part of this register."""
-    entry = _entry(el, register, path, diags)
+    entry = _letter_entry(el, register, path, diags) if from_letter else _entry(el, register, path, diags)
     out = [entry] if entry is not None else []
     for inner in el:
         name = _local(inner)
         if name == _local(el):
-            out.extend(_entry_and_within(inner, register, path, diags))
+            out.extend(_entry_and_within(inner, register, path, diags, from_letter))
         elif REGISTER_LISTS.get(name) == register:
-            out.extend(_entries_of(inner, path, diags))
+            out.extend(_entries_of(inner, path, diags, from_letter))
     return out
+
+
+#: Entries as letters' backs repeat them (the same person in a thousand letters), by their XML:
+#: each is read once. Its result depends on the XML alone, so the memo changes no output.
+_LETTER_ENTRIES: dict[tuple[str, bytes], tuple[Person | None, tuple[tuple[int, str, str, str], ...]]] = {}
+
+
+def _letter_entry(el, register: str, path: str, diags: list[Diagnostic]) -> Person | None:
+    """An entry of a letter's own list. Its `line` is 0: the entry is a copy, kept in many files,
+    and a message about it names the line in the file at hand."""
+    key = (register, etree.tostring(el, with_tail=False))
+    known = _LETTER_ENTRIES.get(key)
+    here = _first_line(el)
+    if known is None:
+        found: list[Diagnostic] = []
+        entry = _entry(el, register, path, found)
+        entry = replace(entry, line=0) if entry is not None else None
+        known = (entry, tuple((d.line - here, d.level, d.message, d.code) for d in found))
+        if len(_LETTER_ENTRIES) > 200_000:  # a bound for a long-running serve
+            _LETTER_ENTRIES.clear()
+        _LETTER_ENTRIES[key] = known
+    entry, found_again = known
+    diags.extend(Diagnostic(path, here + offset, level, message, code)
+                 for offset, level, message, code in found_again)
+    return entry
 
 
 _ENTRY_NAMES = {"persons": ("persName", "name"), "places": ("placeName", "name", "settlement",
@@ -1529,7 +1584,7 @@ def _entry(el, register: str, path: str, diags: list[Diagnostic]) -> Person | No
         ref=ref, name=name, sort_name=sort_name if sort_name != name else None, variants=variants,
         description=_description(kids, register), dates=_entry_dates(kids, register),
         kind=_ENTRY_KINDS[register], line=line, register=register,
-        ids=_authority_ids(kids.get("idno", ())), coordinates=_coordinates(kids.get("location", ()), path, diags),
+        ids=MappingProxyType(_authority_ids(kids.get("idno", ()))), coordinates=_coordinates(kids.get("location", ()), path, diags),
         aliases=aliases)
 
 

@@ -310,6 +310,19 @@ _ACTION_ROLES = {
 _CORRESPONDENT_NAMES = ("persName", "orgName", "name", "rs")
 
 
+def _actions(corresp) -> list:
+    """The correspAction elements; failing those, the sender and addressee of the Correspondence
+    SIG's early proposal (`<correspDesc><sender>...</sender><addressee>...`)."""
+    if corresp is None:
+        return []
+    return _kids(corresp, "correspAction") or _kids(corresp, "sender", "addressee")
+
+
+def _action_type(action) -> str | None:
+    name = _local(action)
+    return "sent" if name == "sender" else "received" if name == "addressee" else action.get("type")
+
+
 def _action_role(value: str | None) -> str | None:
     return _ACTION_ROLES.get(slug(value or "").replace("-", "")) if value else None
 
@@ -339,8 +352,8 @@ def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
     recipients: list[Correspondent] = []
     untyped_seen = 0
     for action in actions:
-        role = _action_role(action.get("type"))
-        if role is None and action.get("type") is None:
+        role = _action_role(_action_type(action))
+        if role is None and _action_type(action) is None:
             names_typed = any(_action_role(n.get("type") or n.get("role"))
                               for n in _action_names(action))
             if not names_typed:
@@ -362,12 +375,14 @@ def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
     return tuple(senders), tuple(recipients)
 
 
-def _place(action) -> Place | None:
+def _place(action, *names: str) -> Place | None:
+    """The place of an action (its placeName or settlement), or the first of `names` beside it."""
     if action is None:
         return None
-    el = _kid(action, "placeName", "settlement")
+    el = _kid(action, *(names or ("placeName", "settlement")))
     if el is None:
         return None
+    el = _kid(el, "placeName", "settlement") if names and _kid(el, "placeName", "settlement") is not None else el
     inner = _kid(el, "settlement", "placeName")  # <placeName><settlement ref=..>Wien</settlement>
     keys = ref_keys(el) or (ref_keys(inner) if inner is not None else [])
     name = _plain(el)
@@ -380,7 +395,7 @@ def _place(action) -> Place | None:
 def _actions_by_role(actions: list) -> dict[str, list]:
     out: dict[str, list] = {}
     for action in actions:
-        role = _action_role(action.get("type"))
+        role = _action_role(_action_type(action))
         if role:
             out.setdefault(role, []).append(action)
     return out
@@ -1311,18 +1326,21 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
 
     key_lines: dict[str, int] = {}
     title, key_lines["title"] = _title(header)
-    actions = _kids(corresp, "correspAction") if corresp is not None else []
+    actions = _actions(corresp)
     senders, recipients = _correspondents(actions, path, diags)
     by_role = _actions_by_role(actions)
     # an untyped action holding typed names (sender and addressee in one) describes the sending
-    sent = by_role.get("sent") or [a for a in actions if not a.get("type")][:1]
+    sent = by_role.get("sent") or [a for a in actions if not _action_type(a)][:1]
     date_el = _dated(sent)
-    if date_el is None and corresp is not None:
-        date_el = _kid(corresp, "date")
+    if date_el is None and corresp is not None:  # a date beside the actions (early proposal)
+        beside = _kid(corresp, "date", "dateSender")
+        date_el = _kid(beside, "date") if beside is not None and _kid(beside, "date") is not None else beside
+    if date_el is None:
+        date_el = _creation_date(profile)
     if date_el is None and text_el is not None:
         date_el = _text_date(text_el)
     date = _letter_date(date_el, path, diags) if date_el is not None else LetterDate(text=UNDATED)
-    place = _place(sent[0] if sent else None)
+    place = _place(sent[0] if sent else None) or _place(corresp, "placeSender")
     received = by_role.get("received", [])
     place_received = _place(received[0] if received else None)
     if corresp is None:
@@ -1386,6 +1404,13 @@ def _fallback_title(senders, recipients, date: LetterDate) -> str:
     names = " – ".join(filter(None, ("; ".join(s.name for s in senders),
                                      "; ".join(r.name for r in recipients if r.role == "to"))))
     return f"{names}, {date.text}" if names and date.text != UNDATED else names
+
+
+def _creation_date(profile):
+    """profileDesc/creation/date: when the letter was written, for a header with no
+    correspDesc date."""
+    creation = _kid(profile, "creation") if profile is not None else None
+    return _kid(creation, "date") if creation is not None else None
 
 
 def _text_date(text_el):

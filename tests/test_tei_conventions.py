@@ -120,6 +120,21 @@ def test_a_date_only_in_the_dateline():
     assert (letter.date.text, letter.date.when) == ("3. Februar 1787", "1787-02-03")
 
 
+def test_the_early_correspdesc_proposal():
+    letter, diags, _ = read("early-proposal.xml")
+    assert diags == []
+    assert [(c.name, c.ref) for c in letter.senders] == [("Alexander von Humboldt", "gnd-118554700")]
+    assert [(c.name, c.ref) for c in letter.recipients] == [
+        ("Karl August Varnhagen von Ense", "gnd-118626523")]
+    assert (letter.date.text, letter.date.when) == ("12. März 1850", "1850-03-12")
+    assert (letter.place.name, letter.place.ref) == ("Berlin", "berlin")
+
+
+def test_a_date_in_creation():
+    letter, _, _ = read("creation-date.xml")
+    assert (letter.date.text, letter.date.not_before, letter.date.not_after) == ("um 1800", "1799", "1801")
+
+
 def test_editorial_interventions_and_recipients():
     letter, diags, unhandled = read("editorial.xml")
     assert diags == []

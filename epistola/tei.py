@@ -55,7 +55,7 @@ _ISO_DATE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 # ---------------------------------------------------------------------------------------------
-# Small helpers over lxml elements (namespace-blind: a TEI file without the TEI namespace reads
+# Small functions over lxml elements (namespace-blind: a TEI file without the TEI namespace reads
 # the same)
 
 _LOCAL_NAMES: dict[object, str] = {}
@@ -1393,11 +1393,23 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
     letter = Letter(
         id=ident, number=None, title=title, senders=senders, recipients=recipients, date=date,
         place=place, archive=archive, physical=physical, body="", notes=notes,
+        kind=_kind(source_desc),
         in_reply_to=in_reply_to, source=source, path=path, body_line=body_line,
         key_lines=MappingProxyType(key_lines), language=_language(root, text_el, header), blocks=blocks,
         place_received=place_received, printed=_printed(source_desc), revisions=_revisions(header),
         related=related, facsimiles=facsimiles, register_entries=tuple(entries))
     return letter, diags, unhandled
+
+
+def _kind(source_desc) -> str:
+    """"telegram" when the source says the object is one (objectType, objectDesc/@form), else
+    "letter"."""
+    if source_desc is not None:
+        for el in [*_under(source_desc, "objectType"), *_under(source_desc, "objectDesc")]:
+            words = " ".join(filter(None, (el.get("corresp"), el.get("ana"), el.get("form"), _plain(el))))
+            if "telegra" in words.lower():
+                return "telegram"
+    return "letter"
 
 
 def _fallback_title(senders, recipients, date: LetterDate) -> str:

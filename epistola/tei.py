@@ -633,7 +633,7 @@ class _TextReader:
     """Reads one letter's text: the blocks of front, body and back, the notes, the page images.
     Holds what the handlers share: note numbers, the unhandled-element count, diagnostics."""
 
-    def __init__(self, path: str, header, base_line: int):
+    def __init__(self, path: str, root, base_line: int):
         self.path = path
         self.base_line = base_line
         self.unhandled: Counter[str] = Counter()
@@ -643,8 +643,8 @@ class _TextReader:
         """Element -> numbers of the notes whose mark it carries (an anchor, a note in place,
         an element a note points at, a ref pointing at a note)."""
         self.note_number: dict[object, int] = {}
-        self.characters = _character_declarations(header)
-        self.surfaces: dict[str, str] = {}
+        self.characters = _character_declarations(_kid(root, "teiHeader"))
+        self.surfaces = _surfaces(root)
 
     # -- reading the whole text
 
@@ -1300,37 +1300,78 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
     root, diags = _parse(data, path)
     if root is None:
         return None, diags, Counter()
-    root_name = _local(root)
-    if root_name == "teiCorpus":
-        return None, [error(path, _first_line(root), "a teiCorpus holds several texts; a TEI "
-                            "letter file holds one <TEI> (one letter)", "tei-not-letter")], Counter()
-    if root_name != "TEI":
-        return None, [error(path, _first_line(root), f"not a TEI file: the root element is "
-                            f"<{root_name or '?'}>, not <TEI>", "tei-not-tei")], Counter()
-    header, text_el = _kid(root, "teiHeader"), _kid(root, "text")
-    if header is None:
-        return None, [error(path, _first_line(root), "TEI file without a teiHeader",
-                            "tei-not-tei")], Counter()
-    profile = _kid(header, "profileDesc")
-    corresp = _kid(profile, "correspDesc") if profile is not None else None
-    if corresp is None and text_el is not None and _holds_register(text_el):
-        return None, [error(path, _first_line(root), "a register (a list of entries), not a "
-                            "letter: name it under 'registers:' in edition.yaml, not 'letters:'",
-                            "tei-not-letter")], Counter()
-
-    stem = re.sub(r"\.[^./]*$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
-    ident = slug(root.get(XML_ID) or "") or slug(stem)
+    refusal = _not_a_letter(root, path)
+    if refusal is not None:
+        return None, [refusal], Counter()
+    ident = _letter_ident(root, path)
     if not ident:
         return None, [error(path, _first_line(root), "no id for this letter: give <TEI> an "
                             "xml:id or the file a name of letters and digits", "tei-id")], Counter()
-
+    header, text_el = _kid(root, "teiHeader"), _kid(root, "text")
+    profile = _kid(header, "profileDesc")
+    corresp = _kid(profile, "correspDesc") if profile is not None else None
     key_lines: dict[str, int] = {}
     title, key_lines["title"] = _title(header)
+    people = _correspondence(header, text_el, path, diags, key_lines)
+    source_desc = _path(header, "fileDesc", "sourceDesc")
+    archive, physical, archive_line = _archive(source_desc)
+    if archive_line:
+        key_lines["archive"] = archive_line
+    text = _read_text(root, text_el, path, diags)
+    unhandled = text.pop("unhandled", Counter())
+    related = _related(_kid(corresp, "correspContext") if corresp is not None else None)
+    senders, recipients, date = people["senders"], people["recipients"], people["date"]
+    letter = Letter(
+        id=ident, number=None,
+        title=title or _fallback_title(senders, recipients, date) or ident,
+        senders=senders, recipients=recipients, date=date, place=people["place"],
+        place_received=people["place_received"], archive=archive, physical=physical, body="",
+        kind=_kind(source_desc), printed=_printed(source_desc), revisions=_revisions(header),
+        related=related, in_reply_to=next((r.target for r in related if r.type == "reply-to"), None),
+        language=_language(root, text_el, header), path=path, key_lines=MappingProxyType(key_lines),
+        **text)
+    return letter, diags, unhandled
+
+
+def _not_a_letter(root, path: str) -> Diagnostic | None:
+    """Why a parsed file is not one TEI letter, or None when it is one."""
+    name = _local(root)
+    line = _first_line(root)
+    if name == "teiCorpus":
+        return error(path, line, "a teiCorpus holds several texts; a TEI letter file holds one "
+                     "<TEI> (one letter)", "tei-not-letter")
+    if name != "TEI":
+        return error(path, line, f"not a TEI file: the root element is <{name or '?'}>, not <TEI>",
+                     "tei-not-tei")
+    header, text_el = _kid(root, "teiHeader"), _kid(root, "text")
+    if header is None:
+        return error(path, line, "TEI file without a teiHeader", "tei-not-tei")
+    profile = _kid(header, "profileDesc")
+    corresp = _kid(profile, "correspDesc") if profile is not None else None
+    if corresp is None and text_el is not None and _holds_register(text_el):
+        return error(path, line, "a register (a list of entries), not a letter: name it under "
+                     "'registers:' in edition.yaml, not 'letters:'", "tei-not-letter")
+    return None
+
+
+def _letter_ident(root, path: str) -> str:
+    """The letter's id: its xml:id, else its file name, made URL-safe ("L00123" -> "l00123")."""
+    stem = re.sub(r"\.[^./]*$", "", path.replace("\\", "/").rsplit("/", 1)[-1])
+    return slug(root.get(XML_ID) or "") or slug(stem)
+
+
+def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
+                    key_lines: dict[str, int]) -> dict:
+    """Senders, recipients, the date and the places, from correspDesc (and, for the date, from
+    creation or the letter's own dateline when correspDesc has none)."""
+    profile = _kid(header, "profileDesc")
+    corresp = _kid(profile, "correspDesc") if profile is not None else None
     actions = _actions(corresp)
     senders, recipients = _correspondents(actions, path, diags)
     by_role = _actions_by_role(actions)
     # an untyped action holding typed names (sender and addressee in one) describes the sending
     sent = by_role.get("sent") or [a for a in actions if not _action_type(a)][:1]
+    received = by_role.get("received", [])
     date_el = _dated(sent)
     if date_el is None and corresp is not None:  # a date beside the actions (early proposal)
         beside = _kid(corresp, "date", "dateSender")
@@ -1339,66 +1380,47 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         date_el = _creation_date(profile)
     if date_el is None and text_el is not None:
         date_el = _text_date(text_el)
-    date = _letter_date(date_el, path, diags) if date_el is not None else LetterDate(text=UNDATED)
-    place = _place(sent[0] if sent else None) or _place(corresp, "placeSender")
-    received = by_role.get("received", [])
-    place_received = _place(received[0] if received else None)
     if corresp is None:
-        diags.append(warning(path, _first_line(header), "no correspDesc: senders, recipients and "
-                             "the date are not given in the header", "tei-no-correspdesc"))
+        diags.append(warning(path, _first_line(header), "no correspDesc: senders, recipients "
+                             "and the date are not given in the header", "tei-no-correspdesc"))
     for key, el in (("senders", sent[0] if sent else None),
                     ("recipients", received[0] if received else None), ("date", date_el),
                     ("related", _kid(corresp, "correspContext") if corresp is not None else None)):
         if el is not None:
             key_lines[key] = _first_line(el)
+    return {
+        "senders": senders, "recipients": recipients,
+        "date": _letter_date(date_el, path, diags) if date_el is not None else LetterDate(text=UNDATED),
+        "place": _place(sent[0] if sent else None) or _place(corresp, "placeSender"),
+        "place_received": _place(received[0] if received else None),
+    }
 
-    source_desc = _path(header, "fileDesc", "sourceDesc")
-    archive, physical, archive_line = _archive(source_desc)
-    if archive_line:
-        key_lines["archive"] = archive_line
 
-    blocks: tuple[Block, ...] = ()
-    notes: tuple[Note, ...] = ()
-    unhandled: Counter[str] = Counter()
-    facsimiles: tuple[str, ...] = ()
-    source = None
-    body_line = 0
-    entries: list[Person] = []
+def _read_text(root, text_el, path: str, diags: list[Diagnostic]) -> dict:
+    """The Letter fields the <text> gives: blocks, notes, page images, source span, and the
+    persons the letter's back describes."""
     if text_el is None:
         diags.append(warning(path, _first_line(root), "no <text>: the letter has no body",
                              "tei-no-text"))
-    else:
-        regions = _regions(text_el)
-        body_line = _first_line(regions[0] if regions else text_el)
-        reader = _TextReader(path, header, body_line)
-        reader.surfaces = _surfaces(root)
-        try:
-            blocks, notes = reader.read(text_el)
-        except RecursionError:
-            diags.append(error(path, body_line, "the text is nested too deeply to be read",
-                               "tei-depth"))
-        diags.extend(reader.diags)
-        unhandled = reader.unhandled
-        facsimiles = tuple(reader.facsimiles) or _facsimile_graphics(root)
-        source = SourceSpan(path, body_line, max(_last_line(regions), body_line))
-        # the persons only: an edition keeps its places, organisations and works in indices of
-        # their own far more often than its persons (read_tei_register reads a letter's other
-        # lists when it does not)
-        for lst in _register_lists(text_el, "listPerson"):
-            entries.extend(_entries_of(lst, path, diags, from_letter=True))
-    related = _related(_kid(corresp, "correspContext") if corresp is not None else None)
-    in_reply_to = next((r.target for r in related if r.type == "reply-to"), None)
-    if not title:
-        title = _fallback_title(senders, recipients, date) or ident
-    letter = Letter(
-        id=ident, number=None, title=title, senders=senders, recipients=recipients, date=date,
-        place=place, archive=archive, physical=physical, body="", notes=notes,
-        kind=_kind(source_desc),
-        in_reply_to=in_reply_to, source=source, path=path, body_line=body_line,
-        key_lines=MappingProxyType(key_lines), language=_language(root, text_el, header), blocks=blocks,
-        place_received=place_received, printed=_printed(source_desc), revisions=_revisions(header),
-        related=related, facsimiles=facsimiles, register_entries=tuple(entries))
-    return letter, diags, unhandled
+        return {}
+    regions = _regions(text_el)
+    body_line = _first_line(regions[0] if regions else text_el)
+    reader = _TextReader(path, root, body_line)
+    blocks: tuple[Block, ...] = ()
+    notes: tuple[Note, ...] = ()
+    try:
+        blocks, notes = reader.read(text_el)
+    except RecursionError:
+        diags.append(error(path, body_line, "the text is nested too deeply to be read", "tei-depth"))
+    diags.extend(reader.diags)
+    # the persons only: an edition keeps its places, organisations and works in indices of their
+    # own far more often than its persons (read_tei_register reads a letter's other lists)
+    entries = [entry for lst in _register_lists(text_el, "listPerson")
+               for entry in _entries_of(lst, path, diags, from_letter=True)]
+    return {"blocks": blocks, "notes": notes, "body_line": body_line,
+            "source": SourceSpan(path, body_line, max(_last_line(regions), body_line)),
+            "facsimiles": tuple(reader.facsimiles) or _facsimile_graphics(root),
+            "register_entries": tuple(entries), "unhandled": reader.unhandled}
 
 
 def _kind(source_desc) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from epistola.body import Block
 from epistola.model import LETTER_ID, LETTER_PARTS
 from epistola.records import parse_edition
 from epistola.tei import read_tei_letter, read_tei_register
@@ -141,7 +142,7 @@ def differences(path: Path) -> list[str]:
     if len(letter.notes) != len(ref.notes):
         out.append(f"{len(letter.notes)} notes, reference {len(ref.notes)}")
     for note, expected in zip(letter.notes, ref.notes):
-        note_words = WORD.findall(_text_and_marks([_as_block(note.inlines)])[0])
+        note_words = WORD.findall(_text_and_marks([Block(None, note.inlines, 0)])[0])
         if note_words != list(expected.words):
             out.append(f"note {note.n}: {note_words[:12]} != {list(expected.words[:12])}")
         if marks.get(note.n, -1) != expected.anchor_word:
@@ -155,11 +156,6 @@ def differences(path: Path) -> list[str]:
         extra = reader_entities(letter) - Counter(ref.entities)
         out.append(f"entities: missing {dict(missing)}, extra {dict(extra)}")
     return out
-
-
-def _as_block(inlines):
-    from epistola.body import Block
-    return Block(None, tuple(inlines), 0)
 
 
 # -- the committed sample

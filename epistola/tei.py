@@ -341,7 +341,8 @@ def _action_names(action) -> list:
     """The names in a correspAction: its own children, or those of its prose (model.pLike)."""
     names = _kids(action, *_CORRESPONDENT_NAMES)
     if not names:
-        names = [n for p in _kids(action, "p", "ab") for n in p.iter(*("{*}" + t for t in _CORRESPONDENT_NAMES))]
+        tags = ["{*}" + name for name in _CORRESPONDENT_NAMES]
+        names = [n for p in _kids(action, "p", "ab") for n in p.iter(*tags)]
     return names
 
 
@@ -382,7 +383,8 @@ def _place(action, *names: str) -> Place | None:
     el = _kid(action, *(names or ("placeName", "settlement")))
     if el is None:
         return None
-    el = _kid(el, "placeName", "settlement") if names and _kid(el, "placeName", "settlement") is not None else el
+    if names and _kid(el, "placeName", "settlement") is not None:  # <placeSender><placeName>
+        el = _kid(el, "placeName", "settlement")
     inner = _kid(el, "settlement", "placeName")  # <placeName><settlement ref=..>Wien</settlement>
     keys = ref_keys(el) or (ref_keys(inner) if inner is not None else [])
     name = _plain(el)
@@ -414,7 +416,7 @@ def _related_type(ref) -> str:
     "previous-in-corresp", "next-in-corresp", "reply-to", "replied-by", or the @type as given."""
     words = " ".join(filter(None, (ref.get("type"), ref.get("subtype")))).lower()
     compact = re.sub(r"[^a-z]", "", words)
-    if "replyto" in compact or "answerto" in compact or "inreplyto" in compact or "responseto" in compact:
+    if any(word in compact for word in ("replyto", "answerto", "responseto")):
         return "reply-to"
     if "repliedby" in compact or "answeredby" in compact or "reply" in compact or "answer" in compact:
         return "replied-by"
@@ -943,7 +945,9 @@ def _normalise(items: list, edges: bool) -> tuple[Inline, ...]:
 
 def _collapse(texts: list[str]) -> str:
     text = texts[0] if len(texts) == 1 else "".join(texts)
-    return _SPACE.sub(" ", text) if ("\n" in text or "  " in text or "\t" in text or "\r" in text) else text
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        return _SPACE.sub(" ", text)
+    return text
 
 
 def _strip_edge(items: list, start: bool) -> None:
@@ -1375,7 +1379,7 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
     date_el = _dated(sent)
     if date_el is None and corresp is not None:  # a date beside the actions (early proposal)
         beside = _kid(corresp, "date", "dateSender")
-        date_el = _kid(beside, "date") if beside is not None and _kid(beside, "date") is not None else beside
+        date_el = beside if beside is None or _kid(beside, "date") is None else _kid(beside, "date")
     if date_el is None:
         date_el = _creation_date(profile)
     if date_el is None and text_el is not None:
@@ -1428,7 +1432,8 @@ def _kind(source_desc) -> str:
     "letter"."""
     if source_desc is not None:
         for el in [*_under(source_desc, "objectType"), *_under(source_desc, "objectDesc")]:
-            words = " ".join(filter(None, (el.get("corresp"), el.get("ana"), el.get("form"), _plain(el))))
+            words = " ".join(filter(None, (el.get("corresp"), el.get("ana"), el.get("form"),
+                                           _plain(el))))
             if "telegra" in words.lower():
                 return "telegram"
     return "letter"
@@ -1572,7 +1577,8 @@ def _entry_and_within(el, register: str, path: str, diags: list[Diagnostic],
                       from_letter: bool) -> list[Person]:
     """An entry and the entries within it (a place within a place). A list of another register
     inside an entry (the works a place is named in) is not part of this register."""
-    entry = _letter_entry(el, register, path, diags) if from_letter else _entry(el, register, path, diags)
+    read = _letter_entry if from_letter else _entry
+    entry = read(el, register, path, diags)
     out = [entry] if entry is not None else []
     for inner in el:
         name = _local(inner)
@@ -1585,7 +1591,7 @@ def _entry_and_within(el, register: str, path: str, diags: list[Diagnostic],
 
 #: Entries as letters' backs repeat them (the same person in a thousand letters), by their XML:
 #: each is read once. Its result depends on the XML alone, so the memo changes no output.
-_LETTER_ENTRIES: dict[tuple[str, bytes], tuple[Person | None, tuple[tuple[int, str, str, str], ...]]] = {}
+_LETTER_ENTRIES: dict[tuple[str, bytes], tuple[Person | None, tuple]] = {}
 
 
 def _letter_entry(el, register: str, path: str, diags: list[Diagnostic]) -> Person | None:
@@ -1643,7 +1649,8 @@ def _entry(el, register: str, path: str, diags: list[Diagnostic]) -> Person | No
         ref=ref, name=name, sort_name=sort_name if sort_name != name else None, variants=variants,
         description=_description(kids, register), dates=_entry_dates(kids, register),
         kind=_ENTRY_KINDS[register], line=line, register=register,
-        ids=MappingProxyType(_authority_ids(kids.get("idno", ()))), coordinates=_coordinates(kids.get("location", ()), path, diags),
+        ids=MappingProxyType(_authority_ids(kids.get("idno", ()))),
+        coordinates=_coordinates(kids.get("location", ()), path, diags),
         aliases=aliases)
 
 
@@ -1805,7 +1812,8 @@ def parse_geo(text: str) -> tuple[float, float] | None:
 # ---------------------------------------------------------------------------------------------
 # Registers from the letters themselves
 
-def walk_inlines(inlines: Iterable[Inline], parent: Inline | None = None) -> Iterator[tuple[Inline, Inline | None]]:
+def walk_inlines(inlines: Iterable[Inline],
+                 parent: Inline | None = None) -> Iterator[tuple[Inline, Inline | None]]:
     """Every inline of a tree with its parent, in reading order."""
     for i in inlines:
         yield i, parent

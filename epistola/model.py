@@ -235,6 +235,9 @@ class Letter:
     related: tuple[Related, ...] = ()
     facsimiles: tuple[str, ...] = ()
     """Images of the pages (TEI pb/@facs), in page order."""
+    register_entries: tuple = field(default=(), repr=False)
+    """The persons the letter's own file describes (Person records from a TEI letter's
+    back/listPerson), for an edition with no persons register of its own."""
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -275,6 +278,9 @@ class Person:
     names_other: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_FORMS, hash=False)
     """Forms in other scripts or languages, by language: {"ru": ("Сталин", "Коба")}; they link
     mentions like the variants."""
+    aliases: tuple[str, ...] = ()
+    """Other keys letters use for this entry besides `ref` (a TEI entry's @n, which
+    `persName/@key` may point at)."""
 
     @property
     def sort_key(self) -> str:
@@ -304,3 +310,8 @@ class Edition:
     """Editors of this digital edition."""
     published: str | None = None
     """Date of this edition's publication (ISO 8601), used instead of the wall clock."""
+    letters: tuple[str, ...] = ()
+    """Globs of TEI letter files, relative to the edition folder: ("data/editions/*.xml",)."""
+    registers: tuple[str, ...] = ()
+    """TEI files holding listPerson, listPlace, listOrg or listBibl, relative to the edition
+    folder."""

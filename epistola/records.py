@@ -509,7 +509,8 @@ def yaml_problem(exc: yaml.YAMLError, offset: int) -> tuple[int, str]:
 # --- edition ---------------------------------------------------------------------------------
 
 EDITION_KEYS = ("title", "compilers", "year", "publisher", "source", "description", "translation",
-                "editors", "language", "base_url", "licence", "licence_url", "published")
+                "editors", "language", "base_url", "licence", "licence_url", "published", "letters",
+                "registers")
 
 
 def dump_edition(edition: Edition) -> str:
@@ -550,6 +551,7 @@ def parse_edition(text: str, path: str) -> tuple[Edition | None, list[Diagnostic
         publisher=s("publisher"), source=s("source"), description=s("description"),
         translation=s("translation"), editors=tup("editors"), language=s("language") or "en",
         base_url=s("base_url") or "https://example.org/", licence=s("licence"),
-        licence_url=s("licence_url"), published=s("published"),
+        licence_url=s("licence_url"), published=s("published"), letters=tup("letters"),
+        registers=tup("registers"),
     )
     return edition, diags

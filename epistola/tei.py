@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
-from types import MappingProxyType
+from .frozen import FrozenMap
 from typing import Callable, Iterable, Iterator
 
 from lxml import etree
@@ -1332,7 +1332,7 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         place_received=people["place_received"], archive=archive, physical=physical, body="",
         kind=_kind(source_desc), printed=_printed(source_desc), revisions=_revisions(header),
         related=related, in_reply_to=next((r.target for r in related if r.type == "reply-to"), None),
-        language=_language(root, text_el, header), path=path, key_lines=MappingProxyType(key_lines),
+        language=_language(root, text_el, header), path=path, key_lines=FrozenMap(key_lines),
         **text)
     return letter, diags, unhandled
 
@@ -1649,7 +1649,7 @@ def _entry(el, register: str, path: str, diags: list[Diagnostic]) -> Person | No
         ref=ref, name=name, sort_name=sort_name if sort_name != name else None, variants=variants,
         description=_description(kids, register), dates=_entry_dates(kids, register),
         kind=_ENTRY_KINDS[register], line=line, register=register,
-        ids=MappingProxyType(_authority_ids(kids.get("idno", ()))),
+        ids=FrozenMap(_authority_ids(kids.get("idno", ()))),
         coordinates=_coordinates(kids.get("location", ()), path, diags),
         aliases=aliases)
 

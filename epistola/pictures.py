@@ -411,7 +411,7 @@ def network_data(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str,
 def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, int]],
                 names: Mapping[str, str], url_for: UrlFor, *, top: int = 30,
                 id_prefix: str = "network", title: str = "Who wrote to whom",
-                others_url: str | None = None) -> Picture:
+                others_url: str | None = None, max_arrows: int = 100) -> Picture:
     """Who wrote to whom: a node a correspondent, an arrow a direction, its width the letters.
 
     `edges` maps (sender ref, recipient ref) to the number of letters (or is an iterable of
@@ -419,7 +419,9 @@ def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, 
     person's page (or None). Past `top` correspondents the rest are one node, "N other
     correspondents" (linked to `others_url` when given). Layout: a circle ordered by volume,
     clockwise from the top; a correspondent in at least 40 % of the letter pairs sits in the
-    middle (the usual shape of an edition built around one person).
+    middle (the usual shape of an edition built around one person). Only the `max_arrows`
+    strongest connections are drawn, so a large correspondence does not become a tangle; the
+    tables list every one.
     """
     _check_prefix(id_prefix)
     nodes, shown_edges, among_rest = network_data(edges, names, top=top)
@@ -477,8 +479,10 @@ def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, 
     desc = (f"A network of {len(nodes)} correspondents"
             + (f" (the {top} with most letters, the rest as one node)"
                if any(n.ref == OTHERS for n in nodes) else "")
-            + ". Arrows run from writer to recipient; the wider the arrow, the more letters. "
-            "Each name links to the person. The same figures follow as tables.")
+            + ". Arrows run from writer to recipient; the wider the arrow, the more letters"
+            + (f" (the {max_arrows} strongest of {len(shown_edges)} connections are drawn)"
+               if len(shown_edges) > max_arrows else "")
+            + ". Each name links to the person. The same figures follow as tables.")
     out = [_svg_open(id_prefix, width, height, title, desc, "ep-network", narrow),
            _style(id_prefix, narrow),
            f'<rect width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>',
@@ -487,7 +491,8 @@ def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, 
            f'<path d="M0 0.5 L10 5 L0 9.5 z" fill="{MARK}"/></marker></defs>']
     out.append(f'<g aria-hidden="true" fill="none" stroke="{EDGE}" stroke-opacity="0.7">')
     node_by_ref = {n.ref: n for n in nodes}
-    for (a, b), n in sorted(shown_edges.items(), key=lambda e: (e[1], e[0])):
+    strongest = sorted(shown_edges.items(), key=lambda e: (-e[1], e[0]))[:max(max_arrows, 0)]
+    for (a, b), n in sorted(strongest, key=lambda e: (e[1], e[0])):
         x1, y1, _ = pos[a]
         x2, y2, _ = pos[b]
         out.append(_edge_path(x1, y1, radius(node_by_ref[a]), x2, y2, radius(node_by_ref[b]),
@@ -809,9 +814,12 @@ def map_svg(places: Iterable[MapPlace], basemap: Basemap, *, id_prefix: str = "m
     max_letters = max((p.letters for p in drawn), default=0) or 1
     max_mentions = max((p.mentioned for p in drawn), default=0) or 1
 
+    # many places: smaller dots, so they overlap less
+    spread = 12 if len(drawn) <= 40 else 8
+
     def radius(p: MapPlace) -> float:
         if p.letters:
-            return 4 + 12 * math.sqrt(p.letters / max_letters)
+            return 4 + spread * math.sqrt(p.letters / max_letters)
         return 3 + 5 * math.sqrt(p.mentioned / max_mentions)
 
     total = sum(p.letters for p in places)

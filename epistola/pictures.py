@@ -545,7 +545,12 @@ def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, 
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """A long name cut at a word, so what shows is still words of the link's accessible name
+    (WCAG 2.5.3, label in name)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _edge_path(x1: float, y1: float, r1: float, x2: float, y2: float, r2: float,

@@ -25,11 +25,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import NOTE, Diagnostic, error, note, warning
 from .model import Person
 
-#: A level below warning: said, never fails a build (not even with --strict).
-INFO = "info"
+#: The level of the count of entries without an ID: said, never a failure (not with --strict).
+INFO = NOTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +195,7 @@ def check_ids(entries: Iterable[Person], path: str, register: str | None = None
 
     One error a malformed ID, naming the entry (`places.yaml:12: error: GND ID 'x12' of
     'berlin' is malformed (expected …) [authority-id]`); a warning for an ID two entries share;
-    and one closing line (level "info") saying how many entries have no ID at all.
+    and one closing note saying how many entries have no ID at all.
     """
     entries = list(entries)
     diags: list[Diagnostic] = []
@@ -228,6 +228,6 @@ def check_ids(entries: Iterable[Person], path: str, register: str | None = None
     if without:
         what = register or (entries[0].register if entries else "entries")
         shown = ", ".join(without[:8]) + (", …" if len(without) > 8 else "")
-        diags.append(Diagnostic(path, 1, INFO, f"{len(without)} of {len(entries)} {what} have no "
-                                f"authority ID ({shown})", "authority-missing"))
+        diags.append(note(path, 1, f"{len(without)} of {len(entries)} {what} have no "
+                          f"authority ID ({shown})", "authority-missing"))
     return diags

@@ -159,7 +159,7 @@ def test_check_sums_up_entries_without_id_once():
     entries = [_entry("a", 1), _entry("b", 2, wikidata="Q64"), _entry("c", 3)]
     diags = check_ids(entries, "places.yaml")
     assert [str(d) for d in diags] == [
-        "places.yaml:1: info: 2 of 3 places have no authority ID (a, c) [authority-missing]"]
+        "places.yaml:1: note: 2 of 3 places have no authority ID (a, c) [authority-missing]"]
     assert check_ids([_entry("b", 2, wikidata="Q64")], "places.yaml") == []
 
 

@@ -153,6 +153,10 @@ class Text:
     physical: str | None = None
     source: SourceSpan | None = None
     body_line: int = field(default=0, compare=False)
+    also_from: tuple[SourceSpan, ...] = ()
+    """Further copies of this text that ingest read (another page or site with the same text)."""
+    printed: tuple[str, ...] = ()
+    """Where this text was printed, as bibliographic lines ("Источник: …")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,9 @@ class Letter:
     related: tuple[Related, ...] = ()
     facsimiles: tuple[str, ...] = ()
     """Images of the pages (TEI pb/@facs), in page order."""
+    also_from: tuple[SourceSpan, ...] = ()
+    """Further copies of the body's text that ingest read besides `source` (the same document
+    on a monthly page and on its own page, or on two sites)."""
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)

@@ -51,6 +51,8 @@ def test_dates(line, title, given, expected):
         assert d.text == given.strip("\n")
         got = [f"when: {d.when}" if d.when else
                f"range: {d.not_before or '(open)'} .. {d.not_after or '(open)'}"]
+        got += [f"alternative: {d.alternative}"] * (d.alternative is not None)
+        got += [f"reading: {d.reading}"] * (d.reading is not None)
         got += ["supplied"] * d.supplied + ["approximate"] * parsed.approximate
     assert got == lines_of(expected)
 

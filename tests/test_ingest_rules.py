@@ -38,6 +38,8 @@ def test_headers(line, title, given, expected):
         got += [f"sender: {p.name}{' (org)' if p.organisation else ''}" for p in h.senders]
         got += [f"recipient: {p.name}{' (org)' if p.organisation else ''}" for p in h.recipients]
         got.append(f"title: {h.title}")
+        got += [f"date: {h.date}"] * (h.date is not None)
+        got += ["warning: the reading is a guess"] * (h.doubt is not None)
     assert got == lines_of(expected)
 
 

@@ -86,6 +86,8 @@ class Party:
     """The name as the heading prints it, a Russian one in the nominative ("Каганович" for
     "Кагановичу")."""
     organisation: bool = False
+    alternatives: tuple[str, ...] = ()
+    """Other nominatives a declined Russian name may stand for ("Кобе": "Коба", then "Кобе")."""
 
 
 @dataclass(frozen=True)
@@ -284,8 +286,8 @@ def _ru_declined(rest: str, kind: str, kind_found: bool, title: str) -> Heading 
                  f"the sender first: {names[0]} to {', '.join(names[1:])}")
     else:
         first, doubt = dative[0], None
-    senders = tuple(Party(_ru_name(n, "genitive")) for n in names[:first])
-    recipients = tuple(Party(_ru_name(n, "dative")) for n in names[first:])
+    senders = tuple(_ru_party(n, "genitive") for n in names[:first])
+    recipients = tuple(_ru_party(n, "dative") for n in names[first:])
     return Heading(kind, senders, recipients, title, doubt)
 
 
@@ -301,7 +303,7 @@ def _ru_parties(text: str, case: str) -> tuple[Party, ...]:
             if not piece:
                 continue
             if is_person_name(piece):
-                out.append(Party(_ru_name(piece, case)))
+                out.append(_ru_party(piece, case))
             elif out and out[-1].organisation:
                 out[-1] = Party(f"{out[-1].name}, {piece}", organisation=True)
             else:
@@ -309,11 +311,18 @@ def _ru_parties(text: str, case: str) -> tuple[Party, ...]:
         return tuple(out)
     pieces = [_RU_ADDRESS.sub("", p.strip()) for p in _RU_LIST_SEP.split(text) if p.strip()]
     if pieces and all(is_person_name(p) for p in pieces):
-        return tuple(Party(_ru_name(p, case)) for p in pieces)
+        return tuple(_ru_party(p, case) for p in pieces)
     names = _run_of_names(text)
     if names:
-        return tuple(Party(_ru_name(n, case)) for n in names)
+        return tuple(_ru_party(n, case) for n in names)
     return ()
+
+
+def _ru_party(name: str, case: str) -> Party:
+    """A Russian name as a party: in the nominative, with the other nominatives it may be."""
+    first = _ru_name(name, case)
+    others = nominative_forms(_ru_name(name, "nominative"), case)
+    return Party(first, alternatives=tuple(f for f in others if f != first))
 
 
 def _ru_name(name: str, case: str) -> str:

@@ -187,10 +187,18 @@ def dump_letter(letter: Letter) -> str:
             out.append(f"{key}: {_yaml_value(value)}\n")
     out.append("---\n")
     out.append(_body_and_notes(letter.body, letter.notes))
-    for text in letter.texts:
-        out.append(f"\n::: text {text.language}\n")
-        out.append(_body_and_notes(text.body, text.notes))
+    out.extend(text_section(text) for text in letter.texts)
     return "".join(out)
+
+
+def text_entry(text: Text) -> str:
+    """A further text's entry under `texts:`, as dump_letter writes it."""
+    return _yaml_list_item(_text_entry(text))
+
+
+def text_section(text: Text) -> str:
+    """A further text's section below the body, as dump_letter writes it."""
+    return f"\n::: text {text.language}\n" + _body_and_notes(text.body, text.notes)
 
 
 def _body_and_notes(body: str, notes: tuple[Note, ...]) -> str:

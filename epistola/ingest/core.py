@@ -50,7 +50,7 @@ from .notes import (
     place_marks,
     stray_sites,
 )
-from .parts import Para, dateline_and_mark, mark_parts, paragraphs
+from .parts import _ADDRESS, Para, dateline_and_mark, mark_parts, paragraphs
 from .segment import NOTES_HEADING, Block, SourceLine, segment, source_lines
 
 UNKNOWN = "[unknown]"
@@ -94,6 +94,7 @@ class Doc:
     """The author's name a reprint prints above the heading ("Сталин И.В.")."""
     printed: list[str] = field(default_factory=list)
     """Where the text was printed, as the page names it ("Источник: …")."""
+    place_line: SourceLine | None = None
 
     def warn(self, line: int, message: str, code: str) -> None:
         self.diags.append(warning(self.path, line, message, code))
@@ -229,7 +230,7 @@ def _short_date(text: str) -> ParsedDate | None:
 #: "Источник:" and its book, "Архив:" and the archival line, "Датировка:", "Метки:".
 _METADATA = re.compile(r"^(?P<key>Источник|Архив|Тип документа|Государство|Датировка|Метки|"
                        r"Реквизиты|Опубликовано|Публикуется по|Печатается по|Source|Archive|"
-                       r"Published)\s*:?\s*(?P<value>.*)$", re.I)
+                       r"Published)(?:\s*:\s*(?P<value>.*)|\s*)$", re.I)
 #: A site's own remark on its typography, which is no part of the document.
 _SITE_REMARK = re.compile(r"^(?:Красным шрифтом|Жирным шрифтом|Курсивом обозначен|"
                           r"\[\d+\]\s*[-–—]\s*конец страницы)", re.I)
@@ -247,10 +248,10 @@ def rule_metadata(doc: Doc) -> None:
             doc.rest.pop(0)
             continue
         m = _METADATA.match(text)
-        if m is None or len(m["key"]) + 2 < len(text) and not re.match(r".{2,20}:", text):
+        if m is None:
             return
         key, line = m["key"].lower(), doc.rest.pop(0)
-        value = [m["value"].strip()] if m["value"].strip() else []
+        value = [m["value"].strip()] if (m["value"] or "").strip() else []
         while doc.rest and not doc.rest[0].blank and not _METADATA.match(doc.rest[0].text.strip()) \
                 and (not value or not value[-1].endswith(".")) and len(value) < 4:
             value.append(doc.rest.pop(0).text.strip())
@@ -282,6 +283,26 @@ def rule_second_date(doc: Doc) -> None:
     doc.rest.pop(0)
 
 
+_PLACE_LINE = re.compile(r"^(?:[A-ZА-ЯЁ][a-zа-яё'’-]+)(?:[ -][A-ZА-ЯЁ][a-zа-яё'’-]+){0,2}\.?$")
+
+
+def rule_place(doc: Doc) -> None:
+    """A single-document page may print the place on a line of its own under the date
+    ("Tsaritsyn", "Москва."), above the text."""
+    _skip_blank(doc)
+    if len(doc.rest) < 2 or doc.place is not None:
+        return
+    text = doc.rest[0].text.strip()
+    if not _PLACE_LINE.match(text) or _ADDRESS.match(text):
+        return
+    named = {surname(p.name).lower()[:5] for p in (doc.heading.senders + doc.heading.recipients)
+             } if doc.heading else set()
+    if text.rstrip(".").split()[-1].lower()[:5] in named:
+        return  # "Stalin." over the text is the address, not a place
+    doc.place = Place(text.rstrip("."))
+    doc.place_line = doc.rest.pop(0)
+
+
 def rule_notes_section(doc: Doc) -> None:
     """Everything after the "Notes:" line is the notes."""
     for i, line in enumerate(doc.rest):
@@ -301,12 +322,16 @@ def rule_archive(doc: Doc) -> None:
         ref, physical = split_archive_line(line.text)
         if ref is None:
             continue
-        extra = " ".join(x.text.strip() for x in doc.rest[i + 1:] if not x.blank)
+        after = [x for x in doc.rest[i + 1:] if not x.blank]
+        signed = len(after) == 1 and _is_signature_line(after[0].text)
+        extra = "" if signed else " ".join(x.text.strip() for x in after)
         doc.archive = ref
         doc.physical = " ".join(p for p in (physical, extra) if p) or None
         doc.archive_line = line.n
         doc.rest = doc.rest[:i]
         _take_printed_references(doc)
+        if signed:  # a page that prints the signature under the archival line ("Ваш Сталин.")
+            doc.rest.extend(after)
         return
     _take_printed_references(doc)
     if doc.archive is not None:
@@ -322,6 +347,10 @@ def rule_archive(doc: Doc) -> None:
 #: С. 117–118.", "Военные архивы России. 1993. Вып. 1. С. 410.").
 _PRINTED_REFERENCE = re.compile(r"(?:1[89]|20)\d\d\b.{0,40}(?:\b[СCPS]|\bpp?|\bСтр)\.\s?\d+(?:\s?[-–—]\s?\d+)?"
                                 r"\.?\s*$")
+
+
+def _is_signature_line(text: str) -> bool:
+    return signer(text) is not None and len(text.strip()) <= 40
 
 
 def _take_printed_references(doc: Doc) -> None:
@@ -344,12 +373,14 @@ def rule_body(doc: Doc) -> None:
     """The lines left are the letter: paragraphs and their letter parts."""
     paras = paragraphs(doc.rest)
     paras = mark_parts(paras, doc.year)
+    if doc.place_line is not None and doc.place is not None:
+        paras.insert(0, Para((doc.place_line,), "dateline", place=doc.place.name))
     if doc.opening_dateline is not None:
         paras.insert(0, doc.opening_dateline)
     if not paras:
         doc.warn(doc.block.first, f"{doc.label} has no text", "source-cut-off")
     doc.paras = paras
-    doc.place = _place(paras)
+    doc.place = doc.place or _place(paras)
     _check_datelines(doc)
 
 
@@ -416,8 +447,8 @@ def rule_notes_and_marks(doc: Doc) -> None:
 
 
 DOCUMENT_RULES: tuple[Callable[[Doc], None], ...] = (
-    rule_heading, rule_date, rule_metadata, rule_second_date, rule_notes_section, rule_archive,
-    rule_body, rule_sender, rule_notes_and_marks,
+    rule_heading, rule_date, rule_metadata, rule_second_date, rule_place, rule_notes_section,
+    rule_archive, rule_body, rule_sender, rule_notes_and_marks,
 )
 
 
@@ -730,7 +761,7 @@ def read_collection(lines: tuple[SourceLine, ...], path: str, diags: list[Diagno
             described.append(text)
             collection = True
             continue
-        if _PAGE_LINE.match(text) and not re.search(r"[.!?…]\s+\S", text):
+        if _PAGE_LINE.match(text) and not re.search(r"[a-zа-яё]{2}[.!?…]\s+\S", text):
             continue  # the site's own line: a section name, a link
         diags.append(warning(path, line.n, "a line before the first document is not part of any "
                              "letter (page cut off?); it was skipped", "source-skipped"))

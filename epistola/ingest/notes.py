@@ -293,6 +293,8 @@ def apply_marks(text: str, marks: list[Candidate], escape) -> str:
         stripped = rest.lstrip(" ")
         if stripped[:1] in tuple(".,;:!?)") or not stripped:
             end += len(rest) - len(stripped)
+        if stripped[:1] == "." and text[cut - 1:cut] == "." and stripped[1:2] != ".":
+            end += 1  # "armistice.1 .": one full stop, not two
         out.append(escape(text[pos:cut]))
         out.append(f"[^{c.n}]")
         if c.glued_before:

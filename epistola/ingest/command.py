@@ -250,6 +250,66 @@ def _register_persons(root: Path) -> tuple[Person, ...]:
     return tuple(persons)
 
 
+def _new_forms(existing: list[Person], persons: tuple[Person, ...]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """For each entry of the register, the forms in other scripts it does not list yet."""
+    by_ref = {p.ref: p for p in existing}
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for person in persons:
+        entry = by_ref.get(person.ref)
+        if entry is None:
+            continue
+        for language, names in person.names_other.items():
+            have = entry.names_other.get(language, ())
+            new = tuple(n for n in names if n not in have)
+            if new:
+                out.setdefault(person.ref, {})[language] = have + new
+    return out
+
+
+def _add_forms(text: str, existing: list[Person], forms: dict[str, dict[str, tuple[str, ...]]]
+               ) -> str | None:
+    """The register's text with each entry's names_other line written or extended, every other
+    line as it was; None when an entry is not written in a form that allows it."""
+    lines = text.split("\n")
+    starts = sorted(p.line for p in existing)
+    for person in sorted(existing, key=lambda p: -p.line):
+        if person.ref not in forms:
+            continue
+        other = {k: list(v) for k, v in person.names_other.items()}
+        other.update({k: list(v) for k, v in forms[person.ref].items()})
+        value = "{" + ", ".join(f"{k}: [{', '.join(_flow(n) for n in v)}]"
+                                for k, v in other.items()) + "}"
+        end = next((s - 1 for s in starts if s > person.line), len(lines)) - 1
+        while end > person.line - 1 and (not lines[end].strip() or lines[end].lstrip().startswith("#")):
+            end -= 1
+        own = [i for i in range(person.line, end + 1) if re.match(r"^\s+names_other\s*:", lines[i])]
+        if own:
+            i = own[0]
+            if not re.match(r"^\s+names_other\s*:\s*\{.*\}\s*$", lines[i]):
+                return None
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i] = f"{indent}names_other: {value}"
+        else:
+            if end < person.line or not lines[end].startswith((" ", "\t")):
+                return None  # "ref: Name" on one line: no mapping to add a key to
+            indent = lines[end][: len(lines[end]) - len(lines[end].lstrip())]
+            lines.insert(end + 1, f"{indent}names_other: {value}")
+    merged = "\n".join(lines)
+    reread, problems = parse_persons(merged, "persons.yaml")
+    if any(p.level == "error" for p in problems) or len(reread) != len(existing):
+        return None
+    for before, after in zip(sorted(existing, key=lambda p: p.ref), sorted(reread, key=lambda p: p.ref)):
+        if replace(before, names_other=after.names_other) != after:
+            return None
+    return merged
+
+
+def _flow(name: str) -> str:
+    """A name as a YAML flow scalar (quoted when it needs it)."""
+    return name if re.fullmatch(r"[^\s\[\]{},:#'\"&*!|>%@`][^\[\]{},:#]*", name) and \
+        not name.endswith(" ") else json.dumps(name, ensure_ascii=False)
+
+
 @dataclass
 class Counts:
     documents: int = 0
@@ -430,11 +490,22 @@ class Writer:
             return
         known = {p.ref for p in existing}
         missing = [p for p in persons if p.ref not in known]
-        if not missing:
+        forms = _new_forms(existing, persons)
+        if not missing and not forms:
             return
-        if text and not text.endswith("\n"):
-            text += "\n"
-        self.put(relative, (text + dump_persons(missing)).encode())
+        merged = _add_forms(text, existing, forms) if forms else text
+        if merged is None:
+            refs = ", ".join(sorted(forms))
+            self.diags.append(warning(self.shown(relative), 1, f"the Russian forms of {refs} "
+                                      "could not be added to names_other without rewriting the "
+                                      "editors' entries; add them by hand", "ingest-persons"))
+            merged = text
+        if missing:
+            if merged and not merged.endswith("\n"):
+                merged += "\n"
+            merged += dump_persons(missing)
+        if merged != text:
+            self.put(relative, merged.encode())
 
     def save_manifest(self) -> None:
         if self.manifest == self.original and (self.root / MANIFEST).exists():

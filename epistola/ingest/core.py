@@ -252,8 +252,12 @@ def rule_metadata(doc: Doc) -> None:
             return
         key, line = m["key"].lower(), doc.rest.pop(0)
         value = [m["value"].strip()] if (m["value"] or "").strip() else []
-        while doc.rest and not doc.rest[0].blank and not _METADATA.match(doc.rest[0].text.strip()) \
-                and (not value or not value[-1].endswith(".")) and len(value) < 4:
+        while len(value) < 4:
+            nxt = next((x for x in doc.rest if not x.blank), None)
+            if nxt is None or not _continues(value, nxt.text.strip()):
+                break
+            while doc.rest[0].blank:
+                doc.rest.pop(0)
             value.append(doc.rest.pop(0).text.strip())
         joined = " ".join(value).strip()
         if not joined:
@@ -266,6 +270,18 @@ def rule_metadata(doc: Doc) -> None:
         if key in ("источник", "source", "опубликовано", "published", "публикуется по",
                    "печатается по", "архив", "archive"):
             doc.printed.append(joined)
+
+
+def _continues(value: list[str], text: str) -> bool:
+    """Whether a line goes on with a metadata value: the value's first line after its key, or
+    the rest of a reference wrapped onto the next line ("… Научно-издательская" / "компания
+    “Северная корона”, 2004. С. 182–183.")."""
+    if _METADATA.match(text) or _SITE_REMARK.match(text):
+        return False
+    if not value:
+        return not _is_date_line(text) and dateline_and_mark(text, None)[0] is None
+    last = value[-1]
+    return not last.endswith((".", "!", "?")) and (text[:1].islower() or last.endswith(("-", "–", ":")))
 
 
 def rule_second_date(doc: Doc) -> None:
@@ -324,6 +340,9 @@ def rule_archive(doc: Doc) -> None:
             continue
         after = [x for x in doc.rest[i + 1:] if not x.blank]
         signed = len(after) == 1 and _is_signature_line(after[0].text)
+        if not doc.has_notes_section and after and _NOTE_START.match(after[0].text.strip()):
+            doc.note_lines, after = after, []  # notes under the archival line, with no heading
+            doc.has_notes_section = True
         extra = "" if signed else " ".join(x.text.strip() for x in after)
         doc.archive = ref
         doc.physical = " ".join(p for p in (physical, extra) if p) or None
@@ -347,6 +366,10 @@ def rule_archive(doc: Doc) -> None:
 #: С. 117–118.", "Военные архивы России. 1993. Вып. 1. С. 410.").
 _PRINTED_REFERENCE = re.compile(r"(?:1[89]|20)\d\d\b.{0,40}(?:\b[СCPS]|\bpp?|\bСтр)\.\s?\d+(?:\s?[-–—]\s?\d+)?"
                                 r"\.?\s*$")
+
+
+#: The first line of a note: its number, then text ("1 10 ноября 1923 г. Политбюро …").
+_NOTE_START = re.compile(r"^1\s*\.?\s*(?:\D|\d{1,2}\s+\S)")
 
 
 def _is_signature_line(text: str) -> bool:

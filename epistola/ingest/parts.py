@@ -58,6 +58,7 @@ _CLOSING = re.compile(r"\b(?:greetings|regards|yours|respectfully|shake (?:your 
                       r"[Вв]сего хорошего|[Уу]важающий)(?!\w)", re.I)
 _NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ\[][\w\[\]'’.-]*|[A-ZА-ЯЁ]?\[[\w.]+\][\w.]*)$")
 _MARK_TAIL = re.compile(r"\s*\d{1,3}\s*([.,]?)\s*$")
+_REGISTRATION = re.compile(r"^(?:№|No\.?)\s?\d{1,5}$")
 _PLACE = re.compile(r"^[A-ZА-ЯЁ][\w'’-]+(?:[ -][A-ZА-ЯЁ][\w'’-]+){0,2}\.?$")
 
 
@@ -199,8 +200,8 @@ def mark_closers(paras: list[Para], year: int | None) -> list[Para]:
                 out[i] = replace(para, part="signature")
             elif _is_closing(text):
                 out[i] = replace(para, part="closing")
-            else:
-                break
+            elif not _REGISTRATION.match(text):
+                break  # a telegram's number under the signature ("№98") is passed over
             i -= 1
     return _merge_datelines(out)
 

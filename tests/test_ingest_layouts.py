@@ -1,0 +1,60 @@
+"""Every layout a document of the collection reaches ingest in, English and Russian, and what
+becomes of a document that reaches it twice or in both languages.
+
+layouts.txt holds whole pages as they are copied from the web, each beside the records a
+historian would check against the printed page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markdown_it.utils import read_fixture_file
+
+from epistola.corpus import note_marks
+from epistola.ingest.core import ingest_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def describe(text: str) -> list[str]:
+    """A source's records as a historian checks them, then every diagnostic."""
+    result = ingest_text(text, "page.txt")
+    out = []
+    for l in result.letters:
+        d = l.date
+        date = d.when or f"{d.not_before or '(open)'} .. {d.not_after or '(open)'}"
+        flags = [f"alternative {d.alternative}"] * bool(d.alternative) + \
+            [f"reading: {d.reading}"] * bool(d.reading) + ["supplied"] * d.supplied
+        a = l.archive
+        out += [
+            f"id: {l.id}" + (f" (No. {l.number})" if l.number is not None else ""),
+            f"kind: {l.kind}" + (f", language: {l.language}, {l.role}" if l.language else ""),
+            f"title: {l.title}",
+            "senders: " + "; ".join(f"{c.name} ({c.ref})" for c in l.senders),
+            "recipients: " + "; ".join(f"{c.name} ({c.ref})" for c in l.recipients),
+            f"date: {d.text} = {date}" + "".join(f"; {f}" for f in flags),
+            f"place: {l.place.name if l.place else '(none)'}",
+            "archive: " + (f"{a.repository} F. {a.fond} op. {a.opis} d. {a.delo} l. {a.folios}"
+                           if a else "(none)"),
+            f"physical: {l.physical or '(none)'}",
+        ]
+        out += [f"printed: {p}" for p in l.printed]
+        out += [
+            "notes: " + (" ".join(str(n.n) for n in l.notes) or "(none)")
+            + " | marks: " + (" ".join(map(str, note_marks(l.body))) or "(none)")
+            + (" | unnumbered: " + " ".join(map(str, l.unnumbered_notes)) if l.unnumbered_notes else ""),
+            f"lines: {l.source.first}-{l.source.last}",
+        ]
+    if result.edition is not None:
+        out.append(f"edition: {result.edition.title} ({result.edition.year})")
+    out += [f"{d.line}: {d.level} [{d.code}]" for d in result.diagnostics]
+    return out
+
+
+CASES = read_fixture_file(FIXTURES / "layouts.txt")
+
+
+@pytest.mark.parametrize("line,title,given,expected", CASES, ids=[c[1] for c in CASES])
+def test_layouts(line, title, given, expected):
+    assert describe(given) == expected.rstrip("\n").split("\n")

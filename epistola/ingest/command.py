@@ -39,10 +39,10 @@ from .merge import (
     files_of,
     language_of,
     merged_record,
-    put_first,
     refresh,
     same_document,
     span_lines,
+    translation_first,
     with_roles,
     wording_differences,
 )
@@ -170,24 +170,25 @@ def _free_id(letter_id: str, taken: set[str], existing: dict[str, Existing]) -> 
 def _merge_into(target: Record, letter: Letter, sources: dict[str, list[str]],
                 diags: list[Diagnostic]) -> None:
     current = target.letter
+    file = letter.source.file if letter.source else None
     if language_of(current) == language_of(letter):
-        if files_of(letter) & files_of(current):
+        if current.source is not None and file == current.source.file:
             target.letter, target.refreshed = refresh(current, letter), True
             return
         _report_differences(current, current.source, letter, sources, diags)
         merged = add_copy(current, letter)
-        target.added = target.added or merged != current
-        target.letter = merged
-        return
-    merged, copied = add_text(current, letter)
-    if copied is not None:
-        _report_differences(current, copied.source, letter, sources, diags)
-    elif any(t.source and letter.source and t.source.file == letter.source.file
-             for t in current.texts):
-        target.refreshed = target.refreshed or merged != current
-    if language_of(letter) == EDITION_LANGUAGE and (target.existing is None or not
-                                                    target.existing.edited):
-        merged = put_first(merged, EDITION_LANGUAGE)  # the translation reads first
+    else:
+        rewritable = target.existing is None or not target.existing.edited
+        if language_of(letter) == EDITION_LANGUAGE and rewritable and \
+                not any(t.language == EDITION_LANGUAGE for t in current.texts):
+            # the translation arrives at an original: it reads first, the original beside it
+            merged = translation_first(current, letter)
+        else:
+            merged, copied = add_text(current, letter)
+            if copied is not None:
+                _report_differences(current, copied.source, letter, sources, diags)
+            elif merged != current and any(t.source and t.source.file == file for t in current.texts):
+                target.refreshed = True
     target.added = target.added or (merged != current and not target.refreshed)
     target.letter = merged
 

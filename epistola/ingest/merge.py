@@ -94,11 +94,18 @@ def refresh(target: Letter, fresh: Letter) -> Letter:
 
 
 def add_copy(target: Letter, copy: Letter) -> Letter:
-    """A second copy of the body's text: recorded as a further source."""
-    if copy.source is None or copy.source in (target.source, *target.also_from):
+    """A second copy of the body's text: recorded as a further source (a copy read before keeps
+    its place in the list, with the lines it now has)."""
+    if copy.source is None:
         return target
     number = target.number if target.number is not None else copy.number
-    return replace(target, number=number, also_from=target.also_from + (copy.source,))
+    return replace(target, number=number, also_from=_with_copy(target.also_from, copy.source))
+
+
+def _with_copy(spans: tuple[SourceSpan, ...], span: SourceSpan) -> tuple[SourceSpan, ...]:
+    if any(s.file == span.file for s in spans):
+        return tuple(span if s.file == span.file else s for s in spans)
+    return spans + (span,)
 
 
 def add_text(target: Letter, other: Letter) -> tuple[Letter, Text | None]:
@@ -115,29 +122,19 @@ def add_text(target: Letter, other: Letter) -> tuple[Letter, Text | None]:
                 fresh.source.file == text.source.file:
             texts[i] = replace(fresh, role=text.role, also_from=text.also_from)
             return with_roles(replace(target, texts=tuple(texts))), None
-        if fresh.source in (text.source, *text.also_from):
-            return target, None
-        texts[i] = replace(text, also_from=text.also_from + ((fresh.source,) if fresh.source else ()))
+        if fresh.source is not None:
+            texts[i] = replace(text, also_from=_with_copy(text.also_from, fresh.source))
         return with_roles(replace(target, texts=tuple(texts))), text
     number = target.number if target.number is not None else other.number
     return with_roles(replace(target, number=number, texts=tuple(texts) + (fresh,))), None
 
 
-def put_first(letter: Letter, language: str) -> Letter:
-    """The letter with its text in `language` as the body, when it has one (the translation
-    into the edition's language reads first; the original stands beside it)."""
-    if language_of(letter) == language:
-        return letter
-    found = next((t for t in letter.texts if t.language == language), None)
-    if found is None:
-        return letter
-    body_as_text = as_text(letter)
-    others = tuple(t for t in letter.texts if t is not found)
-    return with_roles(replace(
-        letter, language=found.language, role=found.role, body=found.body, notes=found.notes,
-        unnumbered_notes=found.unnumbered_notes, title=found.title or letter.title,
-        physical=found.physical, source=found.source, also_from=found.also_from,
-        printed=found.printed, texts=(body_as_text, *others)))
+def translation_first(original: Letter, translation: Letter) -> Letter:
+    """The translation as the letter, the original (and the texts it had) beside it; under the
+    original's id, which is the record's."""
+    number = original.number if original.number is not None else translation.number
+    return with_roles(replace(translation, id=original.id, number=number,
+                              texts=(as_text(original), *original.texts)))
 
 
 # --- wording differences ---------------------------------------------------------------------

@@ -58,3 +58,46 @@ CASES = read_fixture_file(FIXTURES / "layouts.txt")
 @pytest.mark.parametrize("line,title,given,expected", CASES, ids=[c[1] for c in CASES])
 def test_layouts(line, title, given, expected):
     assert describe(given) == expected.rstrip("\n").split("\n")
+
+
+#: Russian names and the translation's spelling of them (the register's), as the collection's
+#: English pages print them.
+NAMES = [
+    ("А. М. Назаретян", "A. M. Nazaretyan"), ("Г. К. Орджоникидзе", "G. K. Ordzhonikidze"),
+    ("Ф. Э. Дзержинский", "F. E. Dzerzhinsky"), ("Г. Е. Зиновьев", "G. E. Zinoviev"),
+    ("Г. Л. Пятаков", "G. L. Pyatakov"), ("А. Д. Цюрупа", "A. D. Tsyurupa"),
+    ("Я. Э. Рудзутак", "Ya. E. Rudzutak"), ("Е. М. Ярославский", "E. M. Yaroslavsky"),
+    ("Л. Д. Троцкий", "L. D. Trotsky"), ("Н. И. Бухарин", "N. I. Bukharin"),
+    ("Г. В. Чичерин", "G. V. Chicherin"), ("Л. М. Каганович", "L. M. Kaganovich"),
+    ("О. В. Хлевнюк", "O. V. Khlevnyuk"), ("Г. И. Мясников", "G. I. Myasnikov"),
+    ("Коба", "Koba"), ("Ежов", "Yezhov"), ("Щербаков", "Shcherbakov"), ("СТАЛИН", "STALIN"),
+]
+
+
+@pytest.mark.parametrize("russian,english", NAMES, ids=[n[1] for n in NAMES])
+def test_russian_names_in_the_translation_s_spelling(russian, english):
+    from epistola.ingest.names import latin_key, transliterate
+    assert transliterate(russian) == english
+    assert latin_key(russian) == latin_key(english)
+
+
+#: Spellings of one name that other translations use meet under one key.
+@pytest.mark.parametrize("a,b", [("Zinoviev", "Zinovyev"), ("Trotsky", "Trotskii"),
+                                 ("Trotsky", "Trotzki"), ("Dzerzhinsky", "Dzerzhinskiy"),
+                                 ("Nazaretyan", "Nazaretian"), ("Yaroslavsky", "Jaroslawski")])
+def test_spellings_of_one_name_meet(a, b):
+    from epistola.ingest.names import latin_key
+    assert latin_key(a) == latin_key(b)
+
+
+@pytest.mark.parametrize("printed,case,nominative", [
+    ("Кагановичу", "dative", "Каганович"), ("Молотову", "dative", "Молотов"),
+    ("Дзержинскому", "dative", "Дзержинский"), ("Кобе", "dative", "Коба"),
+    ("Орджоникидзе", "dative", "Орджоникидзе"), ("Назаретяну", "dative", "Назаретян"),
+    ("Крупской", "dative", "Крупская"), ("Сталина", "genitive", "Сталин"),
+    ("Троцкого", "genitive", "Троцкий"), ("Цюрупы", "genitive", "Цюрупа"),
+])
+def test_declined_surnames_in_the_nominative(printed, case, nominative):
+    from epistola.ingest.names import dative_forms, genitive_forms
+    forms = dative_forms(printed) if case == "dative" else genitive_forms(printed)
+    assert forms[0] == nominative

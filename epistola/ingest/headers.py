@@ -47,6 +47,8 @@ _RU_KINDS = (
     ("из телеграммы", "telegram"), ("из записки", "note"),
 )
 _TO = re.compile(r"\s+to\s+")
+#: A remark in brackets at the end of a heading, of two words or more: "(by direct wire)".
+_REMARK = re.compile(r"\s*\((?=[^()]*\s)[^()]*\)\s*\.?$")
 _DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
 _LIST_SEP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 _RU_LIST_SEP = re.compile(r"\s*,\s*(?:и\s+)?|\s+и\s+")
@@ -158,10 +160,14 @@ def parse_heading(line: str) -> Heading | None:
     if not text or len(text) > 300 or parse_date(text) is not None:
         return None
     text, date = split_heading_date(text)
+    bare = _REMARK.sub("", text)  # "(by direct wire)", "(по прямому проводу)"
     if is_cyrillic(text):
-        heading = _russian_heading(text)
+        heading = _russian_heading(bare)
+        if heading is not None and bare != text:
+            heading = Heading(heading.kind, heading.senders, heading.recipients,
+                              _strip_stop(text), heading.doubt)
     else:
-        heading = _english_heading(text)
+        heading = _english_heading(bare)
     if heading is None:
         return None
     if date is not None:

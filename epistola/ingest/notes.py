@@ -185,7 +185,17 @@ def candidates(text: str) -> list[Candidate]:
         c = _candidate(text, m.start(), m.end())
         if c is not None:
             out.append(c)
+    m = _NUMBER_WORD.search(text)
+    if m:  # "Hello, dear Vladimir Ilyich! one": the translation wrote the mark out as a word
+        out.append(Candidate(_NUMBER_WORDS.index(m.group(1).lower()) + 1, m.start(1), m.end(1),
+                             False, False))
     return out
+
+
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+#: A number written out as a word at the end of a paragraph, after the end of a sentence.
+_NUMBER_WORD = re.compile(r"(?<=[.!?]) (one|two|three|four|five|six|seven|eight|nine|ten)\s*\.?$",
+                          re.I)
 
 
 def _candidate(text: str, s: int, e: int) -> Candidate | None:
@@ -213,8 +223,11 @@ def _candidate(text: str, s: int, e: int) -> Candidate | None:
         return Candidate(n, s, e, True, True)
     if glued_after:
         # "Moscow4 .": a word, the digit, then punctuation or the end of the line
-        if re.match(r"\s*(?:[.,;:!?)]|$)", after):
+        if re.match(r"\s*(?:[.,;:!?)»”]|$)|\s+[-–—]\s", after):
             return Candidate(n, s, e, True, False)
+        # "комиссии Дзержинского1 и": the original's superscript before the next word
+        if before[-1].islower() and re.match(r"\s[а-яёa-z]", after) and len(digits) <= 2:
+            return Candidate(n, s, e, False, False)
         return None
     word = _previous_word(before).lstrip("([«\"'“‘")
     if word.lower() in _NOT_BEFORE_MARK or word.lower().rstrip(",") in _NOT_BEFORE_MARK:

@@ -171,9 +171,13 @@ def _split_salutation(line: SourceLine) -> tuple[SourceLine, SourceLine | None]:
         m = re.match(r"^((?:Dear|My dear)[^.!?]{0,60}[.,])\s+(?=[A-Z])", text)
         if m and len(text) - m.end() < 20:
             m = None
-    if m and len(text) > m.end():
+    if m and len(text) > m.end() and not _MARK_ONLY.match(text[m.end():]):
         return SourceLine(line.n, m.group(1)), SourceLine(line.n, text[m.end():])
     return line, None
+
+
+#: What may follow a salutation on its line and is only its note mark: "1 .", "one".
+_MARK_ONLY = re.compile(r"^(?:\d{1,2}\s*\.?|one|two|three)$", re.I)
 
 
 def mark_postscripts(paras: list[Para]) -> list[Para]:

@@ -35,6 +35,8 @@ LETTER_KEYS = (
     "id", "number", "title", "kind", "senders", "recipients", "date", "place", "archive",
     "physical", "in_reply_to", "source", "unnumbered_notes", "printed", "language", "role", "texts",
 )
+_FURTHER_KEYS = ("printed", "language", "role", "texts")
+_FIRST_KEYS = tuple(k for k in LETTER_KEYS if k not in _FURTHER_KEYS)
 #: The keys of an entry of `texts:`, in the order they are written.
 TEXT_KEYS = ("language", "role", "title", "date", "archive", "physical", "source",
              "unnumbered_notes", "printed")
@@ -244,10 +246,13 @@ def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]
     def at(key: str) -> int:
         return key_lines.get(key, 1)
 
+    # a record of one text is told the keys it has always had; one that uses the keys of
+    # further texts is told those too
+    told = LETTER_KEYS if any(k in data for k in _FURTHER_KEYS) else _FIRST_KEYS
     for key in data:
         if key not in LETTER_KEYS:
             diags.append(warning(path, at(str(key)), f"unknown key '{key}' (known: "
-                                 f"{', '.join(LETTER_KEYS)})", "record-unknown-key"))
+                                 f"{', '.join(told)})", "record-unknown-key"))
     missing = [k for k in _REQUIRED if data.get(k) in (None, "", [])]
     for key in missing:
         diags.append(error(path, 2, f"required key '{key}' is missing or empty", "record-missing-key"))

@@ -36,7 +36,6 @@ from .merge import (
     EDITION_LANGUAGE,
     add_copy,
     add_text,
-    files_of,
     language_of,
     merged_record,
     refresh,
@@ -154,12 +153,12 @@ def _take(letter: Letter, records: list[Record], existing: dict[str, Existing], 
             records.append(target)
     if target is None:
         taken = {r.letter.id for r in records} | {k for k in existing if k not in claimed}
-        records.append(Record(replace(letter, id=_free_id(letter.id, taken, existing))))
+        records.append(Record(replace(letter, id=_free_id(letter.id, taken))))
         return
     _merge_into(target, letter, sources, diags)
 
 
-def _free_id(letter_id: str, taken: set[str], existing: dict[str, Existing]) -> str:
+def _free_id(letter_id: str, taken: set[str]) -> str:
     """The id, or the id with a suffix when another document has it."""
     base, k, out = letter_id, 2, letter_id
     while out in taken:

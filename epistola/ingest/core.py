@@ -32,7 +32,6 @@ from .headers import (
     Party,
     initials,
     is_person_name,
-    nominative_forms,
     normalise_initials,
     parse_heading,
     person_ref,
@@ -50,7 +49,7 @@ from .notes import (
     place_marks,
     stray_sites,
 )
-from .parts import _ADDRESS, Para, dateline_and_mark, mark_parts, paragraphs
+from .parts import ADDRESS, Para, dateline_and_mark, mark_parts, paragraphs
 from .segment import NOTES_HEADING, Block, SourceLine, segment, source_lines
 
 UNKNOWN = "[unknown]"
@@ -309,7 +308,7 @@ def rule_place(doc: Doc) -> None:
     if len(doc.rest) < 2 or doc.place is not None:
         return
     text = doc.rest[0].text.strip()
-    if not _PLACE_LINE.match(text) or _ADDRESS.match(text):
+    if not _PLACE_LINE.match(text) or ADDRESS.match(text):
         return
     named = {surname(p.name).lower()[:5] for p in (doc.heading.senders + doc.heading.recipients)
              } if doc.heading else set()
@@ -605,11 +604,8 @@ def read_document(block: Block, path: str) -> tuple[Doc, list[Party]]:
 def _correspondents(parties: tuple[Party, ...], refs: dict[Party, tuple[str, str]]
                     ) -> tuple[Correspondent, ...]:
     """Each party with its register key; a Russian name in the form the register matched."""
-    out = []
-    for p in parties:
-        ref, name = refs.get(p, (None, p.name))
-        out.append(Correspondent(name, ref))
-    return tuple(out)
+    return tuple(Correspondent(name, ref) for ref, name in (refs.get(p, (None, p.name))
+                                                            for p in parties))
 
 
 def _letter_id(doc: Doc, senders: tuple[Correspondent, ...],
@@ -631,10 +627,9 @@ def _letter_id(doc: Doc, senders: tuple[Correspondent, ...],
 
 
 def _id_word(c: Correspondent) -> str:
-    if c.ref and not is_cyrillic(c.name):
-        return slug(surname(c.name)) if is_person_name(c.name) else c.ref.split("-")[0]
-    if c.ref:
-        return c.ref.split("-")[0] if not is_person_name(c.name) else slug(surname(c.name))
+    """A person's surname ("stalin", transliterated from "Сталин"); an institution's first word."""
+    if c.ref and not is_person_name(c.name):
+        return c.ref.split("-")[0]
     return slug(surname(c.name))
 
 

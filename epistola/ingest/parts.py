@@ -45,7 +45,7 @@ _SALUTATION = re.compile(r"^(?:Dear|My dear|Respected|Esteemed|Deeply respected|
                          r"Многоуважаем(?:ый|ая)|Глубокоуважаем(?:ый|ая)|Здравствуй(?:те)?|Привет|"
                          r"Товарищи!)(?![\w])", re.I)
 _SHORT_EXCLAMATION = re.compile(r"^[^.!?]{1,40}!$")
-_ADDRESS = re.compile(r"^(?:T\.|Tov\.|To\b|Comrade\b|comrade\b|Comrades\b|Copies\b|Copy\b|"
+ADDRESS = re.compile(r"^(?:T\.|Tov\.|To\b|Comrade\b|comrade\b|Comrades\b|Copies\b|Copy\b|"
                       r"Secretary\b|Chairman\b|In the\b|To the\b|Т\.|Тов\.|Товарищу|Товарищам|"
                       r"Секретарю|Председателю|Членам|Копия|Копии|В ЦК|В Политбюро|Всем\b)")
 _HEADING = re.compile(r"^(?:\d{1,2}|[IVXL]{1,6})\.\s+[A-ZА-ЯЁ\[]")
@@ -138,7 +138,7 @@ def mark_opener(paras: list[Para]) -> list[Para]:
                 out[i] = replace(out[i], part="dateline", dateline=dateline, mark=mark)
     if salutation is None:
         first = next((i for i, p in enumerate(out) if p.part is None), None)
-        if first is not None and _ADDRESS.match(out[first].text) and len(out[first].text) <= 80 \
+        if first is not None and ADDRESS.match(out[first].text) and len(out[first].text) <= 80 \
                 and first + 1 < len(out):
             out[first] = replace(out[first], part="address")
         return out

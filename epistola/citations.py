@@ -8,6 +8,11 @@ with "Ibid.": "Ibid. D. 561. L. 56-56v." keeps the repository, fond and opis and
 names. "Ibid." after a bibliographic reference ("(Source. 1995. No. 5. P. 138)") refers to that
 book, not to an archive, and yields nothing.
 
+The Russian original cites the same way: "РЦХИДНИ. Ф. 558. Оп. 1. Д. 2565. Л. 1." (the archive's
+name of 1991–1999) or "РГАСПИ. Ф. 558. Оп. 11. Д. 79. Л. 38." (its present name), at times with a
+Latin O in "Oп." or no full stop after the archive's name; folios "Л. 56–56 об." (verso);
+"Там же" is Ibid. A Russian citation keeps its repository in Cyrillic, as printed.
+
 Pure functions over text; they never raise on any input.
 """
 
@@ -39,40 +44,65 @@ _REPOSITORIES = {
     "RGVIA": "RGVIA",
     "TSAFSB": "TsA FSB",
     "TSAFSBRF": "TsA FSB",
+    # the Russian names, each kept in Cyrillic
+    "РЦХИДНИ": "РЦХИДНИ",
+    "РГАСПИ": "РГАСПИ",
+    "ЦХСД": "ЦХСД",
+    "РГАНИ": "РГАНИ",
+    "ГАРФ": "ГАРФ",
+    "ЦГАОР": "ЦГАОР",
+    "АПРФ": "АП РФ",
+    "РГВА": "РГВА",
+    "ЦГАСА": "ЦГАСА",
+    "РГАЭ": "РГАЭ",
+    "РГВИА": "РГВИА",
+    "ЦАФСБ": "ЦА ФСБ",
+    "ЦАФСБРФ": "ЦА ФСБ",
+    "ЦПА": "ЦПА",
+    "ЦПАИМЛ": "ЦПА ИМЛ",
 }
 
-#: A word of an archive's name: an acronym with at least two capitals ("GARF", "RTsKhIDNI", "TsA").
-_REPO_WORD = r"(?:[A-Z]{2,}|[A-Z][a-z]{0,2}[A-Z][A-Za-z]*)(?![A-Za-z])"
-_REPO = rf"(?<![A-Za-z]){_REPO_WORD}(?:[ ]{_REPO_WORD}){{0,2}}"
-_NUM = r"(?:[A-Z]-?)?\d+(?:[a-z](?![A-Za-z]))?"
-_FOLIO = r"\d+(?:[ ]?(?:v|ob|rev)(?![A-Za-z])\.?)?"
+#: A word of an archive's name: an acronym with at least two capitals ("GARF", "RTsKhIDNI", "TsA",
+#: "РГАСПИ", "АП").
+_REPO_WORD = (r"(?:[A-Z]{2,}|[A-Z][a-z]{0,2}[A-Z][A-Za-z]*|[А-ЯЁ]{2,}|[А-ЯЁ][а-яё]{0,2}[А-ЯЁ]"
+              r"[А-ЯЁа-яё]*)(?![A-Za-zА-ЯЁа-яё])")
+_REPO = rf"(?<![A-Za-zА-ЯЁа-яё]){_REPO_WORD}(?:[ ]{_REPO_WORD}){{0,2}}"
+#: A fond, opis or delo: "558", "1/s" (a secret inventory; "1/с" in Russian), "R-130", "17a".
+_NUM = r"(?:[A-ZА-ЯЁ]-?)?\d+(?:[a-zа-яё](?![A-Za-zА-ЯЁа-яё]))?(?:/[a-zа-яё]{1,2}(?![A-Za-zА-ЯЁа-яё]))?"
+_FOLIO = r"\d+(?:[ ]?(?:v|ob|rev|об)(?![A-Za-zА-ЯЁа-яё])\.?)?"
 _FOLIOS = rf"{_FOLIO}(?:[ ]*[-–—][ ]*{_FOLIO})?(?:[ ]*,[ ]*{_FOLIO}(?:[ ]*[-–—][ ]*{_FOLIO})?)*"
 
 #: The fields of a citation, in their hierarchical order.
 _LEVELS = ("fond", "opis", "delo", "folios")
 _FIELD = {
-    "fond": re.compile(rf"F\.[ ]?(?P<v>{_NUM})"),
-    "opis": re.compile(rf"O[pn]\.[ ]?(?P<v>{_NUM})"),
-    "delo": re.compile(rf"D\.[ ]?(?P<v>{_NUM})"),
-    "folios": re.compile(rf"(?:Ll?|LL)\.[ ]?(?P<v>{_FOLIOS})"),
+    "fond": re.compile(rf"[FФ]\.[ ]?(?P<v>{_NUM})"),
+    "opis": re.compile(rf"[OО][pnп]\.[ ]?(?P<v>{_NUM})"),
+    "delo": re.compile(rf"[DД]\.[ ]?(?P<v>{_NUM})"),
+    "folios": re.compile(rf"(?:Ll?|LL|Лл?)\.[ ]?(?P<v>{_FOLIOS})"),
 }
 _SEP = re.compile(r"[ ]*[.,;][ ]*|[ ]+")
-_REPO_HEAD = re.compile(rf"(?P<repo>{_REPO})(?:[ ]*[.,][ ]*|[ ]+)(?=F\.[ ]?\d|F\.[ ]?[A-Z]-?\d)")
-_IBID = re.compile(r"(?<![A-Za-z])(?:Ibid|Ibidem)(?![A-Za-z])\.?")
-#: A page reference after "Ibid.": it cites a publication, not an archive ("Ibid., pp. 128-129").
-_PAGES = re.compile(r"[ ]*[.,]?[ ]*(?:pp?|P|S|C)\.[ ]?\d")
-#: A bibliographic reference: a year, perhaps an issue, then a page ("1995. No. 5. P. 138").
-_BIBLIO = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d[.,][ ]*(?:No\.[ ]?\d+[.,][ ]*)?(?:pp?|P|S|C)\.[ ]?\d")
+_REPO_HEAD = re.compile(rf"(?P<repo>{_REPO})(?:[ ]*[.,][ ]*|[ ]+)(?=[FФ]\.[ ]?\d|[FФ]\.[ ]?[A-ZА-ЯЁ]-?\d)")
+_IBID = re.compile(r"(?<![A-Za-zА-ЯЁа-яё])(?:Ibid|Ibidem|[ТT]ам[ ]?же)(?![A-Za-zА-ЯЁа-яё])\.?")
+#: A page reference after "Ibid.": it cites a publication, not an archive ("Ibid., pp. 128-129",
+#: "Там же. С. 128–129").
+_PAGES = re.compile(r"[ ]*[.,]?[ ]*(?:pp?|P|S|C|С|Стр|стр)\.[ ]?\d")
+#: A bibliographic reference: a year, perhaps an issue, then a page ("1995. No. 5. P. 138",
+#: "1995. № 5. С. 138").
+_BIBLIO = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d[.,][ ]*(?:(?:No\.|№|Вып\.)[ ]?\d+[.,][ ]*)?"
+                     r"(?:pp?|P|S|C|С|Стр|стр)\.[ ]?\d")
+
+
+def _repository_key(name: str) -> str:
+    return re.sub(r"[^A-ZА-ЯЁ]", "", name.upper())
 
 
 def normalise_repository(name: str) -> str:
     """The canonical spelling of a repository name; unknown names are kept as printed."""
-    key = re.sub(r"[^A-Z]", "", name.upper())
-    return _REPOSITORIES.get(key, name.strip())
+    return _REPOSITORIES.get(_repository_key(name), name.strip())
 
 
 def _known(name: str) -> bool:
-    return re.sub(r"[^A-Z]", "", name.upper()) in _REPOSITORIES
+    return _repository_key(name) in _REPOSITORIES
 
 
 def _fields(text: str, pos: int) -> tuple[dict[str, str], int]:
@@ -167,7 +197,7 @@ class Citation:
 #: Where a citation, an "Ibid." or a bibliographic year can start: every pattern above begins with
 #: an ASCII capital or with the 1 or 2 of a year. Jumping between these keeps the scan off the
 #: other characters, which are most of a note.
-_CANDIDATE = re.compile(r"[A-Z12]")
+_CANDIDATE = re.compile(r"[A-ZА-ЯЁ12]")
 
 
 def _scan(text: str, previous: ArchiveRef | None) -> tuple[list[Citation], ArchiveRef | None]:

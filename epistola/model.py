@@ -161,6 +161,10 @@ class Text:
     physical: str | None = None
     source: SourceSpan | None = None
     body_line: int = field(default=0, compare=False)
+    also_from: tuple[SourceSpan, ...] = ()
+    """Further copies of this text that ingest read (another page or site with the same text)."""
+    printed: tuple[str, ...] = ()
+    """Where this text was printed, as bibliographic lines ("Источник: …")."""
 
 
 @by_fields
@@ -238,6 +242,9 @@ class Letter:
     register_entries: tuple = field(default=(), repr=False)
     """The persons the letter's own file describes (Person records from a TEI letter's
     back/listPerson), for an edition with no persons register of its own."""
+    also_from: tuple[SourceSpan, ...] = ()
+    """Further copies of the body's text that ingest read besides `source` (the same document
+    on a monthly page and on its own page, or on two sites)."""
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)

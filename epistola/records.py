@@ -17,6 +17,7 @@ from .frozen import FrozenMap
 from .model import (
     DOCUMENT_KINDS,
     LETTER_ID,
+    TEXT_ROLES,
     PERSON_REF,
     ArchiveRef,
     Correspondent,
@@ -27,14 +28,23 @@ from .model import (
     Person,
     Place,
     SourceSpan,
+    Text,
 )
 
 LETTER_KEYS = (
     "id", "number", "title", "kind", "senders", "recipients", "date", "place", "archive",
-    "physical", "in_reply_to", "source", "unnumbered_notes",
+    "physical", "in_reply_to", "source", "unnumbered_notes", "printed", "language", "role", "texts",
 )
+_FURTHER_KEYS = ("printed", "language", "role", "texts")
+_FIRST_KEYS = tuple(k for k in LETTER_KEYS if k not in _FURTHER_KEYS)
+#: The keys of an entry of `texts:`, in the order they are written.
+TEXT_KEYS = ("language", "role", "title", "date", "archive", "physical", "source",
+             "unnumbered_notes", "printed")
 _REQUIRED = ("id", "title", "senders", "recipients", "date")
 _NOTE_DEF = re.compile(r"^\[\^(\d+)\]:[ \t]?(.*)$")
+#: The line that opens a further text of the letter below the body and its notes: "::: text ru".
+TEXT_SECTION = re.compile(r"^::: text (?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -88,11 +98,13 @@ def normalise_text(text: str) -> str:
 def letter_to_front_matter(letter: Letter) -> dict[str, Any]:
     """The front-matter keys of a letter as plain data (also the letter's entry in letters.json)."""
     date: dict[str, Any] = {"text": letter.date.text}
-    for key in ("when", "not_before", "not_after"):
+    for key in ("when", "not_before", "not_after", "alternative"):
         if getattr(letter.date, key) is not None:
             date[key] = getattr(letter.date, key)
     if letter.date.supplied:
         date["supplied"] = True
+    if letter.date.reading is not None:
+        date["reading"] = letter.date.reading
     place = None
     if letter.place is not None:
         place = {"name": letter.place.name}
@@ -115,12 +127,50 @@ def letter_to_front_matter(letter: Letter) -> dict[str, Any]:
         "archive": archive,
         "physical": letter.physical,
         "in_reply_to": letter.in_reply_to,
-        "source": ({"file": letter.source.file, "lines": [letter.source.first, letter.source.last]}
-                   if letter.source else None),
+        "source": _sources(letter.source, letter.also_from),
     }
+    # the keys below are written only when they say something, so that a record without them
+    # reads and writes as it always did
     if letter.unnumbered_notes:
         data["unnumbered_notes"] = list(letter.unnumbered_notes)
+    if letter.printed:
+        data["printed"] = list(letter.printed)
+    if letter.language is not None:
+        data["language"] = letter.language
+    if letter.role is not None:
+        data["role"] = letter.role
+    if letter.texts:
+        data["texts"] = [_text_entry(t) for t in letter.texts]
     return data
+
+
+def _span(span: SourceSpan) -> dict[str, Any]:
+    return {"file": span.file, "lines": [span.first, span.last]}
+
+
+def _sources(source: SourceSpan | None, also_from: tuple[SourceSpan, ...]) -> Any:
+    """One {file, lines} for a document read once; a list when ingest read several copies."""
+    if source is None:
+        return [_span(s) for s in also_from] or None
+    if not also_from:
+        return _span(source)
+    return [_span(source)] + [_span(s) for s in also_from]
+
+
+def _text_entry(text: Text) -> dict[str, Any]:
+    """A further text's metadata, as `texts:` lists it (its body and notes are in its section)."""
+    entry: dict[str, Any] = {"language": text.language, "role": text.role}
+    for key, value in (("title", text.title), ("date", text.date_text),
+                       ("archive", text.archive_text), ("physical", text.physical)):
+        if value is not None:
+            entry[key] = value
+    if text.source is not None or text.also_from:
+        entry["source"] = _sources(text.source, text.also_from)
+    if text.unnumbered_notes:
+        entry["unnumbered_notes"] = list(text.unnumbered_notes)
+    if text.printed:
+        entry["printed"] = list(text.printed)
+    return entry
 
 
 def _correspondent(c: Correspondent) -> dict[str, Any]:
@@ -133,15 +183,40 @@ def dump_letter(letter: Letter) -> str:
     for key, value in letter_to_front_matter(letter).items():
         if key == "archive" and value is not None:
             out.append("archive:\n" + _yaml_block(value))
+        elif key == "texts":
+            out.append("texts:\n" + "".join(_yaml_list_item(entry) for entry in value))
         else:
             out.append(f"{key}: {_yaml_value(value)}\n")
     out.append("---\n")
-    body = letter.body.strip("\n")
+    out.append(_body_and_notes(letter.body, letter.notes))
+    out.extend(text_section(text) for text in letter.texts)
+    return "".join(out)
+
+
+def text_entry(text: Text) -> str:
+    """A further text's entry under `texts:`, as dump_letter writes it."""
+    return _yaml_list_item(_text_entry(text))
+
+
+def text_section(text: Text) -> str:
+    """A further text's section below the body, as dump_letter writes it."""
+    return f"\n::: text {text.language}\n" + _body_and_notes(text.body, text.notes)
+
+
+def _body_and_notes(body: str, notes: tuple[Note, ...]) -> str:
+    out = []
+    body = body.strip("\n")
     if body:
         out.append("\n" + body + "\n")
-    for note in letter.notes:
+    for note in notes:
         out.append(f"\n[^{note.n}]: {note.text}\n")
     return "".join(out)
+
+
+def _yaml_list_item(entry: dict[str, Any]) -> str:
+    """One entry of a block list, each key on its own line: "  - language: ru\n    role: …"."""
+    lines = [f"{key}: {_yaml_value(value)}" for key, value in entry.items()]
+    return "".join(("  - " if i == 0 else "    ") + line + "\n" for i, line in enumerate(lines))
 
 
 def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]:
@@ -171,10 +246,13 @@ def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]
     def at(key: str) -> int:
         return key_lines.get(key, 1)
 
+    # a record of one text is told the keys it has always had; one that uses the keys of
+    # further texts is told those too
+    told = LETTER_KEYS if any(k in data for k in _FURTHER_KEYS) else _FIRST_KEYS
     for key in data:
         if key not in LETTER_KEYS:
             diags.append(warning(path, at(str(key)), f"unknown key '{key}' (known: "
-                                 f"{', '.join(LETTER_KEYS)})", "record-unknown-key"))
+                                 f"{', '.join(told)})", "record-unknown-key"))
     missing = [k for k in _REQUIRED if data.get(k) in (None, "", [])]
     for key in missing:
         diags.append(error(path, 2, f"required key '{key}' is missing or empty", "record-missing-key"))
@@ -203,40 +281,154 @@ def parse_letter(text: str, path: str) -> tuple[Letter | None, list[Diagnostic]]
     date = _parse_date(data["date"], path, at("date"), diags)
     place = _parse_place(data.get("place"), path, at("place"), diags)
     archive = _parse_archive(data.get("archive"), path, at("archive"), diags)
-    source = _parse_source(data.get("source"), path, at("source"), diags)
+    sources = _parse_sources(data.get("source"), path, at("source"), diags)
     in_reply_to = data.get("in_reply_to")
     if in_reply_to is not None:
         in_reply_to = str(in_reply_to)
-    unnumbered = data.get("unnumbered_notes") or []
-    if not isinstance(unnumbered, list) or not all(isinstance(n, int) for n in unnumbered):
-        diags.append(error(path, at("unnumbered_notes"), "unnumbered_notes must be a list of note "
-                           "numbers", "record-bad-notes"))
-        unnumbered = []
+    unnumbered = _note_numbers(data.get("unnumbered_notes"), "unnumbered_notes", path,
+                               at("unnumbered_notes"), diags)
     physical = data.get("physical")
+    printed = _strings(data.get("printed"), "printed", path, at("printed"), diags)
+    language = _language(data.get("language"), path, at("language"), diags)
+    role = _role(data.get("role"), path, at("role"), diags)
 
-    body, notes = _split_body_and_notes(lines, end + 1)
+    sections = _sections(lines, end + 1)
+    body_start, body_stop = sections[0][1], sections[0][2]
+    body, notes = _split_body_and_notes(lines, body_start, body_stop)
+    texts = _parse_texts(data.get("texts"), sections[1:], lines, path, at("texts"), diags)
     if date is None or senders is None or recipients is None:
         return None, diags
     letter = Letter(
         id=letter_id, number=number, title=str(data["title"]), kind=kind,
         senders=senders, recipients=recipients, date=date, place=place, archive=archive,
         physical=None if physical is None else str(physical), body=body, notes=notes,
-        in_reply_to=in_reply_to, source=source, unnumbered_notes=tuple(unnumbered),
-        path=path, body_line=_body_line(lines, end + 1), key_lines=FrozenMap(key_lines),
+        in_reply_to=in_reply_to, source=sources[0] if sources else None,
+        also_from=tuple(sources[1:]), unnumbered_notes=unnumbered, printed=printed,
+        language=language, role=role, texts=texts,
+        path=path, body_line=_body_line(lines, body_start, body_stop),
+        key_lines=FrozenMap(key_lines),
     )
     return letter, diags
 
 
-def _body_line(lines: list[str], start: int) -> int:
+def _note_numbers(value: Any, key: str, path: str, line: int,
+                  diags: list[Diagnostic]) -> tuple[int, ...]:
+    value = value or []
+    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                              for n in value):
+        diags.append(error(path, line, f"{key} must be a list of note numbers", "record-bad-notes"))
+        return ()
+    return tuple(value)
+
+
+def _strings(value: Any, key: str, path: str, line: int, diags: list[Diagnostic]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(str(v) for v in value)
+    diags.append(warning(path, line, f"{key} must be a list of lines of text", "record-bad-value"))
+    return ()
+
+
+def _language(value: Any, path: str, line: int, diags: list[Diagnostic]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _LANGUAGE.fullmatch(value):
+        return value
+    diags.append(warning(path, line, f"language {value!r} is not a language tag such as 'en' or "
+                         "'ru'; it is ignored", "record-bad-language"))
+    return None
+
+
+def _role(value: Any, path: str, line: int, diags: list[Diagnostic]) -> str | None:
+    if value is None:
+        return None
+    if value in TEXT_ROLES:
+        return str(value)
+    diags.append(warning(path, line, f"role {value!r} is not one of {', '.join(TEXT_ROLES)}; it "
+                         "is ignored", "record-bad-role"))
+    return None
+
+
+def _sections(lines: list[str], start: int) -> list[tuple[str | None, int, int]]:
+    """The body's section and each further text's, as (language, first line index, end index):
+    the body runs from start to the first `::: text LANG` line, each text from the line after its
+    own to the next such line or the end of the file."""
+    out: list[tuple[str | None, int, int]] = []
+    language, first = None, start
     for i in range(start, len(lines)):
+        m = TEXT_SECTION.match(lines[i])
+        if m:
+            out.append((language, first, i))
+            language, first = m["language"], i + 1
+    out.append((language, first, len(lines)))
+    return out
+
+
+def _parse_texts(value: Any, sections: list[tuple[str | None, int, int]], lines: list[str],
+                 path: str, line: int, diags: list[Diagnostic]) -> tuple[Text, ...]:
+    """The further texts: each entry of `texts:` with the body and notes of the section of its
+    language (in order, when two share one)."""
+    entries = value if isinstance(value, list) else []
+    if value is not None and not isinstance(value, list):
+        diags.append(error(path, line, "texts must be a list of {language, role, title, date, "
+                           "archive, physical, source}", "record-bad-texts"))
+    unused = list(sections)
+    texts: list[Text] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or _language(entry.get("language"), path, line, diags) is None:
+            diags.append(error(path, line, f"each of texts needs a language: {entry!r}",
+                               "record-bad-texts"))
+            continue
+        language = str(entry["language"])
+        role = _role(entry.get("role"), path, line, diags) or "translation"
+        section = next((s for s in unused if s[0] == language), None)
+        body, notes, body_line = "", (), 0
+        if section is None:
+            diags.append(warning(path, line, f"the text in '{language}' has no section '::: text "
+                                 f"{language}' below the body; it is read as empty",
+                                 "record-text-missing"))
+        else:
+            unused.remove(section)
+            body, notes = _split_body_and_notes(lines, section[1], section[2])
+            body_line = _body_line(lines, section[1], section[2])
+        sources = _parse_sources(entry.get("source"), path, line, diags)
+
+        def s(key: str) -> str | None:
+            v = entry.get(key)
+            return None if v is None else str(v)
+
+        texts.append(Text(
+            language=language, role=role, body=body, notes=notes,
+            unnumbered_notes=_note_numbers(entry.get("unnumbered_notes"), "unnumbered_notes",
+                                           path, line, diags),
+            title=s("title"), date_text=s("date"), archive_text=s("archive"),
+            physical=s("physical"), source=sources[0] if sources else None,
+            also_from=tuple(sources[1:]), body_line=body_line,
+            printed=_strings(entry.get("printed"), "printed", path, line, diags)))
+    for language, first, stop in unused:
+        diags.append(warning(path, first, f"the section '::: text {language}' has no entry in "
+                             "texts: in the front matter; it is read as a translation",
+                             "record-text-unlisted"))
+        body, notes = _split_body_and_notes(lines, first, stop)
+        texts.append(Text(language=str(language), role="translation", body=body, notes=notes,
+                          body_line=_body_line(lines, first, stop)))
+    return tuple(texts)
+
+
+def _body_line(lines: list[str], start: int, stop: int | None = None) -> int:
+    for i in range(start, len(lines) if stop is None else stop):
         if lines[i].strip():
             return i + 1
     return start + 1
 
 
-def _split_body_and_notes(lines: list[str], start: int) -> tuple[str, tuple[Note, ...]]:
+def _split_body_and_notes(lines: list[str], start: int, stop: int | None = None
+                          ) -> tuple[str, tuple[Note, ...]]:
     """Body lines up to the first note definition that opens a paragraph; notes after it."""
-    rest = lines[start:]
+    rest = lines[start:stop]
     first_note = None
     for i, line in enumerate(rest):
         if _NOTE_DEF.match(line) and (i == 0 or not rest[i - 1].strip()):
@@ -305,7 +497,7 @@ def _parse_date(value: Any, path: str, line: int, diags: list[Diagnostic]) -> Le
                            "'not_before'/'not_after'", "record-bad-date"))
         return None
     iso = {}
-    for key in ("when", "not_before", "not_after"):
+    for key in ("when", "not_before", "not_after", "alternative"):
         v = value.get(key)
         if v is not None:
             v = str(v)
@@ -317,7 +509,9 @@ def _parse_date(value: Any, path: str, line: int, diags: list[Diagnostic]) -> Le
     if iso["not_before"] and iso["not_after"] and iso["not_before"] > iso["not_after"]:
         diags.append(error(path, line, f"date range ends ({iso['not_after']}) before it starts "
                            f"({iso['not_before']})", "date-range"))
-    return LetterDate(text=str(value["text"]), supplied=bool(value.get("supplied")), **iso)
+    reading = value.get("reading")
+    return LetterDate(text=str(value["text"]), supplied=bool(value.get("supplied")),
+                      reading=None if reading is None else str(reading), **iso)
 
 
 def _parse_place(value: Any, path: str, line: int, diags: list[Diagnostic]) -> Place | None:
@@ -347,16 +541,19 @@ def _parse_archive(value: Any, path: str, line: int, diags: list[Diagnostic]) ->
                       delo=s("delo"), folios=s("folios"), text=s("text") or "")
 
 
-def _parse_source(value: Any, path: str, line: int, diags: list[Diagnostic]) -> SourceSpan | None:
+def _parse_sources(value: Any, path: str, line: int, diags: list[Diagnostic]) -> list[SourceSpan]:
+    """`source:` as one {file, lines} or a list of them (every copy ingest read)."""
     if value is None:
-        return None
-    try:
-        first, last = value["lines"]
-        return SourceSpan(str(value["file"]), int(first), int(last))
-    except (TypeError, KeyError, ValueError):
-        diags.append(warning(path, line, "source must be {file: PATH, lines: [FIRST, LAST]}",
-                             "record-bad-source"))
-        return None
+        return []
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        try:
+            first, last = item["lines"]
+            out.append(SourceSpan(str(item["file"]), int(first), int(last)))
+        except (TypeError, KeyError, ValueError):
+            diags.append(warning(path, line, "source must be {file: PATH, lines: [FIRST, LAST]} "
+                                 "or a list of them", "record-bad-source"))
+    return out
 
 
 # --- registers (persons, places, organisations) ----------------------------------------------

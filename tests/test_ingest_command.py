@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from epistola.diagnostics import has_errors
 from epistola.fs import load_editions
 from epistola.ingest.command import run_ingest
-from epistola.records import parse_persons
+from epistola.records import parse_letter, parse_persons
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "sources" / "bolshevik-correspondence-1923-nos-173-176.txt"
@@ -86,7 +87,12 @@ def test_the_command_line(tmp_path):
     shown = "sources/bolshevik-correspondence-1923-nos-173-176.txt"
     assert f"{shown}:14: warning: note 4 " in done.stderr
     assert done.stderr.count("[note-unanchored]") == 3
-    assert len(done.stderr.splitlines()) == 6
+    assert len(done.stderr.splitlines()) == 7
+    # the summary is printed when ingest is done; the command line prints the diagnostics after
+    summaries = [line for line in done.stderr.splitlines() if line.startswith("ingest: ")]
+    assert len(summaries) == 1 and re.fullmatch(
+        r"ingest: 4 documents found, 4 records written, 0 left as the editors had them: "
+        r"0 errors, 6 warnings \(\d+\.\d\d s\)", summaries[0])
     record = tmp_path / "e" / "letters" / "175.md"
     record.write_text(record.read_text() + "\nA correction.\n")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -217,9 +223,14 @@ def test_missing_source_is_one_clean_line(tmp_path, capfd):
     assert err.count("\n") == 1 and "nope.txt:1: error: cannot read file" in err
 
 
-def test_the_same_document_number_in_two_sources_is_an_error(tmp_path, capfd):
+def test_the_same_page_from_two_places_gives_one_record_per_document(tmp_path, capfd):
     copy = tmp_path / "copy.txt"
     copy.write_bytes(SEED.read_bytes())
     code, err = ingest(SEED, copy, "--editions", tmp_path / "e", capfd=capfd)
-    assert code == 1
-    assert "a second document with id '173'" in err and "[duplicate-id]" in err
+    assert code == 0 and "[copy-differs]" not in err
+    assert sorted(p.name for p in (tmp_path / "e" / "letters").iterdir()) == [
+        "173.md", "174.md", "175.md", "176.md"]
+    record = (tmp_path / "e" / "letters" / "174.md").read_text()
+    letter, _ = parse_letter(record, "174.md")
+    assert letter.source.first == 56 and [s.first for s in letter.also_from] == [56]
+    assert letter.also_from[0].file.endswith("copy.txt")

@@ -38,6 +38,8 @@ def test_headers(line, title, given, expected):
         got += [f"sender: {p.name}{' (org)' if p.organisation else ''}" for p in h.senders]
         got += [f"recipient: {p.name}{' (org)' if p.organisation else ''}" for p in h.recipients]
         got.append(f"title: {h.title}")
+        got += [f"date: {h.date}"] * (h.date is not None)
+        got += ["warning: the reading is a guess"] * (h.doubt is not None)
     assert got == lines_of(expected)
 
 
@@ -51,6 +53,8 @@ def test_dates(line, title, given, expected):
         assert d.text == given.strip("\n")
         got = [f"when: {d.when}" if d.when else
                f"range: {d.not_before or '(open)'} .. {d.not_after or '(open)'}"]
+        got += [f"alternative: {d.alternative}"] * (d.alternative is not None)
+        got += [f"reading: {d.reading}"] * (d.reading is not None)
         got += ["supplied"] * d.supplied + ["approximate"] * parsed.approximate
     assert got == lines_of(expected)
 

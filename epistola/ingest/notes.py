@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import MONTHS
+from .dates import MONTHS, RU_MONTHS
 from .segment import SourceLine
 
 _DEF = re.compile(r"^(?P<n>\d{1,3})(?:\s*\.)?(?:\s+|(?=[A-Z\u0410-\u042f«“\"'(\[]))(?P<text>\S.*)$")
@@ -136,9 +136,16 @@ number numbers of and or to from than about approximately by for on in at the a 
 under only all after before each every per is are was were be been his her its their our my your
 some these those first last next nearly almost around up down into until till since within among
 between f. d. l. op. on. st. s. t. total roughly approx. ca. c.
+№№ пункт пункта пункте пункты пунктов статья статьи статье ст. стр. с. т. л. лл. д. ф. оп. гл.
+глава главы том тома вып. выпуск ч. часть части от в во на с со по до к ко и или из за около
+примерно почти более менее свыше всего лишь только уже из-за через под над при о об после
+перед между каждые каждый №
 """.split())
-_ABBREVIATIONS = frozenset("etc tov comrade com ibid cf resp approx".split())
-_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+_ABBREVIATIONS = frozenset("etc tov comrade com ibid cf resp approx тов см ср др пр гг".split())
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b|-?(?:й|я|го|е|х|м|ми)\b")
+#: Words after which a number is a quantity: "5 тыс.", "10 млн", "3 руб.".
+_UNITS = frozenset("тыс тысяч тысячи млн миллионов миллиона млрд руб рублей рубля коп пуд пудов "
+                   "чел человек верст км час часов мин дней дня лет года".split())
 _DIGITS = re.compile(r"(?<![\d])\d+(?![\d])")
 
 
@@ -178,7 +185,17 @@ def candidates(text: str) -> list[Candidate]:
         c = _candidate(text, m.start(), m.end())
         if c is not None:
             out.append(c)
+    m = _NUMBER_WORD.search(text)
+    if m:  # "Hello, dear Vladimir Ilyich! one": the translation wrote the mark out as a word
+        out.append(Candidate(_NUMBER_WORDS.index(m.group(1).lower()) + 1, m.start(1), m.end(1),
+                             False, False))
     return out
+
+
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+#: A number written out as a word at the end of a paragraph, after the end of a sentence.
+_NUMBER_WORD = re.compile(r"(?<=[.!?]) (one|two|three|four|five|six|seven|eight|nine|ten)\s*\.?$",
+                          re.I)
 
 
 def _candidate(text: str, s: int, e: int) -> Candidate | None:
@@ -206,14 +223,20 @@ def _candidate(text: str, s: int, e: int) -> Candidate | None:
         return Candidate(n, s, e, True, True)
     if glued_after:
         # "Moscow4 .": a word, the digit, then punctuation or the end of the line
-        if re.match(r"\s*(?:[.,;:!?)]|$)", after):
+        if re.match(r"\s*(?:[.,;:!?)»”]|$)|\s+[-–—]\s", after):
             return Candidate(n, s, e, True, False)
+        # "комиссии Дзержинского1 и": the original's superscript before the next word
+        if before[-1].islower() and re.match(r"\s[а-яёa-z]", after) and len(digits) <= 2:
+            return Candidate(n, s, e, False, False)
         return None
     word = _previous_word(before).lstrip("([«\"'“‘")
     if word.lower() in _NOT_BEFORE_MARK or word.lower().rstrip(",") in _NOT_BEFORE_MARK:
         return None
     if word.lower() in MONTHS or word.lower().rstrip(".") in MONTHS:
         return None  # "October 31"
+    following = after.split()[0].lower().strip(".,;:") if after.split() else ""
+    if following in RU_MONTHS or following in MONTHS or following in _UNITS:
+        return None  # "24 января", "5 May", "10 тыс."
     if before.endswith(" ") and _is_sentence_end(word):
         return None  # a sentence opening with a number: "resignation. 2 Berlin districts"
     if not before.endswith(" ") and before[-1] not in ").,;:!?\"'”»’":
@@ -254,11 +277,13 @@ def choose_marks(found: list[tuple[int, Candidate]], defined: set[int]) -> set[t
     return chosen
 
 
-def place_marks(texts: list[str], defined: set[int],
-                skip: frozenset[int] = frozenset()) -> dict[int, list[Candidate]]:
+def place_marks(texts: list[str], defined: set[int], skip: frozenset[int] = frozenset(),
+                given: tuple[tuple[int, Candidate], ...] = ()) -> dict[int, list[Candidate]]:
     """The note marks in a letter's paragraphs (paragraph index -> its marks): candidates of
-    every paragraph but those in skip, filtered by choose_marks."""
+    every paragraph but those in skip, and the given ones (a mark glued to a dateline), filtered
+    by choose_marks."""
     found = [(p, c) for p, text in enumerate(texts) if p not in skip for c in candidates(text)]
+    found = sorted(found + list(given), key=lambda pc: (pc[0], pc[1].start))
     chosen = choose_marks(found, defined)
     marks: dict[int, list[Candidate]] = {}
     for p, c in found:
@@ -281,6 +306,8 @@ def apply_marks(text: str, marks: list[Candidate], escape) -> str:
         stripped = rest.lstrip(" ")
         if stripped[:1] in tuple(".,;:!?)") or not stripped:
             end += len(rest) - len(stripped)
+        if stripped[:1] == "." and text[cut - 1:cut] == "." and stripped[1:2] != ".":
+            end += 1  # "armistice.1 .": one full stop, not two
         out.append(escape(text[pos:cut]))
         out.append(f"[^{c.n}]")
         if c.glued_before:

@@ -5,8 +5,9 @@ An editor marks what the letter's own form tells: the address ("T. Stalin", "Tov
 salutation ("Dear comrade St[alin]!"), section headings ("1. Pro domo sua", "2. Household."),
 the closing ("With comradely greetings, N. Krestinsky."), the signature ("Arvid", "A[rvid].",
 "I. Stalin."), the dateline ("Berlin, 1.XI.1923"; "Poltava" over "November 10th. G.") and
-postscripts ("PS ...", "PSS ..."). Each rule is small and looks only where that part can stand.
-Pure functions; never raise.
+postscripts ("PS ...", "PSS ..."). The Russian original's forms are read alike ("Т. Сталин.",
+"Дорогой тов. Магидов!", "С приветом", "Жму руку", "И. Сталин.", "22/ХI–23 г."). Each rule is
+small and looks only where that part can stand. Pure functions; never raise.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .dates import Dateline, parse_dateline
+from .dates import Dateline, parse_dateline, split_note_mark
 from .segment import SourceLine
 
 
@@ -27,6 +28,8 @@ class Para:
     dateline: Dateline | None = None
     place: str | None = None
     """A place named by a place line next to a dateline ("Poltava")."""
+    mark: int | None = None
+    """A note mark glued to the end of a dateline ("10/Х-33 г.2"): the note's number."""
 
     @property
     def text(self) -> str:
@@ -38,17 +41,25 @@ class Para:
 
 
 _SALUTATION = re.compile(r"^(?:Dear|My dear|Respected|Esteemed|Deeply respected|Hello|Greetings|"
-                         r"Good day)\b", re.I)
+                         r"Good day|Дорог(?:ой|ая|ие)|Милый|Милая|Уважаем(?:ый|ая|ые)|"
+                         r"Многоуважаем(?:ый|ая)|Глубокоуважаем(?:ый|ая)|Здравствуй(?:те)?|Привет|"
+                         r"Товарищи!)(?![\w])", re.I)
 _SHORT_EXCLAMATION = re.compile(r"^[^.!?]{1,40}!$")
-_ADDRESS = re.compile(r"^(?:T\.|Tov\.|To\b|Comrade\b|comrade\b|Comrades\b|Copies\b|Copy\b|"
-                      r"Secretary\b|Chairman\b|In the\b|To the\b)")
-_HEADING = re.compile(r"^(?:\d{1,2}|[IVXL]{1,6})\.\s+[A-Z\[]")
-_POSTSCRIPT = re.compile(r"^(?:P\.\s?S\.(?:\s?S\.)?|P\.\s?P\.\s?S\.|PSS|PPS|PS|N\.\s?B\.|NB)(?=[\s.:,]|$)")
+ADDRESS = re.compile(r"^(?:T\.|Tov\.|To\b|Comrade\b|comrade\b|Comrades\b|Copies\b|Copy\b|"
+                      r"Secretary\b|Chairman\b|In the\b|To the\b|Т\.|Тов\.|Товарищу|Товарищам|"
+                      r"Секретарю|Председателю|Членам|Копия|Копии|В ЦК|В Политбюро|Всем\b)")
+_HEADING = re.compile(r"^(?:\d{1,2}|[IVXL]{1,6})\.\s+[A-ZА-ЯЁ\[]")
+_POSTSCRIPT = re.compile(r"^(?:P\.\s?S\.(?:\s?S\.)?|P\.\s?P\.\s?S\.|PSS|PPS|PS|N\.\s?B\.|NB|"
+                         r"Р\.\s?S\.|П\.\s?С\.)(?=[\s.:,]|$)")
 _CLOSING = re.compile(r"\b(?:greetings|regards|yours|respectfully|shake (?:your )?hands?|"
-                      r"I shake|salute|embrace|kisses|hugs?|farewell|goodbye)\b", re.I)
-_NAME_WORD = re.compile(r"^(?:[A-Z\[][\w\[\]'’.-]*|[A-Z]?\[[\w.]+\][\w.]*)$")
+                      r"I shake|salute|embrace|kisses|hugs?|farewell|goodbye)\b|"
+                      r"(?<!\w)(?:[Сс] (?:товарищеским |коммунистическим |комприветом)?приветом|"
+                      r"[Пп]ривет\w*|[Жж]му руку|[Кк]репко жму|[Оо]бнимаю|[Цц]елую|"
+                      r"[Вв]сего хорошего|[Уу]важающий)(?!\w)", re.I)
+_NAME_WORD = re.compile(r"^(?:[A-ZА-ЯЁ\[][\w\[\]'’.-]*|[A-ZА-ЯЁ]?\[[\w.]+\][\w.]*)$")
 _MARK_TAIL = re.compile(r"\s*\d{1,3}\s*([.,]?)\s*$")
-_PLACE = re.compile(r"^[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+){0,2}\.?$")
+_REGISTRATION = re.compile(r"^(?:№|No\.?)\s?\d{1,5}$")
+_PLACE = re.compile(r"^[A-ZА-ЯЁ][\w'’-]+(?:[ -][A-ZА-ЯЁ][\w'’-]+){0,2}\.?$")
 
 
 def paragraphs(lines: list[SourceLine]) -> list[Para]:
@@ -122,12 +133,12 @@ def mark_opener(paras: list[Para]) -> list[Para]:
     out = list(paras)
     for i in range(salutation if salutation is not None else min(len(out), 2)):
         if out[i].part is None and len(out[i].lines) == 1:
-            dateline = parse_dateline(out[i].text)
+            dateline, mark = dateline_and_mark(out[i].text, None)
             if dateline is not None:
-                out[i] = replace(out[i], part="dateline", dateline=dateline)
+                out[i] = replace(out[i], part="dateline", dateline=dateline, mark=mark)
     if salutation is None:
         first = next((i for i, p in enumerate(out) if p.part is None), None)
-        if first is not None and _ADDRESS.match(out[first].text) and len(out[first].text) <= 80 \
+        if first is not None and ADDRESS.match(out[first].text) and len(out[first].text) <= 80 \
                 and first + 1 < len(out):
             out[first] = replace(out[first], part="address")
         return out
@@ -160,9 +171,13 @@ def _split_salutation(line: SourceLine) -> tuple[SourceLine, SourceLine | None]:
         m = re.match(r"^((?:Dear|My dear)[^.!?]{0,60}[.,])\s+(?=[A-Z])", text)
         if m and len(text) - m.end() < 20:
             m = None
-    if m and len(text) > m.end():
+    if m and len(text) > m.end() and not _MARK_ONLY.match(text[m.end():]):
         return SourceLine(line.n, m.group(1)), SourceLine(line.n, text[m.end():])
     return line, None
+
+
+#: What may follow a salutation on its line and is only its note mark: "1 .", "one".
+_MARK_ONLY = re.compile(r"^(?:\d{1,2}\s*\.?|one|two|three)$", re.I)
 
 
 def mark_postscripts(paras: list[Para]) -> list[Para]:
@@ -180,19 +195,30 @@ def mark_closers(paras: list[Para], year: int | None) -> list[Para]:
         while i >= 0 and out[i].part is None:
             para = out[i]
             text = para.text
-            dateline = parse_dateline(text, year) if len(para.lines) == 1 else None
+            dateline, mark = dateline_and_mark(text, year) if len(para.lines) == 1 else (None, None)
             if dateline is not None:
-                out[i] = replace(para, part="dateline", dateline=dateline)
+                out[i] = replace(para, part="dateline", dateline=dateline, mark=mark)
             elif _PLACE.match(text) and _beside_bare_date(out, i, year):
                 out[i] = replace(para, part="dateline", place=text.rstrip("."))
             elif _is_signature(text):
                 out[i] = replace(para, part="signature")
             elif _is_closing(text):
                 out[i] = replace(para, part="closing")
-            else:
-                break
+            elif not _REGISTRATION.match(text):
+                break  # a telegram's number under the signature ("№98") is passed over
             i -= 1
     return _merge_datelines(out)
+
+
+def dateline_and_mark(text: str, year: int | None) -> tuple[Dateline | None, int | None]:
+    """A dateline, and the note mark glued to its end if it has one ("10/Х-33 г.2")."""
+    dateline = parse_dateline(text, year)
+    if dateline is not None:
+        return dateline, None
+    split = split_note_mark(text, year)
+    if split is None:
+        return None, None
+    return parse_dateline(split[0], year), split[1]
 
 
 def _beside_bare_date(paras: list[Para], i: int, year: int | None) -> bool:
@@ -213,7 +239,7 @@ def _merge_datelines(paras: list[Para]) -> list[Para]:
                 and (prev.place is not None) != (para.place is not None)
                 and (prev.dateline is None) != (para.dateline is None)):
             out[-1] = Para(prev.lines + para.lines, "dateline", prev.dateline or para.dateline,
-                           prev.place or para.place)
+                           prev.place or para.place, prev.mark or para.mark)
         else:
             out.append(para)
     return out

@@ -23,3 +23,12 @@ def letter_url(letter_id: str) -> str:
 
 def person_url(ref: str) -> str:
     return f"persons/{ref}/"
+
+
+#: The folder of each register's pages.
+REGISTER_FOLDERS = {"persons": "persons", "places": "places", "organisations": "organisations"}
+
+
+def entry_url(register: str, ref: str) -> str:
+    """URL of a register entry's page, relative to the site root: "places/berlin/"."""
+    return f"{REGISTER_FOLDERS[register]}/{ref}/"

@@ -149,20 +149,45 @@ class Corpus:
         return (chain[i - 1] if i > 0 else None, chain[i + 1] if i + 1 < len(chain) else None)
 
     @cached_property
-    def by_sender(self) -> Mapping[str, tuple[str, ...]]:
-        """Person ref -> ids of the letters the person wrote (or co-signed), in date order."""
-        return self._by_party("senders")
+    def by_sender(self) -> Mapping[tuple[str, str], tuple[str, ...]]:
+        """(register, ref) -> ids of the letters the person or body wrote (or co-signed), in
+        date order."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for letter in self.letters:
+            for key in dict.fromkeys((p.register, p.ref) for p in letter.senders if p.ref):
+                found.setdefault(key, []).append(letter.id)
+        return {key: tuple(ids) for key, ids in found.items()}
 
     @cached_property
-    def by_recipient(self) -> Mapping[str, tuple[str, ...]]:
-        """Person ref -> ids of the letters the person received, in date order."""
-        return self._by_party("recipients")
+    def by_recipient(self) -> Mapping[tuple[str, str], tuple[tuple[str, str], ...]]:
+        """(register, ref) -> (letter id, role) of the letters the person or body received, as
+        addressee ("to"), copy recipient ("cc") or by forwarding, in date order."""
+        found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for letter in self.letters:
+            roles: dict[tuple[str, str], str] = {}
+            for p in letter.recipients:
+                if p.ref:
+                    roles.setdefault((p.register, p.ref), p.role)
+            for key, role in roles.items():
+                found.setdefault(key, []).append((letter.id, role))
+        return {key: tuple(ids) for key, ids in found.items()}
 
-    def _by_party(self, side: str) -> Mapping[str, tuple[str, ...]]:
+    @cached_property
+    def written_at(self) -> Mapping[str, tuple[str, ...]]:
+        """Place ref -> ids of the letters written there, in date order."""
         found: dict[str, list[str]] = {}
         for letter in self.letters:
-            for ref in dict.fromkeys(p.ref for p in getattr(letter, side) if p.ref):
-                found.setdefault(ref, []).append(letter.id)
+            if letter.place is not None and letter.place.ref:
+                found.setdefault(letter.place.ref, []).append(letter.id)
+        return {ref: tuple(ids) for ref, ids in found.items()}
+
+    @cached_property
+    def received_at(self) -> Mapping[str, tuple[str, ...]]:
+        """Place ref -> ids of the letters received there, in date order."""
+        found: dict[str, list[str]] = {}
+        for letter in self.letters:
+            if letter.place_received is not None and letter.place_received.ref:
+                found.setdefault(letter.place_received.ref, []).append(letter.id)
         return {ref: tuple(ids) for ref, ids in found.items()}
 
     @cached_property

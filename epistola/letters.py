@@ -63,6 +63,7 @@ class Summary:
     kind: str
     date: LetterDate
     place: Place | None
+    place_received: Place | None
     archive: ArchiveRef | None
     physical: str | None
     senders: tuple[Correspondent, ...]
@@ -146,7 +147,8 @@ def analyse(letter: Letter, names: NameIndex) -> tuple[Reading, Summary, list[Di
             named.append((kind, ref, mention))
     summary = Summary(
         id=letter.id, number=letter.number, title=letter.title, kind=letter.kind,
-        date=letter.date, place=letter.place, archive=letter.archive, physical=letter.physical,
+        date=letter.date, place=letter.place, place_received=letter.place_received,
+        archive=letter.archive, physical=letter.physical,
         senders=letter.senders, recipients=letter.recipients, in_reply_to=letter.in_reply_to,
         notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
         cited=cited_in_notes(letter, notes), path=letter.path,

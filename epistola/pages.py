@@ -31,7 +31,7 @@ from .display import (archive_anchor, archive_gloss, date_display, date_range_te
 from .corpus import year_of
 from .letters import Summary
 from .markup import LetterText, inline_html, letter_text
-from .model import ArchiveRef, Correspondent, Edition, Person
+from .model import REGISTERS, ArchiveRef, Correspondent, Edition, Person
 from .names import entry_forms
 from .records import is_iso_date
 
@@ -42,6 +42,7 @@ Read = Callable[..., Any]
 LIST_LIMIT = 500
 
 NAV = (("home", "Home", ""), ("letters", "Letters", "letters/"), ("persons", "Persons", "persons/"),
+       ("places", "Places", "places/"), ("organisations", "Bodies", "organisations/"),
        ("archive", "Archive", "archive/"), ("about", "About", "about/"), ("search", "Search", "search/"))
 
 #: The open-data files every page's footer offers (path, label), when they are made.
@@ -54,9 +55,13 @@ CMIF_PATH = "data/cmif.xml"
 
 @dataclass(frozen=True, slots=True)
 class PersonLink:
+    """A correspondent (or a place), as a list or a letter page names it."""
+
     name: str
     url: str | None
-    """Link to the register page, or None when the person is not in the register."""
+    """Link to the register page, or None when the register has no such entry."""
+    role: str = "to"
+    """For a recipient: "to" (addressee), "cc" (copy recipient) or "forwarded"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,8 @@ class LetterLink:
     label: str
     """"No. 174 (10 November 1923)"."""
     title: str
+    role: str = "to"
+    """How the letter reached the entry whose page lists it: "to", "cc", "forwarded"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,20 @@ class LetterRow:
     place: str | None
     place_supplied: bool
     archive: str | None
+    place_url: str | None = None
+    """The place of writing's register page, when it has one."""
+
+    @property
+    def addressees(self) -> tuple[PersonLink, ...]:
+        return tuple(p for p in self.recipients if p.role == "to")
+
+    @property
+    def copies(self) -> tuple[PersonLink, ...]:
+        return tuple(p for p in self.recipients if p.role == "cc")
+
+    @property
+    def forwarded(self) -> tuple[PersonLink, ...]:
+        return tuple(p for p in self.recipients if p.role == "forwarded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,34 +157,56 @@ class MentionGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class PersonView:
-    ref: str
-    url: str
-    person: Person
-    sent: Sequence[LetterLink]
-    received: Sequence[LetterLink]
-    mentioned: Sequence[MentionGroup]
+class LetterGroup:
+    """Letters an entry's page lists under one heading: written by the person, sent to them,
+    written at the place..."""
 
-    @property
-    def letter_count(self) -> int:
-        return len(self.sent) + len(self.received)
+    key: str
+    heading: str
+    links: tuple[LetterLink, ...]
+    none: str
+    """What the page says when there are none."""
 
 
 @dataclass(frozen=True, slots=True)
-class PersonRow:
-    """A person in the list of persons: the entry and how many letters it has."""
+class EntryView:
+    """A register entry's page: the entry, its letters and where it is named."""
 
+    register: str
     ref: str
     url: str
-    person: Person
-    sent: Sequence[None]
-    received: Sequence[None]
-    mentioned: Sequence[None]
-    """Sized like the person's lists (the list shows their lengths only)."""
+    entry: Person
+    groups: tuple[LetterGroup, ...]
+    mentioned: Sequence[MentionGroup]
+    authority: tuple
+    """authority.AuthorityLink of each of its IDs, in scheme order."""
+
+    @property
+    def person(self) -> Person:  # (the persons register's templates say person)
+        return self.entry
 
     @property
     def letter_count(self) -> int:
-        return len(self.sent) + len(self.received)
+        return sum(len(g.links) for g in self.groups)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """An entry in the list of a register: the entry and how many letters it has."""
+
+    ref: str
+    url: str
+    entry: Person
+    counts: tuple[tuple[str, int], ...]
+    """(what, how many) for each group of its letters: ("wrote", 3), ("received", 1)."""
+    mentioned: int
+    """In how many letters it is named."""
+    ids: tuple = ()
+    """authority.AuthorityLink of each of its IDs."""
+
+    @property
+    def person(self) -> Person:
+        return self.entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,9 +267,16 @@ def letter_link(read: Read, letter_id: str | None, root: str) -> LetterLink | No
 
 
 def person_link(read: Read, c: Correspondent, root: str) -> PersonLink:
-    if c.ref and read("entry", ("persons", c.ref)) is not None:
-        return PersonLink(c.name, root + anchors.person_url(c.ref))
-    return PersonLink(c.name, None)
+    """A sender or recipient, linked to its register page (persons or organisations)."""
+    if c.ref and read("entry", (c.register, c.ref)) is not None:
+        return PersonLink(c.name, root + anchors.entry_url(c.register, c.ref), c.role)
+    return PersonLink(c.name, None, c.role)
+
+
+def place_url(read: Read, place: Any, root: str) -> str | None:
+    if place is not None and place.ref and read("entry", ("places", place.ref)) is not None:
+        return root + anchors.entry_url("places", place.ref)
+    return None
 
 
 def letter_row(read: Read, letter_id: str, root: str) -> LetterRow:
@@ -240,6 +290,7 @@ def letter_row(read: Read, letter_id: str, root: str) -> LetterRow:
         place=letter.place.name if letter.place else None,
         place_supplied=bool(letter.place and letter.place.supplied),
         archive=letter.archive.text if letter.archive else None,
+        place_url=place_url(read, letter.place, root),
     )
 
 
@@ -407,46 +458,85 @@ def mention_groups(read: Read, key: tuple[str, str], root: str,
     return tuple(made)
 
 
-def person_letters(read: Read, ref: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Ids of the letters a person sent, received and is named in."""
-    named = tuple(dict.fromkeys(m[0] for m in read("mentions", ("person", ref))))
-    return read("sent", ref), read("received", ref), named
+#: The inline kind a name of each register links as, and back.
+LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisation"}
+#: What a register's entry is called.
+ENTRY_NOUN = {"persons": "person", "places": "place", "organisations": "organisation"}
 
 
-def person_split(read: Read, ref: str) -> bool:
-    """A person's page lists the letters year by year, on a page each, when they are many."""
-    return sum(len(ids) for ids in person_letters(read, ref)) > LIST_LIMIT
+def entry_groups(read: Read, register: str, ref: str) -> list[tuple[str, str, tuple[tuple[str, str], ...], str]]:
+    """(key, heading, (letter id, role) of each letter, what to say of none) of each group of
+    letters an entry's page lists."""
+    if register == "places":
+        return [("written", "Letters written here",
+                 tuple((i, "to") for i in read("written-at", ref)),
+                 "No letter of this edition was written here."),
+                ("received", "Letters received here",
+                 tuple((i, "to") for i in read("received-at", ref)),
+                 "No letter of this edition is known to have been received here.")]
+    sent = tuple((i, "to") for i in read("sent", (register, ref)))
+    received = read("received", (register, ref))
+    if register == "organisations":
+        return [("sent", "Letters written in its name", sent, "None in this edition."),
+                ("received", "Letters written to it", received, "None in this edition.")]
+    return [("sent", "Letters sent", sent, "None in this edition."),
+            ("received", "Letters received", received, "None in this edition.")]
 
 
-def person_years(read: Read, ref: str) -> list[tuple[str, int]]:
-    """(year, letters) of each year a person sent, received or is named in letters."""
+def entry_letters(read: Read, register: str, ref: str) -> list[str]:
+    """Ids of the letters an entry's page lists (once each), and of those naming it."""
+    ids = [i for _, _, pairs, _ in entry_groups(read, register, ref) for i, _ in pairs]
+    ids += [m[0] for m in read("mentions", (LINK_KIND[register], ref))]
+    return list(dict.fromkeys(ids))
+
+
+def entry_split(read: Read, register: str, ref: str) -> bool:
+    """An entry's page lists the letters year by year, on a page each, when they are many."""
+    return len(entry_letters(read, register, ref)) > LIST_LIMIT
+
+
+def entry_years(read: Read, register: str, ref: str) -> list[tuple[str, int]]:
+    """(year, letters) of each year of the letters an entry's page lists."""
     counts: dict[str, int] = {}
-    for ids in person_letters(read, ref):
-        for letter_id in ids:
-            year = year_of(read("letter", letter_id))
-            counts[year] = counts.get(year, 0) + 1
+    for letter_id in entry_letters(read, register, ref):
+        year = year_of(read("letter", letter_id))
+        counts[year] = counts.get(year, 0) + 1
     return sorted(counts.items(), key=lambda item: (item[0] == "undated", item[0]))
 
 
-def person_view(read: Read, ref: str, root: str, year: str | None = None) -> PersonView:
-    """A person's entry and letters (of one year only, when `year` is given)."""
-    person = read("entry", ("persons", ref))
+def entry_view(read: Read, register: str, ref: str, root: str,
+               year: str | None = None) -> EntryView:
+    """A register entry and its letters (of one year only, when `year` is given)."""
+    from .authority import links
+
+    entry = read("entry", (register, ref))
 
     def wanted(letter_id: str) -> bool:
         return year is None or year_of(read("letter", letter_id)) == year
 
-    return PersonView(
-        ref, root + anchors.person_url(ref), person,
-        tuple(letter_link(read, i, root) for i in read("sent", ref) if wanted(i)),
-        tuple(letter_link(read, i, root) for i in read("received", ref) if wanted(i)),
-        mention_groups(read, ("person", ref), root, wanted))
+    groups = tuple(
+        LetterGroup(key, heading, tuple(_with_role(letter_link(read, i, root), role)
+                                        for i, role in pairs if wanted(i)), none)
+        for key, heading, pairs, none in entry_groups(read, register, ref))
+    return EntryView(register, ref, root + anchors.entry_url(register, ref), entry, groups,
+                     mention_groups(read, (LINK_KIND[register], ref), root, wanted),
+                     tuple(links(entry.ids)))
 
 
-def person_row(read: Read, ref: str, root: str) -> PersonRow:
-    mentioned = {m[0] for m in read("mentions", ("person", ref))}
-    return PersonRow(ref, root + anchors.person_url(ref), read("entry", ("persons", ref)),
-                     (None,) * len(read("sent", ref)), (None,) * len(read("received", ref)),
-                     (None,) * len(mentioned))
+def _with_role(link: LetterLink, role: str) -> LetterLink:
+    return link if role == "to" else LetterLink(link.url, link.label, link.title, role)
+
+
+def entry_row(read: Read, register: str, ref: str, root: str) -> EntryRow:
+    from .authority import links
+
+    entry = read("entry", (register, ref))
+    verbs = {"sent": "wrote", "received": "received", "written": "written here"}
+    counts = tuple((verbs.get(key, key), len(pairs))
+                   for key, _, pairs, _ in entry_groups(read, register, ref) if pairs)
+    mentioned = len({m[0] for m in read("mentions", (LINK_KIND[register], ref))})
+    return EntryRow(ref, root + anchors.entry_url(register, ref), entry, counts, mentioned,
+                    tuple(links(entry.ids)))
 
 
 def archive_view(read: Read, key: tuple[str, str, str, str], root: str) -> ArchiveFileView:
@@ -571,11 +661,13 @@ def _years(read: Read) -> list[str]:
     return [year for year, _ in read("years")]
 
 
-def _persons(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
-    refs = read("register", "persons")
-    rows = [person_row(read, ref, root) for ref in refs]
-    rows.sort(key=lambda r: (r.person.sort_key, r.ref))
-    return "Persons", {"persons": rows}
+def _register(register: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
+    def context(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+        rows = [entry_row(read, register, ref, root) for ref in read("register", register)]
+        rows.sort(key=lambda r: (r.entry.sort_key, r.ref))
+        title = register.capitalize()
+        return title, {"register": register, "entries": rows, "persons": rows}
+    return context
 
 
 def _archive(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
@@ -614,36 +706,69 @@ def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, 
     return title, {"page": view, "search_names": search_names(read, read("letter", letter_id))}
 
 
-def _person(read: Read, ref: Hashable, root: str) -> tuple[str, dict[str, Any]]:
-    split = person_split(read, ref)
-    view = person_view(read, ref, root) if not split else \
-        PersonView(ref, root + anchors.person_url(ref), read("entry", ("persons", ref)), (), (), ())
-    years = [(year, count, f"{root}{anchors.person_url(ref)}{year}/")
-             for year, count in person_years(read, ref)] if split else []
-    return view.person.name, {"view": view, "description": _description(read, ref, root),
-                              "years": years, "year": None}
+def _entry(register: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
+    def context(read: Read, ref: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+        split = entry_split(read, register, ref)
+        if split:
+            view = EntryView(register, ref, root + anchors.entry_url(register, ref),
+                             read("entry", (register, ref)), (), (), ())
+        else:
+            view = entry_view(read, register, ref, root)
+        years = [(year, count, f"{root}{anchors.entry_url(register, ref)}{year}/")
+                 for year, count in entry_years(read, register, ref)] if split else []
+        return view.entry.name, {"view": view, "description": _description(read, register, ref, root),
+                                 "years": years, "year": None,
+                                 "timeline": _small_timeline(read, register, ref, root, split)}
+    return context
 
 
-def _person_of_year(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
-    ref, year = key
-    view = person_view(read, ref, root, year)
-    years = [(y, count, f"{root}{anchors.person_url(ref)}{y}/")
-             for y, count in person_years(read, ref)]
-    return f"{view.person.name}: {year}", {"view": view, "description": _description(read, ref, root),
-                                          "years": years, "year": year}
+def _entry_of_year(register: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
+    def context(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+        ref, year = key
+        view = entry_view(read, register, ref, root, year)
+        years = [(y, count, f"{root}{anchors.entry_url(register, ref)}{y}/")
+                 for y, count in entry_years(read, register, ref)]
+        return f"{view.entry.name}: {year}", {
+            "view": view, "description": _description(read, register, ref, root),
+            "years": years, "year": year, "timeline": None}
+    return context
 
 
-def _description(read: Read, ref: str, root: str) -> Markup:
-    person = read("entry", ("persons", ref))
-    if not person.description:
+def _small_timeline(read: Read, register: str, ref: str, root: str, split: bool) -> Markup | None:
+    """The entry's letters by year, as a small picture, when it has any."""
+    from .pictures import figure_html, table_html, timeline_compact_svg
+
+    counts: dict[str, int] = {}
+    for year, count in entry_years(read, register, ref):
+        if year != "undated":
+            counts[year] = count
+    if not counts:
+        return None
+    base = f"{root}{anchors.entry_url(register, ref)}"
+    picture = timeline_compact_svg(counts, lambda year: f"{base}{year}/" if split else None,
+                                   id_prefix=f"timeline-{ref}",
+                                   title=f"Letters of {read('entry', (register, ref)).name}, by year")
+    return Markup(figure_html(picture) + "".join(table_html(t) for t in picture.tables))
+
+
+def _description(read: Read, register: str, ref: str, root: str) -> Markup:
+    entry = read("entry", (register, ref))
+    if not entry.description:
         return Markup("")
-    return inline_html(parse_inline(person.description), read("names"), root,
-                       linkable(read, ("person", ref)))
+    return inline_html(parse_inline(entry.description), read("names"), root,
+                       linkable(read, (LINK_KIND[register], ref)))
 
 
-def _person_years(read: Read) -> list[tuple[str, str]]:
-    return [(ref, year) for ref in read("register", "persons") if person_split(read, ref)
-            for year, _ in person_years(read, ref)]
+def _entry_years(register: str) -> Callable[[Read], list[tuple[str, str]]]:
+    def keys(read: Read) -> list[tuple[str, str]]:
+        return [(ref, year) for ref in read("register", register)
+                if entry_split(read, register, ref)
+                for year, _ in entry_years(read, register, ref)]
+    return keys
+
+
+def _refs(register: str) -> Callable[[Read], tuple[str, ...]]:
+    return lambda read: read("register", register)
 
 
 def _static(title: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
@@ -678,17 +803,18 @@ def _letter_ids(read: Read) -> tuple[str, ...]:
     return read("letters")
 
 
-def _person_refs(read: Read) -> tuple[str, ...]:
-    return read("register", "persons")
-
-
 def _page_kinds() -> tuple[Kind, ...]:
     return (
         _page("home", "home.html", "home", _one, lambda k: "index.html", _home),
         _page("letters", "letters.html", "letters", _one, lambda k: "letters/index.html", _letters),
         _page("letters-of-year", "letters.html", "letters", _years,
               lambda year: f"letters/{year}/index.html", _letters_of_year),
-        _page("persons", "persons.html", "persons", _one, lambda k: "persons/index.html", _persons),
+        _page("persons", "register.html", "persons", _one, lambda k: "persons/index.html",
+              _register("persons")),
+        _page("places", "register.html", "places", _one, lambda k: "places/index.html",
+              _register("places")),
+        _page("organisations", "register.html", "organisations", _one,
+              lambda k: "organisations/index.html", _register("organisations")),
         _page("archive", "archive.html", "archive", _one, lambda k: "archive/index.html", _archive),
         _page("archive-fond", "archive.html", "archive", _fonds,
               lambda key: f"{archive_page(key)}index.html", _archive_fond),
@@ -699,10 +825,12 @@ def _page_kinds() -> tuple[Kind, ...]:
         _page("404", "404.html", None, _one, lambda k: "404.html", _static("Page not found")),
         _page("letter", "letter.html", "letters", _letter_ids,
               lambda i: f"{anchors.letter_url(i)}index.html", _letter),
-        _page("person", "person.html", "persons", _person_refs,
-              lambda ref: f"{anchors.person_url(ref)}index.html", _person),
-        _page("person-of-year", "person.html", "persons", _person_years,
-              lambda key: f"{anchors.person_url(key[0])}{key[1]}/index.html", _person_of_year),
+        *(kind for register in REGISTERS for kind in (
+            _page(f"entry-{register}", "entry.html", register, _refs(register),
+                  lambda ref, r=register: f"{anchors.entry_url(r, ref)}index.html", _entry(register)),
+            _page(f"entry-{register}-year", "entry.html", register, _entry_years(register),
+                  lambda key, r=register: f"{anchors.entry_url(r, key[0])}{key[1]}/index.html",
+                  _entry_of_year(register)))),
         Kind("letter-tei", _letter_ids, tei_path, _letter_tei),
         Kind("letter-json", _letter_ids, json_path, _letter_json),
         Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),
@@ -762,13 +890,18 @@ def _cmif_piece(read: Read, letter_id: Hashable) -> bytes:
 
 def sitemap_pages(read: Read) -> list[str]:
     """Every page, relative to the site root: home, the letters list (and its years), each
-    letter in date order, the register and each person in it, the concordance (and its fonds),
-    about and search."""
+    letter in date order, each register and its entries (and a busy entry's years), the
+    concordance (and its fonds), about and search."""
     pages = ["", "letters/"]
     pages += [f"letters/{year}/" for year in _years(read)]
     pages += [anchors.letter_url(i) for i in read("letters")]
-    pages.append("persons/")
-    pages += [anchors.person_url(ref) for ref in read("register", "persons")]
+    for register in REGISTERS:
+        pages.append(f"{anchors.REGISTER_FOLDERS[register]}/")
+        for ref in read("register", register):
+            pages.append(anchors.entry_url(register, ref))
+            if entry_split(read, register, ref):
+                pages += [f"{anchors.entry_url(register, ref)}{year}/"
+                          for year, _ in entry_years(read, register, ref)]
     pages.append("archive/")
     pages += [archive_page(key) for key in _fonds(read)]
     pages += ["about/", "search/"]

@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, error, warning
 from .frozen import FrozenMap
 from .model import (
     DOCUMENT_KINDS,
+    RECIPIENT_ROLES,
     LETTER_ID,
     TEXT_ROLES,
     PERSON_REF,
@@ -105,11 +106,7 @@ def letter_to_front_matter(letter: Letter) -> dict[str, Any]:
         date["supplied"] = True
     if letter.date.reading is not None:
         date["reading"] = letter.date.reading
-    place = None
-    if letter.place is not None:
-        place = {"name": letter.place.name}
-        if letter.place.supplied:
-            place["supplied"] = True
+    place = _place_data(letter.place)
     archive = None
     if letter.archive is not None:
         a = letter.archive
@@ -174,7 +171,23 @@ def _text_entry(text: Text) -> dict[str, Any]:
 
 
 def _correspondent(c: Correspondent) -> dict[str, Any]:
-    return {"name": c.name, "ref": c.ref}
+    """{name, ref}, or {name, organisation} for a body; and its role when not the addressee."""
+    data: dict[str, Any] = {"name": c.name}
+    data["organisation" if c.register == "organisations" else "ref"] = c.ref
+    if c.role != "to":
+        data["role"] = c.role
+    return data
+
+
+def _place_data(place: Place | None) -> dict[str, Any] | None:
+    if place is None:
+        return None
+    data: dict[str, Any] = {"name": place.name}
+    if place.ref is not None:
+        data["ref"] = place.ref
+    if place.supplied:
+        data["supplied"] = True
+    return data
 
 
 def dump_letter(letter: Letter) -> str:
@@ -465,12 +478,22 @@ def _parse_correspondents(value: Any, key: str, path: str, line: int,
         if isinstance(item, str):
             out.append(Correspondent(item, None))
         elif isinstance(item, dict) and item.get("name"):
-            ref = item.get("ref")
+            register = "organisations" if "organisation" in item else "persons"
+            ref = item.get("organisation" if register == "organisations" else "ref")
             if ref is not None and not PERSON_REF.fullmatch(str(ref)):
-                diags.append(error(path, line, f"person ref '{ref}' must match [a-z0-9-]+",
+                what = "organisation" if register == "organisations" else "person"
+                diags.append(error(path, line, f"{what} ref '{ref}' must match [a-z0-9-]+",
                                    "record-bad-ref"))
                 ref = None
-            out.append(Correspondent(str(item["name"]), None if ref is None else str(ref)))
+            role = str(item.get("role") or "to")
+            if role not in RECIPIENT_ROLES or (role != "to" and key == "senders"):
+                diags.append(error(path, line, f"role '{role}' of {item['name']} is not one of "
+                                   f"{', '.join(RECIPIENT_ROLES)} (to: addressee, cc: copy "
+                                   "recipient, forwarded: sent on to); senders have none",
+                                   "record-bad-role"))
+                role = "to"
+            out.append(Correspondent(str(item["name"]), None if ref is None else str(ref),
+                                     role=role, register=register))
         else:
             diags.append(error(path, line, f"each of {key} needs a name: {item!r}", "record-bad-person"))
     return tuple(out)
@@ -520,7 +543,13 @@ def _parse_place(value: Any, path: str, line: int, diags: list[Diagnostic]) -> P
     if isinstance(value, str):
         return Place(value)
     if isinstance(value, dict) and value.get("name"):
-        return Place(str(value["name"]), bool(value.get("supplied")))
+        ref = value.get("ref")
+        if ref is not None and not PERSON_REF.fullmatch(str(ref)):
+            diags.append(error(path, line, f"place ref '{ref}' must match [a-z0-9-]+",
+                               "record-bad-ref"))
+            ref = None
+        return Place(str(value["name"]), bool(value.get("supplied")),
+                     None if ref is None else str(ref))
     diags.append(error(path, line, "place must be null or a mapping with 'name'", "record-bad-place"))
     return None
 

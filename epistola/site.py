@@ -105,9 +105,12 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     "replies": lambda site, key: site.corpus.replies.get(key, ()),
     "year": lambda site, key: site.corpus.years.get(key, ()),
     "years": lambda site, key: tuple((year, len(ids)) for year, ids in site.corpus.years.items()),
-    # who wrote or received letters (key: a ref of the persons register), who is named where
+    # who wrote or received letters, key (register, ref); received: (letter id, role) pairs;
+    # where letters were written and received, key a place's ref; who is named where
     "sent": lambda site, key: site.corpus.by_sender.get(key, ()),
     "received": lambda site, key: site.corpus.by_recipient.get(key, ()),
+    "written-at": lambda site, key: site.corpus.written_at.get(key, ()),
+    "received-at": lambda site, key: site.corpus.received_at.get(key, ()),
     "mentions": Site.mentions,
     # the archive concordance: its files in order, one file, the files a letter's notes cite
     "archive-files": lambda site, key: tuple(site.corpus.archive_index),

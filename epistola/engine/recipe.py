@@ -28,6 +28,7 @@ from typing import Any, Callable, Hashable, Iterable
 from jinja2 import TemplateError
 
 from .. import fs
+from ..authority import check_ids
 from ..corpus import build_corpus
 from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, warning
 from ..letters import Reading, analyse
@@ -287,7 +288,8 @@ class _Build:
             paths[register] = fs.display_path(path)
 
             def parse(text: str, shown: str, register: str = register) -> tuple[Any, list]:
-                return parse_register(text, shown, register)
+                entries, diags = parse_register(text, shown, register)
+                return entries, diags + check_ids(entries, shown, register)
 
             state = _read_state(path, store, parse, files)
             if state is not None:

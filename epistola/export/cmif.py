@@ -97,7 +97,7 @@ def cmif_piece(read: Read, letter_id: str) -> bytes:
     letter = read("letter", letter_id)
     desc = element("correspDesc", key=letter.id, ref=letter_href(edition, letter.id),
                    source=f"#{edition_bibl_id(edition)}")
-    corresp_actions(desc, read, letter)
+    corresp_actions(desc, read, letter, cmif=True)
     indent(desc, _DESC_LEVEL)
     text = etree.tostring(desc, encoding="UTF-8", xml_declaration=False)
     return text.replace(f' xmlns="{TEI_NS}"'.encode(), b"", 1)

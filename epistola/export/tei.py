@@ -33,6 +33,9 @@ from .xmlutil import (
     tei,
 )
 
+#: The register a linked name of each inline kind points into.
+_REGISTER_OF = {"person": "persons", "place": "places", "organisation": "organisations"}
+
 TEI_ALL = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 PRINT_EDITION_ID = "print-edition"
 
@@ -291,8 +294,8 @@ class _Body:
             hi = sub(parent, "hi", rend="italic" if inline.kind == "em" else "bold")
             for child in inline.children:
                 self.inline(hi, child, plain_marks)
-        elif inline.kind == "person":
-            name = name_element(parent, self.read, inline.text)
+        elif inline.kind in _REGISTER_OF:
+            name = name_element(parent, self.read, inline.text, register=_REGISTER_OF[inline.kind])
             for child in inline.children:
                 self.inline(name, child, plain_marks)
         elif inline.kind == "noteref":

@@ -12,7 +12,7 @@ from lxml import etree
 
 from typing import Any, Callable
 
-from ..anchors import letter_url, person_url
+from ..anchors import entry_url, letter_url, person_url
 from ..model import Correspondent, Edition, LetterDate
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -131,42 +131,76 @@ def letter_label(letter: Any) -> str:
     return f"{number}{letter.title}, {letter.date.text}"
 
 
-def corresp_actions(desc: etree._Element, read: Callable[..., Any], letter: Any) -> etree._Element:
-    """The sent and received actions of a letter (its letters.Summary) inside desc (a
-    correspDesc); returns the date element of the sent action (None when the letter has no
-    known date), for callers that add the date as printed."""
+def corresp_actions(desc: etree._Element, read: Callable[..., Any], letter: Any,
+                    cmif: bool = False) -> etree._Element:
+    """The actions of a letter (its letters.Summary) inside desc (a correspDesc): sent, then
+    received by the addressees, by the copy recipients (subtype "cc", as the TEI Correspondence
+    SIG encodes them) and, when the letter was sent on, forwarded (CMIF, which knows only sent
+    and received, has it as received with subtype "forwarded"). Returns the date element of the
+    sent action (None when the letter has no known date), for callers that add the date as
+    printed."""
     sent = sub(desc, "correspAction", type="sent")
     for person in letter.senders:
         _party(sent, read, person)
     if letter.place is not None:
-        sub(sent, "placeName", letter.place.name,
-            evidence="conjecture" if letter.place.supplied else None)
+        _place(sent, read, letter.place)
     date = None
     if has_dating(letter.date):
         date = sub(sent, "date", **date_attributes(letter.date),
                    evidence="conjecture" if letter.date.supplied else None)
-    received = sub(desc, "correspAction", type="received")
-    for person in letter.recipients:
-        _party(received, read, person)
-    for action in (sent, received):
+    actions = [sent]
+    for role, kind, subtype in (("to", "received", None), ("cc", "received", "cc"),
+                                ("forwarded", "received" if cmif else "forwarded",
+                                 "forwarded" if cmif else None)):
+        parties = [p for p in letter.recipients if p.role == role]
+        if role != "to" and not parties:
+            continue
+        action = sub(desc, "correspAction", type=kind, subtype=subtype)
+        for person in parties:
+            _party(action, read, person)
+        if role == "to" and letter.place_received is not None:
+            _place(action, read, letter.place_received)
+        actions.append(action)
+    for action in actions:
         if len(action) == 0:
             sub(action, "note", "Not known.")
     return date
 
 
+def entry_uri(read: Callable[..., Any], register: str, ref: str | None) -> str | None:
+    """What a name points at in the TEI and CMIF files: the entry's authority URI when it has
+    an ID (correspSearch matches people and places across editions by it), else its page in
+    this edition; None when the register has no such entry."""
+    from ..authority import preferred_uri
+
+    entry = read("entry", (register, ref)) if ref else None
+    if entry is None:
+        return None
+    return preferred_uri(entry.ids) or absolute(read("edition"), entry_url(register, ref))
+
+
 def name_element(parent: etree._Element, read: Callable[..., Any], ref: str | None,
-                 text: str | None = None) -> etree._Element:
-    """A persName (orgName for an organisation) at the end of parent, pointing to the register
-    page when the register has an entry for ref."""
-    registered = read("entry", ("persons", ref)) if ref else None
-    tag = "orgName" if registered is not None and registered.kind == "organisation" else "persName"
-    href = person_href(read("edition"), registered.ref) if registered is not None else None
-    return sub(parent, tag, text, ref=href)
+                 text: str | None = None, register: str = "persons") -> etree._Element:
+    """A persName (orgName for a body, placeName for a place) at the end of parent, pointing at
+    the entry (entry_uri) when the register has one for ref."""
+    entry = read("entry", (register, ref)) if ref else None
+    if register == "places":
+        tag = "placeName"
+    elif register == "organisations" or (entry is not None and entry.kind == "organisation"):
+        tag = "orgName"
+    else:
+        tag = "persName"
+    return sub(parent, tag, text, ref=entry_uri(read, register, ref))
 
 
 def _party(action: etree._Element, read: Callable[..., Any], person: Correspondent) -> None:
     """A sender or recipient."""
-    name_element(action, read, person.ref, person.name)
+    name_element(action, read, person.ref, person.name, person.register)
+
+
+def _place(action: etree._Element, read: Callable[..., Any], place: Any) -> None:
+    sub(action, "placeName", place.name, ref=entry_uri(read, "places", place.ref),
+        evidence="conjecture" if place.supplied else None)
 
 
 #: Elements that hold only other elements (or where the TEI Guidelines lay their children out on

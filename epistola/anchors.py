@@ -26,7 +26,8 @@ def person_url(ref: str) -> str:
 
 
 #: The folder of each register's pages.
-REGISTER_FOLDERS = {"persons": "persons", "places": "places", "organisations": "organisations"}
+REGISTER_FOLDERS = {"persons": "persons", "places": "places", "organisations": "organisations",
+                    "works": "works"}
 
 
 def entry_url(register: str, ref: str) -> str:

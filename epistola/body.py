@@ -200,7 +200,7 @@ def note_marks_with_lines(blocks: tuple[Block, ...]) -> list[tuple[int, int]]:
 
 def _marks(inlines: tuple[Inline, ...], line: int, out: list[tuple[int, int]]) -> int:
     for inline in inlines:
-        if inline.kind == "noteref":
+        if inline.kind in ("noteref", "anchor"):  # (a TEI letter's note is anchored, not marked)
             out.append((inline.n, line))
         elif inline.kind == "break":
             line += 1
@@ -210,21 +210,51 @@ def _marks(inlines: tuple[Inline, ...], line: int, out: list[tuple[int, int]]) -
 
 
 def plain_text(inlines: tuple[Inline, ...]) -> str:
-    """The text as printed, editorial brackets included ("St[alin]") and note marks left out,
-    for search and exports."""
+    """The text as a reader sees it, editorial brackets included ("St[alin]") and note marks
+    left out, for search and exports: a choice gives the reading shown, a space or line break
+    is a space (but a line break inside a word, "no", nothing), a page break nothing."""
     out = []
     for i in inlines:
-        if i.kind == "text":
+        kind = i.kind
+        if kind == "text":
             out.append(i.text)
-        elif i.kind == "supplied":
+        elif kind == "supplied":
             out.append(f"[{i.text}]")
-        elif i.kind == "gap":
+        elif kind == "gap":
             out.append(i.text)
-        elif i.kind == "break":
+        elif kind == "break":
+            out.append("" if i.text == "no" else " ")
+        elif kind == "space":
             out.append(" ")
-        elif i.children:  # em, strong, person: the text is in the children
+        elif kind == "choice":
+            out.append(plain_text(shown_reading(i)))
+        elif i.children:  # em, strong, hi, a linked name...: the text is in the children
             out.append(plain_text(i.children))
     return "".join(out)
+
+
+#: The child of a `choice` a reading text shows, in order of preference.
+SHOWN_IN_CHOICE = ("corr", "expan", "reg")
+
+
+def shown_reading(choice: Inline) -> tuple[Inline, ...]:
+    """The reading a page shows of a choice: the correction, the expansion, the regularised
+    form; failing those, the first alternative."""
+    for kind in SHOWN_IN_CHOICE:
+        for child in choice.children:
+            if child.kind == kind:
+                return child.children
+    return choice.children[0].children if choice.children else ()
+
+
+def other_reading(choice: Inline) -> tuple[str, tuple[Inline, ...]] | None:
+    """The alternative a page offers beside the reading shown: (its kind, its inlines), e.g.
+    ("sic", the text as written)."""
+    shown = shown_reading(choice)
+    for child in choice.children:
+        if child.children is not shown:
+            return child.kind, child.children
+    return None
 
 
 def escape_markdown(text: str) -> str:

@@ -40,13 +40,25 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def letter_files(root: Path) -> list[tuple[str, str]]:
-    """(path, path as messages show it) of each letter record under root, in name order."""
-    folder = root / "letters"
+def letter_files(root: Path, globs: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(path, path as messages show it) of each letter record under root: the Markdown records
+    in letters/, then the files each of `globs` (edition.yaml's `letters`, relative to root:
+    "data/editions/*.xml") names, each in name order."""
+    files = _records_in(root / "letters", ".md")
+    seen = {path for path, _ in files}
+    for pattern in globs:
+        for path in sorted(str(p) for p in root.glob(pattern) if p.is_file()):
+            if path not in seen:
+                seen.add(path)
+                files.append((path, display_path(Path(path))))
+    return files
+
+
+def _records_in(folder: Path, suffix: str) -> list[tuple[str, str]]:
     folder_shown = display_path(folder)  # resolved once, not once a letter
     try:  # names, not Paths, sorted: ten thousand Path comparisons take a tenth of a second
         entries = sorted(((e.name, e.is_symlink()) for e in os.scandir(folder)
-                          if e.name.endswith(".md")))
+                          if e.name.endswith(suffix)))
     except OSError:
         return []
     files = []

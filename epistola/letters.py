@@ -21,7 +21,8 @@ from .citations import find_citations, last_reference
 from .diagnostics import Diagnostic, error
 from .frozen import by_fields
 from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place
-from .names import NameIndex, find_names, linked_targets, apply_names
+from .names import NameIndex, apply_names, find_names, linked_targets
+from .tei import person_forms
 
 
 @by_fields
@@ -82,6 +83,16 @@ class Summary:
     lines: tuple[tuple[str, int], ...] = ()
     """Line of each front-matter key in the record file, for diagnostics."""
     language: str | None = None
+    related: tuple = ()
+    """The letter's context (model.Related): previous and next letters, replies."""
+    entries: tuple = ()
+    """Register entries the letter's own file describes (a TEI letter's back/listPerson)."""
+    person_forms: tuple[tuple[str, str, str], ...] = ()
+    """(ref, "header" or "text", spelling) of each naming of a person in a TEI letter's markup,
+    for an edition whose persons come from its letters (tei.persons_from_forms)."""
+    unhandled: tuple[tuple[str, int], ...] = ()
+    """Elements of a TEI letter the reader does not know, with how often they occur (shown as
+    their text)."""
 
     def line_of(self, key: str) -> int:
         for name, line in self.lines:
@@ -118,8 +129,10 @@ class Reading:
         return [apply_names(note.inlines, f) for note, f in zip(self.notes, found)]
 
 
-def analyse(letter: Letter, names: NameIndex) -> tuple[Reading, Summary, list[Diagnostic]]:
-    """Read one letter: its Reading, its Summary, and what is wrong with its body markup."""
+def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], ...] = ()
+            ) -> tuple[Reading, Summary, list[Diagnostic]]:
+    """Read one letter: its Reading, its Summary, and what is wrong with its body markup.
+    `unhandled`: what the reader of a TEI letter did not know (kept in the summary)."""
     diags: list[Diagnostic] = []
     if letter.blocks is not None:  # a source that is not Markdown gives its body parsed
         blocks = tuple(letter.blocks)
@@ -152,7 +165,10 @@ def analyse(letter: Letter, names: NameIndex) -> tuple[Reading, Summary, list[Di
         senders=letter.senders, recipients=letter.recipients, in_reply_to=letter.in_reply_to,
         notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
         cited=cited_in_notes(letter, notes), path=letter.path,
-        lines=tuple(letter.key_lines.items()), language=letter.language)
+        lines=tuple(letter.key_lines.items()), language=letter.language,
+        related=letter.related, entries=letter.register_entries,
+        person_forms=person_forms(letter) if letter.blocks is not None else (),
+        unhandled=unhandled)
     return reading, summary, diags
 
 

@@ -16,8 +16,10 @@ from typing import Callable, Iterable
 
 from markupsafe import Markup, escape
 
+import re
+
 from . import anchors
-from .body import Inline
+from .body import Inline, other_reading, plain_text, shown_reading
 from .letters import Reading
 from .names import NameIndex, link_names
 
@@ -25,10 +27,28 @@ from .names import NameIndex, link_names
 Linkable = Callable[[str, str], bool]
 #: The register page of each kind of linked name.
 _URL = {"person": anchors.person_url, "place": lambda ref: f"places/{ref}/",
-        "organisation": lambda ref: f"organisations/{ref}/"}
+        "organisation": lambda ref: f"organisations/{ref}/", "work": lambda ref: f"works/{ref}/"}
 
 SUPPLIED_TITLE = "Supplied by the editors"
 GAP_TITLE = "Omission marked by the editors"
+SPACE_TITLE = "A space left blank in the original"
+DEL_TITLE = "Struck out in the original"
+ADD_TITLE = "Added in the original"
+UNCLEAR_TITLE = "Hard to read in the original"
+#: The signs of a transcription a letter page's legend explains, in its order: (inline kind, what
+#: the page shows and means).
+LEGEND = (
+    ("del", "Struck through: struck out in the original."),
+    ("add", "Underlined in green: added in the original, above the line or in the margin."),
+    ("unclear", "Dotted underline: hard to read in the original."),
+    ("choice", "Dashed underline: the editors corrected or expanded the text; point at it to "
+               "see it as written."),
+    ("space", "A wide gap: a space left blank in the original."),
+    ("pagebreak", "A vertical bar: a new page of the original begins."),
+    ("hi", "Letter-spaced, underlined or raised text: as emphasised in the original."),
+)
+_CHOICE_TITLES = {"sic": "As written", "abbr": "Abbreviated as", "orig": "Spelt",
+                  "corr": "Corrected to", "expan": "Expanded as", "reg": "Regularised as"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +82,9 @@ class NoteItem:
 class LetterText:
     paragraphs: tuple[Paragraph, ...]
     notes: tuple[NoteItem, ...]
+    signs: tuple[tuple[str, str], ...] = ()
+    """(sign, what it means) of each editorial sign of a transcription the text uses (struck
+    out, added, unclear...), for the page's legend."""
 
 
 class _Context:
@@ -73,6 +96,8 @@ class _Context:
         self.notes = frozenset(note_numbers)
         self.linkable = linkable
         self.marks: dict[int, list[str]] = {}
+        self.signs: set[str] = set()
+        """The kinds of editorial sign met (the page's legend explains these)."""
 
     def mark_id(self, n: int) -> str:
         seen = self.marks.setdefault(n, [])
@@ -87,12 +112,33 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
     kind = inline.kind
     if kind == "text":
         return escape(inline.text)
+    ctx.signs.add(kind)
     if kind == "supplied":
-        return f'<span class="supplied" title="{SUPPLIED_TITLE}">[{escape(inline.text)}]</span>'
+        shown = _inlines(inline.children, ctx, in_note) if inline.children else escape(inline.text)
+        return f'<span class="supplied" title="{SUPPLIED_TITLE}">[{shown}]</span>'
     if kind == "gap":
         return f'<span class="gap" title="{GAP_TITLE}">{escape(inline.text)}</span>'
-    if kind == "break":
-        return "<br>"
+    if kind == "break":  # (a line break inside a word: the word reads on)
+        return "" if inline.text == "no" else "<br>"
+    if kind == "anchor":  # a TEI letter's commentary note, anchored here
+        if inline.n not in ctx.notes:
+            return ""
+        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n))}" '
+                f'id="{escape(ctx.mark_id(inline.n))}">{escape(inline.n)}</a></sup>')
+    if kind == "space":
+        return f'<span class="space" title="{SPACE_TITLE}"> </span>'
+    if kind == "pagebreak":
+        label = f"page {inline.n}" if inline.n else "page break"
+        return (f'<span class="pagebreak" data-pagefind-ignore title="{escape(label)}">'
+                f'<span class="visually-hidden">{escape(label)}</span></span>')
+    if kind == "choice":
+        shown = _inlines(shown_reading(inline), ctx, in_note)
+        other = other_reading(inline)
+        if other is None:
+            return shown
+        what, alternative = other
+        title = f"{_CHOICE_TITLES.get(what, 'Also')}: {plain_text(alternative)}"
+        return f'<span class="choice" title="{escape(title)}">{shown}</span>'
     if kind == "noteref":
         n = escape(inline.n)
         if in_note or inline.n not in ctx.notes:
@@ -105,6 +151,27 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
         return f"<em>{inner}</em>"
     if kind == "strong":
         return f"<strong>{inner}</strong>"
+    if kind == "hi":
+        rend = re.sub(r"[^a-z0-9-]+", "-", (inline.text or "").casefold()).strip("-") or "plain"
+        return f'<span class="hi hi-{rend}">{inner}</span>'
+    if kind == "del":
+        return f'<del class="del" title="{DEL_TITLE}">{inner}</del>'
+    if kind == "add":
+        where = f" ({inline.text})" if inline.text else ""
+        return f'<ins class="add" title="{escape(ADD_TITLE + where)}">{inner}</ins>'
+    if kind == "unclear":
+        return f'<span class="unclear" title="{UNCLEAR_TITLE}">{inner}</span>'
+    if kind == "foreign":
+        lang = inline.text if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", inline.text or "") \
+            else None
+        return f'<span class="foreign"{f" lang={chr(34)}{lang}{chr(34)}" if lang else ""}>{inner}</span>'
+    if kind == "quote":
+        return f'<span class="quote">{inner}</span>'
+    if kind == "ref":
+        target = inline.text or ""
+        if target.startswith(("http://", "https://")):
+            return f'<a class="ref" href="{escape(target)}" rel="external">{inner or escape(target)}</a>'
+        return inner or escape(target)
     if kind in _URL:
         if not ctx.linkable(kind, inline.text):
             return inner
@@ -139,4 +206,5 @@ def letter_text(reading: Reading, root: str, linkable: Linkable) -> LetterText:
         html = Markup(_inlines(inlines, ctx, in_note=True))
         items.append(NoteItem(note.n, anchors.note_id(note.n), html,
                               tuple(ctx.marks.get(note.n, ())), note.number_supplied))
-    return LetterText(paragraphs, tuple(items))
+    signs = tuple((kind, meaning) for kind, meaning in LEGEND if kind in ctx.signs)
+    return LetterText(paragraphs, tuple(items), signs)

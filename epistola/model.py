@@ -25,7 +25,7 @@ RECIPIENT_ROLES = ("to", "cc", "forwarded")
 #: What a text of a letter is: the original, or a translation of it.
 TEXT_ROLES = ("original", "translation")
 #: The registers of an edition, each with its own file and pages (persons/, places/, organisations/).
-REGISTERS = ("persons", "places", "organisations")
+REGISTERS = ("persons", "places", "organisations", "works")
 
 _EMPTY: Mapping[str, int] = FrozenMap()
 _NO_IDS: Mapping[str, str] = FrozenMap()

@@ -19,7 +19,8 @@ from .diagnostics import Diagnostic, warning
 from .model import Person
 
 #: The inline kind a name of each register is linked as.
-LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisation"}
+LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisation",
+             "works": "work"}
 #: ... and back: the register an inline kind links into.
 REGISTER_OF = {kind: register for register, kind in LINK_KIND.items()}
 
@@ -154,7 +155,7 @@ def name_index(entries: Iterable[Person], paths: Mapping[str, str] | None = None
     return NameIndex(MappingProxyType(targets), trie=_trie(targets), starts=starts), diags
 
 
-_WHAT = {"persons": "person", "places": "place", "organisations": "organisation"}
+_WHAT = {"persons": "person", "places": "place", "organisations": "organisation", "works": "work"}
 
 
 def _trie(targets: Mapping[str, tuple[str, str]]) -> dict:
@@ -179,7 +180,7 @@ _RUN = frozenset(("text", "supplied", "gap"))
 _NESTED = frozenset(("em", "strong", "hi", "del", "add", "sic", "corr", "abbr", "expan",
                      "choice", "unclear", "foreign", "quote", "other"))
 #: Inlines that already are a link: nothing inside them is linked again.
-_LINKED = frozenset(LINK_KIND.values()) | {"work"}
+_LINKED = frozenset(LINK_KIND.values()) | {"event"}
 
 
 def _runs(inlines: tuple[Inline, ...]) -> Iterator[list[Inline] | Inline]:

@@ -43,7 +43,10 @@ LIST_LIMIT = 500
 
 NAV = (("home", "Home", ""), ("letters", "Letters", "letters/"), ("persons", "Persons", "persons/"),
        ("places", "Places", "places/"), ("organisations", "Bodies", "organisations/"),
-       ("archive", "Archive", "archive/"), ("about", "About", "about/"), ("search", "Search", "search/"))
+       ("works", "Works", "works/"), ("archive", "Archive", "archive/"), ("about", "About", "about/"),
+       ("search", "Search", "search/"))
+#: Registers the navigation names only when the edition has entries in them.
+OPTIONAL_REGISTERS = frozenset(("places", "organisations", "works"))
 
 #: The open-data files every page's footer offers (path, label), when they are made.
 DATA_FILES = (("data/letters.json", "letters.json"), ("data/letters.csv", "letters.csv"),
@@ -370,7 +373,7 @@ def archive_page(key: tuple[str, str, str, str]) -> str:
 def linkable(read: Read, except_ref: tuple[str, str] | None = None) -> Callable[[str, str], bool]:
     """Whether a name linked in running text leads to a register page: its entry exists (and it
     is not the page it stands on)."""
-    registers = {"person": "persons", "place": "places", "organisation": "organisations"}
+    registers = {kind: register for register, kind in LINK_KIND.items()}
 
     def can(kind: str, ref: str) -> bool:
         if (kind, ref) == except_ref:
@@ -459,14 +462,15 @@ def mention_groups(read: Read, key: tuple[str, str], root: str,
 
 
 #: The inline kind a name of each register links as, and back.
-LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisation"}
-#: What a register's entry is called.
-ENTRY_NOUN = {"persons": "person", "places": "place", "organisations": "organisation"}
+LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisation",
+             "works": "work"}
 
 
 def entry_groups(read: Read, register: str, ref: str) -> list[tuple[str, str, tuple[tuple[str, str], ...], str]]:
     """(key, heading, (letter id, role) of each letter, what to say of none) of each group of
     letters an entry's page lists."""
+    if register == "works":
+        return []
     if register == "places":
         return [("written", "Letters written here",
                  tuple((i, "to") for i in read("written-at", ref)),
@@ -602,7 +606,8 @@ def _templated(template: str, current: str | None,
         date = publication_date(read)
         base = {
             "edition": edition, "root": root, "home": root or "./", "current": current,
-            "nav": [(k, label, (root + url) or "./") for k, label, url in NAV],
+            "nav": [(k, label, (root + url) or "./") for k, label, url in NAV
+                    if k not in OPTIONAL_REGISTERS or read("has-register", k)],
             "title": title, "build_date": read("build-date") or edition.published,
             "edition_citation": edition_citation(edition),
             "canonical": absolute(edition, "" if path in ("index.html", "404.html")
@@ -815,6 +820,8 @@ def _page_kinds() -> tuple[Kind, ...]:
               _register("places")),
         _page("organisations", "register.html", "organisations", _one,
               lambda k: "organisations/index.html", _register("organisations")),
+        _page("works", "register.html", "works", _one, lambda k: "works/index.html",
+              _register("works")),
         _page("archive", "archive.html", "archive", _one, lambda k: "archive/index.html", _archive),
         _page("archive-fond", "archive.html", "archive", _fonds,
               lambda key: f"{archive_page(key)}index.html", _archive_fond),

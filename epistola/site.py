@@ -98,6 +98,7 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     # a register entry, key (register, ref); a register's refs in ref order
     "entry": lambda site, key: site.corpus.registers.get(key[0], {}).get(key[1]),
     "register": lambda site, key: tuple(site.corpus.registers.get(key, {})),
+    "has-register": lambda site, key: bool(site.corpus.registers.get(key)),
     # the order of the edition and the links between letters
     "letters": lambda site, key: tuple(letter.id for letter in site.corpus.letters),
     "neighbours": lambda site, key: site.corpus.neighbours(key),

@@ -21,13 +21,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
-from .frozen import FrozenMap
 from typing import Callable, Iterable, Iterator
 
 from lxml import etree
 
 from .body import Block, Inline
+from .body import plain_text as body_plain_text
 from .diagnostics import Diagnostic, error, warning
+from .frozen import FrozenMap
 from .model import (
     ArchiveRef, Correspondent, Letter, LetterDate, Note, Person, Place, Related, Revision,
     SourceSpan,
@@ -977,40 +978,9 @@ def _strip_edge(items: list, start: bool) -> None:
 
 
 def plain_text(inlines: Iterable[Inline]) -> str:
-    """Inlines read from TEI -> their text as a reader sees it (a choice gives the reading
-    shown; a space or line break is a space; note marks and page breaks give nothing)."""
-    out = []
-    for i in inlines:
-        kind = i.kind
-        if kind == "text":
-            out.append(i.text)
-        elif kind in ("break",):
-            out.append("" if i.text == "no" else " ")
-        elif kind == "space":
-            out.append(" ")
-        elif kind == "gap":
-            out.append(i.text)
-        elif kind == "supplied":
-            out.append(f"[{plain_text(i.children) if i.children else i.text}]")
-        elif kind == "choice":
-            out.append(plain_text(shown_reading(i)))
-        elif i.children:
-            out.append(plain_text(i.children))
-    return _norm("".join(out))
-
-
-#: The child of a `choice` a reading text shows.
-SHOWN_IN_CHOICE = ("corr", "expan", "reg")
-
-
-def shown_reading(choice: Inline) -> tuple[Inline, ...]:
-    """The reading a page shows of a choice: the correction, the expansion, the regularised
-    form; failing those, the first alternative."""
-    for kind in SHOWN_IN_CHOICE:
-        for child in choice.children:
-            if child.kind == kind:
-                return child.children
-    return choice.children[0].children if choice.children else ()
+    """Inlines read from TEI -> their text as a reader sees it, its white space settled
+    (body.plain_text)."""
+    return _norm(body_plain_text(tuple(inlines)))
 
 
 def _character_declarations(header) -> dict[str, str]:
@@ -1843,9 +1813,31 @@ def _spelling(mention: Inline, parent: Inline | None) -> str | None:
 
 
 def persons_from_letters(letters: Iterable[Letter]) -> list[Person]:
-    """The persons register of an edition without a persons index, from the letters' own markup.
+    """The persons register of an edition without a persons index, from the letters' own markup
+    (persons_from_forms over each letter's person_forms and register entries)."""
+    letters = list(letters)
+    return persons_from_forms([letter.register_entries for letter in letters],
+                              [person_forms(letter) for letter in letters])
 
-    Each key met in a correspDesc or a text reference (rs, persName with @ref) is one person.
+
+def person_forms(letter: Letter) -> tuple[tuple[str, str, str], ...]:
+    """(ref, "header" or "text", spelling) of each naming of a person in a letter's
+    correspDesc and text, in order: what persons_from_forms needs of a letter (a build keeps
+    it with the letter's summary)."""
+    out: list[tuple[str, str, str]] = []
+    for c in (*letter.senders, *letter.recipients):
+        if c.ref and c.register == "persons":
+            out.append((c.ref, "header", c.name))
+    for inline, parent in letter_inlines(letter):
+        if inline.kind == "person":
+            out.append((inline.text, "text", _spelling(inline, parent) or ""))
+    return tuple(out)
+
+
+def persons_from_forms(entry_lists: Iterable[Iterable[Person]],
+                       form_lists: Iterable[Iterable[tuple[str, str, str]]]
+                       ) -> list[Person]:
+    """Each key met in a correspDesc or a text reference (rs, persName with @ref) is one person.
     An entry the letters' files carry (back/listPerson) gives the name, dates and IDs; otherwise
     the most frequent correspDesc form is the sort name ("Beer-Hofmann, Richard", shown as
     "Richard Beer-Hofmann") and, failing one, the most frequent spelling in the texts is the name.
@@ -1853,22 +1845,18 @@ def persons_from_letters(letters: Iterable[Letter]) -> list[Person]:
     header_forms: dict[str, Counter[str]] = {}
     text_forms: dict[str, Counter[str]] = {}
     entries: dict[str, Person] = {}
-    lines: dict[str, tuple[str, int]] = {}
-    for letter in letters:
-        for entry in letter.register_entries:
+    for own in entry_lists:
+        for entry in own:
             if entry.register == "persons" and entry.ref not in entries:
                 entries[entry.ref] = entry
-        for c in (*letter.senders, *letter.recipients):
-            if c.ref and c.register == "persons":
-                header_forms.setdefault(c.ref, Counter())[c.name] += 1
-                lines.setdefault(c.ref, (letter.path, letter.line_of("senders")))
-        for inline, parent in letter_inlines(letter):
-            if inline.kind != "person":
-                continue
-            text_forms.setdefault(inline.text, Counter())
-            spelling = _spelling(inline, parent)
-            if spelling:
-                text_forms[inline.text][spelling] += 1
+    for forms in form_lists:
+        for ref, where, spelling in forms:
+            if where == "header":
+                header_forms.setdefault(ref, Counter())[spelling] += 1
+            else:
+                counter = text_forms.setdefault(ref, Counter())
+                if spelling:
+                    counter[spelling] += 1
     persons = []
     for ref in sorted(set(header_forms) | set(text_forms)):
         headers = header_forms.get(ref, Counter())

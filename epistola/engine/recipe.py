@@ -36,6 +36,7 @@ from ..model import REGISTERS, Edition, Person
 from ..names import name_index
 from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
+from ..tei import apply_aliases, merge_entries, persons_from_forms, read_tei_letter, read_tei_register
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
 from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
@@ -285,7 +286,8 @@ class _Build:
         paths: dict[str, str] = {}
         for register in REGISTERS:
             path = o.editions / f"{register}.yaml"
-            paths[register] = fs.display_path(path)
+            if path.exists():
+                paths[register] = fs.display_path(path)
 
             def parse(text: str, shown: str, register: str = register) -> tuple[Any, list]:
                 entries, diags = parse_register(text, shown, register)
@@ -295,10 +297,24 @@ class _Build:
             if state is not None:
                 self.diags += state.diagnostics
                 entries += state.value or []
+        linking = list(entries)  # (the YAML registers' forms link names in Markdown records)
+        for name in edition.registers:  # a TEI edition's lists of persons, places, bodies, works
+            path = o.editions / name
+            state = _read_state(path, store, _parse_tei_register, files)
+            if state is None:
+                self.diags.append(error(fs.display_path(path), 1, "register file not found (named "
+                                        f"in {self.edition_path}, registers)", "register-missing"))
+                continue
+            self.diags += state.diagnostics
+            for entry in state.value or []:
+                paths.setdefault(entry.register, fs.display_path(path))
+            entries += state.value or []
+        entries = merge_entries(entries)
         self.outcome.fresh_paths |= {shown for shown, state in files.items()
                                      if store.files.get(shown) is not state}
         store.files = files
-        names, d = name_index(entries, paths)
+        self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
+        names, d = name_index(linking, paths)
         self.diags += d
         self.entries = entries
         self.names = names
@@ -307,7 +323,7 @@ class _Build:
         self.names_digest = digest(tuple(sorted(names.targets.items())))
         self.edition = edition
         self.edition_digest = digest(edition)
-        self.context = digest(self.names_digest, edition.year)
+        self.context = digest(self.names_digest, edition.year, sorted(self.aliases.items()))
         return True
 
     def read_records(self) -> None:
@@ -316,7 +332,9 @@ class _Build:
         store, context = self.store, self.context
         records: dict[str, RecordState | None] = {}
         todo: list[tuple[str, str, tuple | None, str]] = []
-        for path, shown in fs.letter_files(self.o.editions):
+        self.file_of: dict[str, str] = {}
+        for path, shown in fs.letter_files(self.o.editions, self.edition.letters):
+            self.file_of[shown] = path
             stat = _stat(path)
             known = store.records.get(shown)
             if known is not None and stat is not None and known.stat == stat \
@@ -351,6 +369,10 @@ class _Build:
         store = self.store
         for path, shown, stat, known_text in share:
             self.tick()
+            if path.endswith(".xml"):
+                out.append(self.analyse_tei(path, shown, stat, store.records.get(shown),
+                                            known_text))
+                continue
             text, d = fs.read_text(Path(path), shown)
             if text is None:
                 state = RecordState(None, "", self.context, None, "", "", tuple(d))
@@ -363,6 +385,31 @@ class _Build:
                 continue
             out.append((shown, self.analyse(text, shown, _settled(stat), text_digest), True))
         return out
+
+    def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int] | None,
+                    known: RecordState | None, known_text: str) -> tuple[str, RecordState, bool]:
+        """A TEI letter: read as it stands (tei.read_tei_letter), its keys to other entries
+        resolved (tei.apply_aliases), and analysed."""
+        try:
+            data = fs.read_bytes(Path(path)) or b""
+        except EpistolaError as exc:
+            return shown, RecordState(None, "", self.context, None, "", "", (exc.diagnostic,)), True
+        text_digest = digest(data)
+        if known is not None and known.text == text_digest == known_text:
+            return shown, known._replace(stat=_settled(stat)), False
+        letter, diags, unhandled = read_tei_letter(data, shown)
+        if letter is None:
+            return shown, RecordState(_settled(stat), text_digest, self.context, None, "", "",
+                                      tuple(diags)), True
+        if self.aliases:
+            letter = apply_aliases([letter], self.entries)[0]
+        reading, summary, d = analyse(letter, self.names, tuple(sorted(unhandled.items())))
+        diags += d
+        diags += check_letter(reading, self.edition.year)
+        self.readings[letter.id] = reading
+        return shown, RecordState(_settled(stat), text_digest, self.context, summary,
+                                  digest(summary), digest(text_digest, shown, self.names_digest),
+                                  tuple(diags)), True
 
     def analyse(self, text: str, shown: str, stat: tuple[int, int, int] | None,
                 text_digest: str) -> RecordState:
@@ -388,7 +435,13 @@ class _Build:
             if state.summary is not None:
                 summaries.append(state.summary)
                 self.paths_of.setdefault(state.summary.id, shown)
-        corpus, self.corpus_diags = build_corpus(self.edition, summaries, self.entries,
+        entries = self.entries
+        if not any(e.register == "persons" for e in entries):  # persons from the letters' markup
+            derived = persons_from_forms([s.entries for s in summaries],
+                                         [s.person_forms for s in summaries])
+            entries = entries + derived
+            self.entry_digests.update({(e.register, e.ref): digest(e) for e in derived})
+        corpus, self.corpus_diags = build_corpus(self.edition, summaries, entries,
                                                  self.register_paths)
         self.summary_digests = {state.summary.id: state.summary_digest
                                 for state in records.values() if state.summary is not None}
@@ -414,11 +467,16 @@ class _Build:
         if found is not None:
             return found
         shown = self.paths_of[letter_id]
-        path = self.o.editions / "letters" / Path(shown).name
-        text, d = fs.read_text(path, shown)
-        if text is None:
-            raise EpistolaError(d[0])
-        letter, d = parse_letter(text, shown)
+        path = self.file_of[shown]
+        if path.endswith(".xml"):
+            letter, d, _ = read_tei_letter(fs.read_bytes(Path(path)) or b"", shown)
+            if letter is not None and self.aliases:
+                letter = apply_aliases([letter], self.entries)[0]
+        else:
+            text, d = fs.read_text(Path(path), shown)
+            if text is None:
+                raise EpistolaError(d[0])
+            letter, d = parse_letter(text, shown)
         if letter is None:
             raise EpistolaError(d[0])
         found = self.readings[letter_id] = analyse(letter, self.names)[0]
@@ -694,8 +752,8 @@ class _Build:
             self.diags += check_corpus(site.corpus, self.edition_path, self.unreadable())
             self.diags += check_edition_files(self.edition, self.edition_path, site.build_date)
             outcome.letters = len(site.corpus.letters)
-            outcome.entries = {r: len(site.corpus.registers.get(r, {})) for r in REGISTERS
-                               if (o.editions / f"{r}.yaml").exists()}
+            outcome.entries = {r: len(site.corpus.registers[r]) for r in REGISTERS
+                               if site.corpus.registers.get(r)}
             self.mark("inventory")
             if o.write and has_errors(self.diags, o.strict):  # nothing to write: stop here
                 outcome.diagnostics = sorted(set(self.diags))
@@ -795,6 +853,10 @@ class _Build:
             folder, self.o.out, {path: made for path, (_, made) in pages.items() if "#" not in path},
             written, removed, self.store.indexed, fresh=staged)
         self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
+
+
+def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:
+    return read_tei_register(text.encode("utf-8"), shown)
 
 
 def _unread(state: FileState) -> bool:

@@ -34,7 +34,8 @@ from .xmlutil import (
 )
 
 #: The register a linked name of each inline kind points into.
-_REGISTER_OF = {"person": "persons", "place": "places", "organisation": "organisations"}
+_REGISTER_OF = {"person": "persons", "place": "places", "organisation": "organisations",
+                "work": "works"}
 
 TEI_ALL = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 PRINT_EDITION_ID = "print-edition"

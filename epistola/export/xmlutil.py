@@ -186,6 +186,8 @@ def name_element(parent: etree._Element, read: Callable[..., Any], ref: str | No
     entry = read("entry", (register, ref)) if ref else None
     if register == "places":
         tag = "placeName"
+    elif register == "works":
+        tag = "title"
     elif register == "organisations" or (entry is not None and entry.kind == "organisation"):
         tag = "orgName"
     else:

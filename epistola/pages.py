@@ -424,6 +424,9 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
             for key in keys)
     downloads = ((root + tei_path(letter.id), "TEI P5 XML", "application/tei+xml"),
                  (root + json_path(letter.id), "JSON", "application/json"))
+    if letter.path.endswith(".xml"):
+        downloads += ((root + source_path(letter.id), "the edition's own TEI file, as it stands",
+                       "application/tei+xml"),)
     replied = letter.in_reply_to if letter.in_reply_to and \
         letter.in_reply_to in read("letters") else None
     return LetterPage(
@@ -808,6 +811,19 @@ def _letter_ids(read: Read) -> tuple[str, ...]:
     return read("letters")
 
 
+def source_path(letter_id: str) -> str:
+    """Where a TEI letter's own file is published, as it stands."""
+    return anchors.letter_url(letter_id) + "source.xml"
+
+
+def _tei_sourced(read: Read) -> list[str]:
+    return [i for i in read("letters") if read("letter", i).path.endswith(".xml")]
+
+
+def _letter_source(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    return read("source", letter_id) or b""
+
+
 def _page_kinds() -> tuple[Kind, ...]:
     return (
         _page("home", "home.html", "home", _one, lambda k: "index.html", _home),
@@ -840,6 +856,7 @@ def _page_kinds() -> tuple[Kind, ...]:
                   _entry_of_year(register)))),
         Kind("letter-tei", _letter_ids, tei_path, _letter_tei),
         Kind("letter-json", _letter_ids, json_path, _letter_json),
+        Kind("letter-source", _tei_sourced, source_path, _letter_source),
         Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),
     )
 

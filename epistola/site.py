@@ -21,7 +21,8 @@ from .letters import Reading
 from .names import NameIndex
 
 #: Families compared by the digest of their value, not the value itself.
-BY_DIGEST = frozenset(("edition", "letter", "reading", "entry", "names", "template", "asset"))
+BY_DIGEST = frozenset(("edition", "letter", "reading", "source", "entry", "names", "template",
+                       "asset"))
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Site:
     assets: Mapping[str, bytes] = field(default_factory=dict)
     names: NameIndex = field(default_factory=NameIndex)
     """Every name form of the registers (names.name_index)."""
+    sources: Callable[[str], bytes | None] = lambda letter_id: None
+    """Letter id -> the bytes of the file it was read from, as it stands (a TEI letter's file
+    is published beside the page)."""
 
     known: dict = field(default_factory=dict, compare=False, repr=False)
     """Facts already read in this build (a build never changes them)."""
@@ -95,6 +99,7 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     # one letter: its summary (what other pages show of it) and its text
     "letter": lambda site, key: site.corpus.by_id[key],
     "reading": lambda site, key: site.readings(key),
+    "source": lambda site, key: site.sources(key),
     # a register entry, key (register, ref); a register's refs in ref order
     "entry": lambda site, key: site.corpus.registers.get(key[0], {}).get(key[1]),
     "register": lambda site, key: tuple(site.corpus.registers.get(key, {})),

@@ -451,7 +451,11 @@ class _Build:
         date, self.date_diags = build_date()
         self.closures = template_closures(templates)
         self.asset_digests = {name: digest(data) for name, data in assets.items()}
-        return Site(corpus, self.reading, date, templates, assets, self.names)
+        return Site(corpus, self.reading, date, templates, assets, self.names, self.source)
+
+    def source(self, letter_id: str) -> bytes | None:
+        """The file a letter was read from, as it stands."""
+        return fs.read_bytes(Path(self.file_of[self.paths_of[letter_id]]))
 
     def unreadable(self) -> Unreadable:
         """The register files and record files that could not be read at all."""
@@ -489,7 +493,7 @@ class _Build:
         try:
             if family == "letter":
                 return self.summary_digests[key]
-            if family == "reading":
+            if family in ("reading", "source"):
                 return self.reading_digests[key]
             if family == "entry":
                 return self.entry_digests.get(key)
@@ -920,7 +924,7 @@ def _job_order(job: tuple) -> tuple:
 
 
 #: The kinds whose pages read a letter's text (they go where it was analysed).
-LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json"))
+LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json", "letter-source"))
 
 
 def build(editions: Path, out: Path, templates: Path | None = None, strict: bool = False,

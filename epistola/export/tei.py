@@ -10,6 +10,7 @@ point back to their marks; a note whose mark the source lost is kept and flagged
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any, Callable
 
@@ -34,6 +35,15 @@ from .xmlutil import (
 )
 
 #: The register a linked name of each inline kind points into.
+#: Inline kinds written back as the TEI element they came from: (element, its attribute that
+#: holds the inline's text).
+_SAME_IN_TEI = {"hi": ("hi", "rend"), "del": ("del", None), "add": ("add", "place"),
+                "choice": ("choice", None), "sic": ("sic", None), "corr": ("corr", None),
+                "abbr": ("abbr", None), "expan": ("expan", None), "orig": ("orig", None),
+                "reg": ("reg", None), "unclear": ("unclear", "reason"),
+                "foreign": ("foreign", "xml_lang"), "quote": ("quote", None),
+                "event": ("rs", None), "other": ("seg", None)}
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _REGISTER_OF = {"person": "persons", "place": "places", "organisation": "organisations",
                 "work": "works"}
 
@@ -125,7 +135,11 @@ def _file_desc(file_desc: etree._Element, edition: Any, letter: Letter) -> None:
 
 def _ms_desc(ms_desc: etree._Element, letter: Letter, archive: ArchiveRef) -> None:
     ident = sub(ms_desc, "msIdentifier")
+    if archive.settlement:
+        sub(ident, "settlement", archive.settlement)
     sub(ident, "repository", archive.repository)
+    if archive.shelfmark:
+        sub(ident, "idno", archive.shelfmark, type="shelfmark")
     for kind in ("fond", "opis", "delo"):
         value = getattr(archive, kind)
         if value:
@@ -282,15 +296,43 @@ class _Body:
         for inline in inlines:
             self.inline(parent, inline, plain_marks)
 
+    def children(self, parent: etree._Element, inline: Inline, plain_marks: bool) -> None:
+        for child in inline.children:
+            self.inline(parent, child, plain_marks)
+
     def inline(self, parent: etree._Element, inline: Inline, plain_marks: bool) -> None:
-        if inline.kind == "text":
+        kind = inline.kind
+        if kind == "text":
             append_text(parent, inline.text)
-        elif inline.kind == "supplied":
-            sub(parent, "supplied", inline.text, reason="editorial")
-        elif inline.kind == "gap":
+        elif kind == "supplied":
+            if inline.children:
+                self.children(sub(parent, "supplied", reason="editorial"), inline, plain_marks)
+            else:
+                sub(parent, "supplied", inline.text, reason="editorial")
+        elif kind == "gap":
             sub(parent, "gap", reason="omitted")
-        elif inline.kind == "break":
-            sub(parent, "lb")
+        elif kind == "break":
+            sub(parent, "lb", **({"break": "no"} if inline.text == "no" else {}))
+        elif kind in _SAME_IN_TEI:  # a TEI letter's own markup, back in TEI
+            tag, attribute = _SAME_IN_TEI[kind]
+            value = inline.text or None
+            if kind == "foreign" and value and not _LANGUAGE_TAG.fullmatch(value):
+                value = None
+            self.children(sub(parent, tag, **({attribute: value} if attribute else {})), inline,
+                          plain_marks)
+        elif kind == "space":
+            sub(parent, "space", extent=inline.text or None)
+        elif kind == "pagebreak":
+            sub(parent, "pb", n=str(inline.n) if inline.n else None,
+                facs=inline.text if inline.text and " " not in inline.text else None)
+        elif kind == "anchor":
+            self.inline(parent, Inline("noteref", n=inline.n), plain_marks)
+        elif kind == "ref":
+            target = inline.text if inline.text and " " not in inline.text else None
+            el = sub(parent, "ref", target=target)
+            self.children(el, inline, plain_marks)
+            if not inline.children and inline.text:
+                append_text(el, inline.text)
         elif inline.kind in ("em", "strong"):
             hi = sub(parent, "hi", rend="italic" if inline.kind == "em" else "bold")
             for child in inline.children:

@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any, Callable
 
-from ..anchors import letter_url
+from ..anchors import paragraph_id
 from ..body import plain_text
 from ..letters import Reading, Summary
 from ..model import Edition
@@ -41,19 +41,27 @@ def _dumps(data: Any) -> str:
 
 
 def edition_entry(edition: Edition) -> dict[str, Any]:
-    """edition.yaml as data, every key present (null when unset) in the record's key order."""
+    """edition.yaml as data, every key present (null when unset) in the record's key order;
+    the keys that say where a TEI edition keeps its files are the build's business."""
     out: dict[str, Any] = {}
     for key in EDITION_KEYS:
+        if key in ("letters", "registers"):
+            continue
         value = getattr(edition, key)
         out[key] = list(value) if isinstance(value, tuple) else value
     return out
 
 
-def letter_entry(reading: Reading) -> dict[str, Any]:
-    """A letter's entry in letters.json: its front matter, its URL (relative to the site root) and
-    its notes as printed, each flagged when the body has no mark for it."""
+def letter_entry(reading: Reading, edition: Edition) -> dict[str, Any]:
+    """A letter's entry in letters.json: its front matter, its address (absolute, as in the
+    CSV: the file still leads to the letter away from the site), its text as plain paragraphs
+    (with their anchors and letter parts) and its notes as printed, each flagged when the body
+    has no mark for it."""
     entry = letter_to_front_matter(reading.letter)
-    entry["url"] = letter_url(reading.letter.id)
+    entry["url"] = letter_href(edition, reading.letter.id)
+    entry["text"] = [{"id": paragraph_id(i), "part": block.part, "text": plain_text(inlines)}
+                     for i, (block, inlines) in enumerate(zip(reading.blocks,
+                                                              reading.paragraphs()), start=1)]
     entry["notes"] = [{"n": note.n, "text": plain_text(note.inlines), "anchored": note.anchored}
                       for note in reading.notes]
     return entry
@@ -68,7 +76,7 @@ def letters_json_head(read: Read) -> bytes:
 
 
 def letters_json_piece(read: Read, letter_id: str) -> bytes:
-    entry = letter_entry(read("reading", letter_id))
+    entry = letter_entry(read("reading", letter_id), read("edition"))
     return ("    " + _dumps(entry).replace("\n", "\n    ")).encode("utf-8")
 
 
@@ -83,7 +91,7 @@ def letters_json_empty(read: Read) -> bytes:
 def letter_json(read: Read, letter_id: str) -> bytes:
     """One letter's JSON download: its letters.json entry and the edition it belongs to."""
     edition = read("edition")
-    entry = letter_entry(read("reading", letter_id))
+    entry = letter_entry(read("reading", letter_id), edition)
     entry["edition"] = {"title": edition.title, "url": base_url(edition)}
     return to_json(entry)
 

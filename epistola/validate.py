@@ -291,7 +291,10 @@ def _check_date(reading: Reading, year: int | None) -> list[Diagnostic]:
                                "date-conflict"))
 
     if date.when is not None:
-        diags += _check_printed(date.when, date.text, path, line)
+        # a TEI letter's printed date is the transcription, which its editors may have dated
+        # otherwise on purpose: said, but no reason to stop the build
+        level = warning if letter.blocks is not None else error
+        diags += _check_printed(date.when, date.text, path, line, level)
     for key in ("when", "not_before", "not_after"):
         value = getattr(date, key)
         if value is not None and year is not None and int(value[:4]) > year:
@@ -310,19 +313,19 @@ def _before(a: str, b: str) -> bool:
     return a[:n] < b[:n]
 
 
-def _check_printed(when: str, text: str, path: str, line: int) -> list[Diagnostic]:
+def _check_printed(when: str, text: str, path: str, line: int, level=error) -> list[Diagnostic]:
     """`when` against the year and month the printed date states ("November 1, 1923", "1.XI.1923")."""
     diags = []
     years = sorted(set(_YEAR.findall(text)))
     if years and when[:4] not in years:
-        diags.append(error(path, line, f"date.when {when} contradicts the printed date '{text}' "
+        diags.append(level(path, line, f"date.when {when} contradicts the printed date '{text}' "
                            f"(year {' or '.join(years)}); correct one of them", "date-text-mismatch"))
     months = {_MONTHS.index(m.lower()) + 1 for m in _MONTH_NAME.findall(text)}
     months |= {_ROMAN_MONTHS.index(m) + 1 for m in _ROMAN_MONTH.findall(text)}
     if len(months) == 1 and len(when) >= 7:
         month = months.pop()
         if int(when[5:7]) != month:
-            diags.append(error(path, line, f"date.when {when} contradicts the printed date "
+            diags.append(level(path, line, f"date.when {when} contradicts the printed date "
                                f"'{text}' (month {_MONTHS[month - 1].capitalize()}); correct one "
                                "of them", "date-text-mismatch"))
     return diags

@@ -177,9 +177,9 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
             return inner
         url = ctx.root + _URL[kind](inline.text)
         return f'<a class="{kind}" href="{escape(url)}">{inner}</a>'
-    if inline.children:  # a kind added to body.py later still shows its text
+    if kind == "other" or inline.children:  # an element the reader did not know: its text
         return inner
-    return escape(inline.text)
+    return escape(inline.text)  # a kind added to body.py later still shows its text
 
 
 def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) -> str:

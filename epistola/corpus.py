@@ -229,6 +229,11 @@ class Corpus:
                 for letter_id, notes in found.items()}
 
     @cached_property
+    def year_of(self) -> Mapping[str, str]:
+        """Letter id -> the year it is listed under."""
+        return {letter.id: year_of(letter) for letter in self.letters}
+
+    @cached_property
     def years(self) -> Mapping[str, tuple[str, ...]]:
         """Year ("1923", or "undated") -> ids of its letters, in date order."""
         found: dict[str, list[str]] = {}

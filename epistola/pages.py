@@ -28,7 +28,6 @@ from . import anchors
 from .body import parse_inline
 from .display import (archive_anchor, archive_gloss, date_display, date_range_text, folio_text,
                       iso_display, join_names)
-from .corpus import year_of
 from .letters import Summary
 from .markup import LetterText, inline_html, letter_text
 from .model import REGISTERS, ArchiveRef, Correspondent, Edition, Person
@@ -469,46 +468,33 @@ LINK_KIND = {"persons": "person", "places": "place", "organisations": "organisat
              "works": "work"}
 
 
+#: How a register page heads each group of letters, and what it says of none.
+GROUP_HEADINGS = {
+    ("persons", "sent"): ("Letters sent", "None in this edition."),
+    ("persons", "received"): ("Letters received", "None in this edition."),
+    ("organisations", "sent"): ("Letters written in its name", "None in this edition."),
+    ("organisations", "received"): ("Letters written to it", "None in this edition."),
+    ("places", "written"): ("Letters written here", "No letter of this edition was written here."),
+    ("places", "received"): ("Letters received here",
+                             "No letter of this edition is known to have been received here."),
+}
+
+
 def entry_groups(read: Read, register: str, ref: str) -> list[tuple[str, str, tuple[tuple[str, str], ...], str]]:
     """(key, heading, (letter id, role) of each letter, what to say of none) of each group of
     letters an entry's page lists."""
-    if register == "works":
-        return []
-    if register == "places":
-        return [("written", "Letters written here",
-                 tuple((i, "to") for i in read("written-at", ref)),
-                 "No letter of this edition was written here."),
-                ("received", "Letters received here",
-                 tuple((i, "to") for i in read("received-at", ref)),
-                 "No letter of this edition is known to have been received here.")]
-    sent = tuple((i, "to") for i in read("sent", (register, ref)))
-    received = read("received", (register, ref))
-    if register == "organisations":
-        return [("sent", "Letters written in its name", sent, "None in this edition."),
-                ("received", "Letters written to it", received, "None in this edition.")]
-    return [("sent", "Letters sent", sent, "None in this edition."),
-            ("received", "Letters received", received, "None in this edition.")]
-
-
-def entry_letters(read: Read, register: str, ref: str) -> list[str]:
-    """Ids of the letters an entry's page lists (once each), and of those naming it."""
-    ids = [i for _, _, pairs, _ in entry_groups(read, register, ref) for i, _ in pairs]
-    ids += [m[0] for m in read("mentions", (LINK_KIND[register], ref))]
-    return list(dict.fromkeys(ids))
+    return [(key, *GROUP_HEADINGS[register, key][:1], pairs, GROUP_HEADINGS[register, key][1])
+            for key, pairs in read("entry-groups", (register, ref))]
 
 
 def entry_split(read: Read, register: str, ref: str) -> bool:
     """An entry's page lists the letters year by year, on a page each, when they are many."""
-    return len(entry_letters(read, register, ref)) > LIST_LIMIT
+    return len(read("entry-letters", (register, ref))) > LIST_LIMIT
 
 
-def entry_years(read: Read, register: str, ref: str) -> list[tuple[str, int]]:
+def entry_years(read: Read, register: str, ref: str) -> tuple[tuple[str, int], ...]:
     """(year, letters) of each year of the letters an entry's page lists."""
-    counts: dict[str, int] = {}
-    for letter_id in entry_letters(read, register, ref):
-        year = year_of(read("letter", letter_id))
-        counts[year] = counts.get(year, 0) + 1
-    return sorted(counts.items(), key=lambda item: (item[0] == "undated", item[0]))
+    return read("entry-years", (register, ref))
 
 
 def entry_view(read: Read, register: str, ref: str, root: str,
@@ -518,8 +504,10 @@ def entry_view(read: Read, register: str, ref: str, root: str,
 
     entry = read("entry", (register, ref))
 
+    of_year = set(read("year", year)) if year is not None else None
+
     def wanted(letter_id: str) -> bool:
-        return year is None or year_of(read("letter", letter_id)) == year
+        return of_year is None or letter_id in of_year
 
     groups = tuple(
         LetterGroup(key, heading, tuple(_with_role(letter_link(read, i, root), role)

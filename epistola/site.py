@@ -18,7 +18,7 @@ from typing import Any, Callable, Hashable, Mapping
 from .corpus import Corpus
 from .display import date_display
 from .letters import Reading
-from .names import NameIndex
+from .names import LINK_KIND, NameIndex
 
 #: Families compared by the digest of their value, not the value itself.
 BY_DIGEST = frozenset(("edition", "letter", "reading", "source", "entry", "names", "template",
@@ -73,6 +73,35 @@ class Site:
         note of a letter that cites one, in the order of the concordance."""
         return tuple(self.corpus.notes_citing.get(letter_id, {}).items())
 
+    def entry_groups(self, key: tuple[str, str]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        """The letters a register entry's page lists, by group: ("sent", ...), ("received", ...)
+        for a person or a body, ("written", ...), ("received", ...) for a place; each letter as
+        (id, how it reached the entry: "to", "cc", "forwarded")."""
+        register, ref = key
+        c = self.corpus
+        if register == "works":
+            return ()
+        if register == "places":
+            return (("written", tuple((i, "to") for i in c.written_at.get(ref, ()))),
+                    ("received", tuple((i, "to") for i in c.received_at.get(ref, ()))))
+        return (("sent", tuple((i, "to") for i in c.by_sender.get(key, ()))),
+                ("received", c.by_recipient.get(key, ())))
+
+    def entry_letters(self, key: tuple[str, str]) -> tuple[str, ...]:
+        """Ids of the letters an entry's page lists, and of those naming it, once each."""
+        ids = [i for _, pairs in self.read("entry-groups", key) for i, _ in pairs]
+        ids += [m.letter_id for m in self.corpus.mentions.get((LINK_KIND[key[0]], key[1]), ())]
+        return tuple(dict.fromkeys(ids))
+
+    def entry_years(self, key: tuple[str, str]) -> tuple[tuple[str, int], ...]:
+        """(year, letters) of each year of the letters an entry's page lists, in order."""
+        counts: dict[str, int] = {}
+        year_of = self.corpus.year_of
+        for letter_id in self.read("entry-letters", key):
+            year = year_of[letter_id]
+            counts[year] = counts.get(year, 0) + 1
+        return tuple(sorted(counts.items(), key=lambda item: (item[0] == "undated", item[0])))
+
     def archive_file(self, key: tuple[str, str, str, str]) -> tuple[tuple[str, str | None, str, int | None], ...]:
         """The entries of one archival file: (letter id, folios, citation, note number)."""
         found = self.corpus.archive_index.get(key)
@@ -118,6 +147,10 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     "written-at": lambda site, key: site.corpus.written_at.get(key, ()),
     "received-at": lambda site, key: site.corpus.received_at.get(key, ()),
     "mentions": Site.mentions,
+    # what a register entry's page lists: its letters by group, all of them, and by year
+    "entry-groups": Site.entry_groups,
+    "entry-letters": Site.entry_letters,
+    "entry-years": Site.entry_years,
     # the archive concordance: its files in order, one file, the files a letter's notes cite
     "archive-files": lambda site, key: tuple(site.corpus.archive_index),
     "archive-file": Site.archive_file,

@@ -625,7 +625,8 @@ def _one(read: Read) -> tuple[str]:
 def _home(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     ids = read("letters")
     stats = dict(read("stats"))
-    context: dict[str, Any] = {"summary": stats, "years": _year_links(read, root)}
+    context: dict[str, Any] = {"summary": stats, "years": _year_links(read, root),
+                               "pictures": picture_links(read, root)}
     context["rows"] = [letter_row(read, i, root) for i in ids] if len(ids) <= LIST_LIMIT else []
     return read("edition").title, context
 
@@ -767,6 +768,79 @@ def _refs(register: str) -> Callable[[Read], tuple[str, ...]]:
     return lambda read: read("register", register)
 
 
+# --- pictures: timeline, network, map ----------------------------------------------------------
+
+def _letters_url(read: Read, root: str) -> Callable[[str], str]:
+    """Where a timeline's bar for a year or a month leads: the year's list of letters."""
+    split = len(read("letters")) > LIST_LIMIT
+    return lambda key: f"{root}letters/{key[:4]}/" if split else f"{root}letters/"
+
+
+def _timeline(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    from .pictures import timeline_svg
+    picture = timeline_svg(dict(read("letters-by-month")), _letters_url(read, root),
+                           title="Letters by year and month")
+    return "Timeline", _picture_context(read, root, picture, "timeline", "Each bar is a month; its height "
+                                        "is the number of letters written in it. A bar leads "
+                                        "to the list of that year's letters.")
+
+
+def _network(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    from .pictures import network_svg
+    edges, names = read("network")
+
+    def url(node: str) -> str:
+        register, _, ref = node.partition("/")
+        return root + anchors.entry_url(register, ref)
+
+    picture = network_svg([(a, b, n) for a, b, n in edges], dict(names), url,
+                          others_url=root + "persons/")
+    return "Correspondents", _picture_context(
+        read, root, picture, "network", "Who wrote to whom: each arrow runs from a writer to a recipient, "
+        "and the wider it is, the more letters it stands for. The busiest correspondents are "
+        "named; the others are counted together. Each name leads to the register.")
+
+
+def _map(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    from .pictures import MapPlace, basemap_from_topojson, map_svg
+    places = [MapPlace(ref, name, coordinates, written, received, mentioned,
+                       root + anchors.entry_url("places", ref))
+              for ref, name, coordinates, written, received, mentioned in read("map-places")]
+    picture = map_svg(places, basemap_from_topojson(read("basemap")))
+    return "Map", _picture_context(
+        read, root, picture, "map", "Where the letters were written and received (filled dots, larger for "
+        "more letters) and the places they name (rings). Each place leads to the register. "
+        "Country outlines: Natural Earth (public domain), as the borders stand today.")
+
+
+def _picture_context(read: Read, root: str, picture: Any, name: str, intro: str
+                     ) -> dict[str, Any]:
+    from .pictures import figure_html, table_html
+    return {"intro": intro, "figure": Markup(figure_html(picture)),
+            "tables": [Markup(table_html(t, f"{name}-table-{i}"))
+                       for i, t in enumerate(picture.tables, start=1)],
+            "picture": name, "pictures": picture_links(read, root)}
+
+
+def picture_links(read: Read, root: str) -> list[tuple[str, str, str]]:
+    """(name, label, url) of each picture the site has."""
+    links = []
+    if _has_pictures(read):
+        links += [("timeline", "Timeline", f"{root}timeline/"),
+                  ("network", "Correspondents", f"{root}network/")]
+    if _has_map(read):
+        links.append(("map", "Map", f"{root}map/"))
+    return links
+
+
+def _has_pictures(read: Read) -> tuple[str, ...]:
+    return ("",) if read("letters") else ()
+
+
+def _has_map(read: Read) -> tuple[str, ...]:
+    return ("",) if any(coordinates for _, _, coordinates, *_ in read("map-places")) else ()
+
+
 def _static(title: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
     return lambda read, key, root: (title, {})
 
@@ -831,6 +905,11 @@ def _page_kinds() -> tuple[Kind, ...]:
               lambda key: f"{archive_page(key)}index.html", _archive_fond),
         _page("about", "about.html", "about", _one, lambda k: "about/index.html",
               _static("About this edition")),
+        _page("timeline", "picture.html", None, _has_pictures, lambda k: "timeline/index.html",
+              _timeline),
+        _page("network", "picture.html", None, _has_pictures, lambda k: "network/index.html",
+              _network),
+        _page("map", "picture.html", None, _has_map, lambda k: "map/index.html", _map),
         _page("search", "search.html", "search", _one, lambda k: "search/index.html",
               _static("Search")),
         _page("404", "404.html", None, _one, lambda k: "404.html", _static("Page not found")),
@@ -917,6 +996,10 @@ def sitemap_pages(read: Read) -> list[str]:
     pages.append("archive/")
     pages += [archive_page(key) for key in _fonds(read)]
     pages += ["about/", "search/"]
+    if read("letters"):
+        pages += ["timeline/", "network/"]
+    if _has_map(read):
+        pages.append("map/")
     return pages
 
 

@@ -22,7 +22,7 @@ from .names import LINK_KIND, NameIndex
 
 #: Families compared by the digest of their value, not the value itself.
 BY_DIGEST = frozenset(("edition", "letter", "reading", "source", "entry", "names", "template",
-                       "asset"))
+                       "asset", "basemap"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Site:
     assets: Mapping[str, bytes] = field(default_factory=dict)
     names: NameIndex = field(default_factory=NameIndex)
     """Every name form of the registers (names.name_index)."""
+    basemap: str = ""
+    """The country outlines the map is drawn on (TopoJSON text, epistola/data/)."""
     sources: Callable[[str], bytes | None] = lambda letter_id: None
     """Letter id -> the bytes of the file it was read from, as it stands (a TEI letter's file
     is published beside the page)."""
@@ -102,6 +104,47 @@ class Site:
             counts[year] = counts.get(year, 0) + 1
         return tuple(sorted(counts.items(), key=lambda item: (item[0] == "undated", item[0])))
 
+    def letters_by_month(self) -> tuple[tuple[str, int], ...]:
+        """("YYYY-MM", or "YYYY" for letters dated to the year, letters) for the timeline."""
+        counts: dict[str, int] = {}
+        for letter in self.corpus.letters:
+            date = letter.date.when or letter.date.not_before or ""
+            if date[:4].isdigit():
+                key = date[:7] if len(date) >= 7 else date[:4]
+                counts[key] = counts.get(key, 0) + 1
+        return tuple(sorted(counts.items()))
+
+    def network(self) -> tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, str], ...]]:
+        """Who wrote to whom: ((sender, recipient, letters), ...) between registered persons and
+        bodies ("persons/stalin"), and each one's name."""
+        edges: dict[tuple[str, str], int] = {}
+        for letter in self.corpus.letters:
+            for s in letter.senders:
+                for r in letter.recipients:
+                    if s.ref and r.ref:
+                        key = (f"{s.register}/{s.ref}", f"{r.register}/{r.ref}")
+                        edges[key] = edges.get(key, 0) + 1
+        refs = sorted({node for pair in edges for node in pair})
+        names = []
+        for node in refs:
+            register, _, ref = node.partition("/")
+            entry = self.corpus.registers.get(register, {}).get(ref)
+            names.append((node, entry.name if entry is not None else ref))
+        return tuple((a, b, n) for (a, b), n in sorted(edges.items())), tuple(names)
+
+    def map_places(self) -> tuple[tuple[str, str, tuple[float, float] | None, int, int, int], ...]:
+        """(ref, name, coordinates, letters written there, received there, mentions) of each
+        place of the register with letters or mentions."""
+        c = self.corpus
+        out = []
+        for ref, place in c.registers.get("places", {}).items():
+            written = len(c.written_at.get(ref, ()))
+            received = len(c.received_at.get(ref, ()))
+            mentioned = len(c.mentions.get(("place", ref), ()))
+            if written or received or mentioned:
+                out.append((ref, place.name, place.coordinates, written, received, mentioned))
+        return tuple(out)
+
     def archive_file(self, key: tuple[str, str, str, str]) -> tuple[tuple[str, str | None, str, int | None], ...]:
         """The entries of one archival file: (letter id, folios, citation, note number)."""
         found = self.corpus.archive_index.get(key)
@@ -156,6 +199,11 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     "archive-file": Site.archive_file,
     "cited-files": Site.cited_files,
     "stats": lambda site, key: site.stats(),
+    # what the pictures show: letters by month, who wrote to whom, the places on a map
+    "letters-by-month": lambda site, key: site.letters_by_month(),
+    "network": lambda site, key: site.network(),
+    "map-places": lambda site, key: site.map_places(),
+    "basemap": lambda site, key: site.basemap,
     # every name form of the registers, to link names in text outside the letters
     "names": lambda site, key: site.names,
     # the templates and assets (compared by digest)

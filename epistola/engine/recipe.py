@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import functools
 import gc
 import os
 import re
@@ -451,7 +452,9 @@ class _Build:
         date, self.date_diags = build_date()
         self.closures = template_closures(templates)
         self.asset_digests = {name: digest(data) for name, data in assets.items()}
-        return Site(corpus, self.reading, date, templates, assets, self.names, self.source)
+        self.basemap_digest = digest(_basemap())
+        return Site(corpus, self.reading, date, templates, assets, self.names, _basemap(),
+                    self.source)
 
     def source(self, letter_id: str) -> bytes | None:
         """The file a letter was read from, as it stands."""
@@ -505,6 +508,8 @@ class _Build:
                 return self.closures.get(key)
             if family == "asset":
                 return self.asset_digests.get(key)
+            if family == "basemap":
+                return self.basemap_digest
             return site.read(family, key)
         except KeyError:
             return _MISSING
@@ -862,6 +867,13 @@ class _Build:
             folder, self.o.out, {path: made for path, (_, made) in pages.items() if "#" not in path},
             written, removed, self.store.indexed, fresh=staged)
         self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
+
+
+@functools.lru_cache(maxsize=1)
+def _basemap() -> str:
+    """The map's country outlines, read once (the package's data files)."""
+    from ..data import basemap_text
+    return basemap_text()
 
 
 def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:

@@ -81,12 +81,33 @@ def _note_mark_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+#: A passage in another language, marked in a record as `[Brausender Beifall]{lang=de}` (the
+#: bracketed span of Pandoc and markdown-it's attributes, which an editorial bracket never is:
+#: the editors' brackets are never followed by `{`).
+_FOREIGN = re.compile(r"\[([^\[\]\n]+)\]\{lang=([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\}")
+
+
+def _foreign_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[":
+        return False
+    m = _FOREIGN.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("foreign", "", 0)
+        token.content = m.group(1)
+        token.meta = {"lang": m.group(2)}
+    state.pos = m.end()
+    return True
+
+
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
     md.enable(["newline", "escape", "emphasis"])
     md.use(attrs_block_plugin)
     md.inline.ruler.before("text", "noteref", _note_mark_rule)
+    md.inline.ruler.before("text", "foreign", _foreign_rule)
     return md
 
 
@@ -127,6 +148,10 @@ def _inlines(children) -> tuple[Inline, ...]:
         elif tok.type == "noteref":
             flush()
             stack[-1].append(Inline("noteref", n=tok.meta["n"]))
+        elif tok.type == "foreign":
+            flush()
+            stack[-1].append(Inline("foreign", tok.meta["lang"],
+                                    children=tuple(_split_brackets(tok.content))))
         elif tok.type in ("em_open", "strong_open"):
             flush()
             stack.append([])
@@ -260,7 +285,7 @@ def other_reading(choice: Inline) -> tuple[str, tuple[Inline, ...]] | None:
 def escape_markdown(text: str) -> str:
     """Source text -> body Markdown that reads back as the same text (for ingest)."""
     text = re.sub(r"([\\*_])", r"\\\1", text)
-    text = text.replace("[^", "[\\^")
+    text = text.replace("[^", "[\\^").replace("]{", "]\\{")
     if text.startswith("{"):
         text = "\\" + text
     return text

@@ -20,7 +20,7 @@ from .body import Block, Inline, note_marks, parse_body, parse_inline, plain_tex
 from .citations import find_citations, last_reference
 from .diagnostics import Diagnostic, error
 from .frozen import by_fields
-from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place
+from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place, Text
 from .names import NameIndex, apply_names, find_names, linked_targets
 from .tei import person_forms
 
@@ -111,12 +111,15 @@ class Summary:
 class Reading:
     """A letter's text as its own files show it: the record, the paragraphs and notes parsed,
     and where each names a register entry (names.find_names, one per paragraph, then one per
-    note)."""
+    note); the letter's further texts (an original beside a translation) read the same way."""
 
     letter: Letter
     blocks: tuple[Block, ...]
     notes: tuple[NoteView, ...]
     names: tuple[tuple, ...]
+    texts: tuple["TextReading", ...] = ()
+    prefix: str = ""
+    """What the anchors of this text's paragraphs and notes begin with ("" for the body)."""
 
     def paragraphs(self) -> list[tuple[Inline, ...]]:
         """Each paragraph's inlines with its names linked."""
@@ -129,35 +132,70 @@ class Reading:
         return [apply_names(note.inlines, f) for note, f in zip(self.notes, found)]
 
 
+@by_fields
+@dataclass(frozen=True, slots=True)
+class TextReading:
+    """A further text of a letter, read like the body (Reading): its anchors carry its
+    language ("ru-p3", "ru-note-2")."""
+
+    text: Text
+    blocks: tuple[Block, ...]
+    notes: tuple[NoteView, ...]
+    names: tuple[tuple, ...]
+
+    @property
+    def prefix(self) -> str:
+        return self.text.language
+
+    paragraphs = Reading.paragraphs
+    note_inlines = Reading.note_inlines
+
+
+def _read_text(body: str, notes: tuple[Note, ...], unnumbered: tuple[int, ...],
+               blocks: tuple | None, names: NameIndex, path: str, first_line: int
+               ) -> tuple[tuple[Block, ...], tuple[NoteView, ...], tuple[tuple, ...],
+                          list[Diagnostic]]:
+    """A body and its notes, parsed, marks found, names found."""
+    diags: list[Diagnostic] = []
+    if blocks is not None:  # a source that is not Markdown gives its body parsed
+        parsed = tuple(blocks)
+    else:
+        parsed, problems = parse_body(body)
+        diags += [error(path, first_line + p.line, p.message, p.code) for p in problems]
+    marked = set(note_marks(parsed))
+    views = tuple(NoteView(note.n, note.text, note.n in marked, note.n in unnumbered, note.line,
+                           _note_inlines(note)) for note in notes)
+    # a source that marks its names itself (TEI) is not searched for more
+    search = names if blocks is None else NameIndex()
+    found = tuple(find_names(block.inlines, search) for block in parsed)
+    found += tuple(find_names(note.inlines, search) for note in views)
+    return parsed, views, found, diags
+
+
 def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], ...] = ()
             ) -> tuple[Reading, Summary, list[Diagnostic]]:
     """Read one letter: its Reading, its Summary, and what is wrong with its body markup.
     `unhandled`: what the reader of a TEI letter did not know (kept in the summary)."""
-    diags: list[Diagnostic] = []
-    if letter.blocks is not None:  # a source that is not Markdown gives its body parsed
-        blocks = tuple(letter.blocks)
-    else:
-        blocks, problems = parse_body(letter.body)
-        diags += [error(letter.path, letter.body_line + p.line, p.message, p.code)
-                  for p in problems]
-    marked = set(note_marks(blocks))
-    notes = tuple(NoteView(note.n, note.text, note.n in marked,
-                           note.n in letter.unnumbered_notes, note.line, _note_inlines(note))
-                  for note in letter.notes)
-    # a source that marks its names itself (TEI) is not searched for more
-    search = names if letter.blocks is None else NameIndex()
-    found = tuple(find_names(block.inlines, search) for block in blocks)
-    found += tuple(find_names(note.inlines, search) for note in notes)
-    reading = Reading(letter, blocks, notes, found)
+    blocks, notes, found, diags = _read_text(letter.body, letter.notes, letter.unnumbered_notes,
+                                             letter.blocks, names, letter.path, letter.body_line)
+    texts = []
+    for text in letter.texts:
+        parts = _read_text(text.body, text.notes, text.unnumbered_notes, None, names,
+                           letter.path, text.body_line)
+        diags += parts[3]
+        texts.append(TextReading(text, *parts[:3]))
+    reading = Reading(letter, blocks, notes, found, tuple(texts))
 
     named: list[tuple[str, str, Mention]] = []
-    places = [Mention(letter.id, anchors.paragraph_id(i), False, i)
-              for i in range(1, len(blocks) + 1)]
-    places += [Mention(letter.id, anchors.note_id(note.n), True, note.n) for note in notes]
-    texts = reading.paragraphs() + reading.note_inlines()
-    for mention, inlines in zip(places, texts):
-        for kind, ref in dict.fromkeys(linked_targets(inlines)):
-            named.append((kind, ref, mention))
+    for read in (reading, *reading.texts):
+        prefix = read.prefix
+        places = [Mention(letter.id, anchors.paragraph_id(i, prefix), False, i)
+                  for i in range(1, len(read.blocks) + 1)]
+        places += [Mention(letter.id, anchors.note_id(note.n, prefix), True, note.n)
+                   for note in read.notes]
+        for mention, inlines in zip(places, read.paragraphs() + read.note_inlines()):
+            for kind, ref in dict.fromkeys(linked_targets(inlines)):
+                named.append((kind, ref, mention))
     summary = Summary(
         id=letter.id, number=letter.number, title=letter.title, kind=letter.kind,
         date=letter.date, place=letter.place, place_received=letter.place_received,

@@ -12,7 +12,7 @@ not "to return 2 and".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from markupsafe import Markup, escape
 
@@ -91,8 +91,10 @@ class _Context:
     """What inline rendering needs to know: where the site root is, which notes exist, and how
     many marks of each note have been rendered so far."""
 
-    def __init__(self, root: str, note_numbers: Iterable[int], linkable: Linkable):
+    def __init__(self, root: str, note_numbers: Iterable[int], linkable: Linkable,
+                 prefix: str = ""):
         self.root = root
+        self.prefix = prefix
         self.notes = frozenset(note_numbers)
         self.linkable = linkable
         self.marks: dict[int, list[str]] = {}
@@ -101,7 +103,7 @@ class _Context:
 
     def mark_id(self, n: int) -> str:
         seen = self.marks.setdefault(n, [])
-        mark = anchors.noteref_id(n, len(seen) + 1)
+        mark = anchors.noteref_id(n, len(seen) + 1, self.prefix)
         seen.append(mark)
         return mark
 
@@ -123,7 +125,7 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
     if kind == "anchor":  # a TEI letter's commentary note, anchored here
         if inline.n not in ctx.notes:
             return ""
-        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n))}" '
+        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
                 f'id="{escape(ctx.mark_id(inline.n))}">{escape(inline.n)}</a></sup>')
     if kind == "space":
         return f'<span class="space" title="{SPACE_TITLE}"> </span>'
@@ -144,7 +146,7 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
         if in_note or inline.n not in ctx.notes:
             # no note to point at: keep the printed number, but never a link that leads nowhere
             return f'<sup class="noteref-unlinked" data-pagefind-ignore>{n}</sup>'
-        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n))}" '
+        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
                 f'id="{escape(ctx.mark_id(inline.n))}">{n}</a></sup>')
     inner = _inlines(inline.children, ctx, in_note)
     if kind == "em":
@@ -194,17 +196,19 @@ def inline_html(inlines: tuple[Inline, ...], names: NameIndex, root: str,
     return Markup(_inlines(link_names(inlines, names), ctx, in_note=True))
 
 
-def letter_text(reading: Reading, root: str, linkable: Linkable) -> LetterText:
-    """A letter body and its endnotes, cross-linked both ways, names linked where the analysis
-    found them."""
-    ctx = _Context(root, (n.n for n in reading.notes), linkable)
+def letter_text(reading: Any, root: str, linkable: Linkable) -> LetterText:
+    """A letter body (letters.Reading) or a further text (letters.TextReading) and its endnotes,
+    cross-linked both ways, names linked where the analysis found them; a further text's
+    anchors carry its language ("ru-p3")."""
+    prefix = reading.prefix
+    ctx = _Context(root, (n.n for n in reading.notes), linkable, prefix)
     paragraphs = tuple(
-        Paragraph(anchors.paragraph_id(i), block.part, Markup(_inlines(inlines, ctx)))
+        Paragraph(anchors.paragraph_id(i, prefix), block.part, Markup(_inlines(inlines, ctx)))
         for i, (block, inlines) in enumerate(zip(reading.blocks, reading.paragraphs()), start=1))
     items = []
     for note, inlines in zip(reading.notes, reading.note_inlines()):
         html = Markup(_inlines(inlines, ctx, in_note=True))
-        items.append(NoteItem(note.n, anchors.note_id(note.n), html,
+        items.append(NoteItem(note.n, anchors.note_id(note.n, prefix), html,
                               tuple(ctx.marks.get(note.n, ())), note.number_supplied))
     signs = tuple((kind, meaning) for kind, meaning in LEGEND if kind in ctx.signs)
     return LetterText(paragraphs, tuple(items), signs)

@@ -119,6 +119,31 @@ class ArchiveView:
     """The archival file in the concordance."""
 
 
+#: Languages by name, for the labels of a letter's texts.
+LANGUAGES = {"en": "English", "ru": "Russian", "de": "German", "fr": "French", "uk": "Ukrainian",
+             "pl": "Polish", "it": "Italian", "es": "Spanish", "la": "Latin", "cs": "Czech"}
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """One of a letter's texts (its original and a translation), as the page shows it."""
+
+    language: str
+    role: str | None
+    label: str
+    """"Russian original", "English translation"."""
+    text: LetterText
+    title: str | None = None
+    """The heading as this text prints it."""
+    date_text: str | None = None
+    archive_text: str | None = None
+
+
+def text_label(language: str, role: str | None) -> str:
+    name = LANGUAGES.get(language, language)
+    return f"{name} {role}" if role else f"{name} text"
+
+
 @dataclass(frozen=True, slots=True)
 class LetterPage:
     row: LetterRow
@@ -147,6 +172,10 @@ class LetterPage:
     downloads: tuple[tuple[str, str, str], ...]
     """(url, label, media type) of the letter as data."""
     canonical: str
+    texts: tuple[TextView, ...] = ()
+    """Every text of a letter that has more than one (its own first); () for one text."""
+    aligned: bool = False
+    """The texts have as many paragraphs each: the page sets them side by side, row by row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +437,17 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
     reading = read("reading", letter_id)
     prev, nxt = read("neighbours", letter_id)
     cprev, cnext, count = read("chain", letter_id)
-    text = letter_text(reading, root, linkable(read))
+    can_link = linkable(read)
+    text = letter_text(reading, root, can_link)
+    texts: tuple[TextView, ...] = ()
+    if reading.texts:
+        language = reading.letter.language or edition.language
+        texts = (TextView(language, reading.letter.role, text_label(language, reading.letter.role),
+                          text),)
+        texts += tuple(TextView(t.text.language, t.text.role,
+                                text_label(t.text.language, t.text.role),
+                                letter_text(t, root, can_link), t.text.title, t.text.date_text,
+                                t.text.archive_text) for t in reading.texts)
     parties = [p.name for p in (*letter.senders, *letter.recipients)]
     archive = None
     if letter.archive is not None:
@@ -443,6 +482,8 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
                         for n in reading.notes},
         note_archives=note_archives, meta=meta_tags(edition, letter), downloads=downloads,
         canonical=absolute(edition, anchors.letter_url(letter.id)),
+        texts=texts,
+        aligned=bool(texts) and len({len(t.text.paragraphs) for t in texts}) == 1,
     )
 
 
@@ -455,10 +496,17 @@ def mention_groups(read: Read, key: tuple[str, str], root: str,
     made = []
     for letter_id, mentions in groups.items():
         url = root + anchors.letter_url(letter_id)
-        # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"
-        places = tuple((f"{url}#{anchor}", f"note\u00a0{n}", f"note {n}") if in_note
-                       else (f"{url}#{anchor}", f"¶\u00a0{n}", f"paragraph {n}")
-                       for _, anchor, in_note, n in mentions)
+        # "¶ 4" is shown (no-break space: never split); screen readers say "paragraph 4"; a
+        # place in a further text says which ("¶ 4, ru")
+        places = []
+        for _, anchor, in_note, n in mentions:
+            text = anchors.text_of(anchor)
+            shown, spoken = (f"note\u00a0{n}", f"note {n}") if in_note \
+                else (f"¶\u00a0{n}", f"paragraph {n}")
+            if text:
+                shown, spoken = f"{shown},\u00a0{text}", f"{spoken} of the text in {text}"
+            places.append((f"{url}#{anchor}", shown, spoken))
+        places = tuple(places)
         made.append(MentionGroup(letter_link(read, letter_id, root), places))
     return tuple(made)
 

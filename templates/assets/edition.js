@@ -201,3 +201,27 @@
   setUpNotes();
   setUpTables();
 })();
+
+/* A letter with more than one text: on a phone, a switch shows one at a time (the notes
+   follow it); without JavaScript both texts stand one after the other. */
+(function () {
+  var box = document.querySelector("[data-texts]");
+  if (!box) return;
+  var bar = box.querySelector(".text-switch");
+  var buttons = bar.querySelectorAll("button");
+  var parts = document.querySelectorAll("[data-texts] > [data-text], .texts-notes > [data-text]");
+  function show(lang) {
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].classList.toggle("text-other", parts[i].getAttribute("data-text") !== lang);
+    }
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].setAttribute("aria-pressed", buttons[j].getAttribute("data-show") === lang ? "true" : "false");
+    }
+  }
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].addEventListener("click", function () { show(this.getAttribute("data-show")); });
+  }
+  bar.hidden = false;
+  show(buttons[0].getAttribute("data-show"));
+})();
+

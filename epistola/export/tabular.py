@@ -59,12 +59,25 @@ def letter_entry(reading: Reading, edition: Edition) -> dict[str, Any]:
     has no mark for it."""
     entry = letter_to_front_matter(reading.letter)
     entry["url"] = letter_href(edition, reading.letter.id)
-    entry["text"] = [{"id": paragraph_id(i), "part": block.part, "text": plain_text(inlines)}
-                     for i, (block, inlines) in enumerate(zip(reading.blocks,
-                                                              reading.paragraphs()), start=1)]
-    entry["notes"] = [{"n": note.n, "text": plain_text(note.inlines), "anchored": note.anchored}
-                      for note in reading.notes]
+    entry["text"] = _paragraphs(reading)
+    entry["notes"] = _notes(reading)
+    if reading.texts:
+        entry["texts"] = [{"language": t.text.language, "role": t.text.role, "title": t.text.title,
+                           "date": t.text.date_text, "archive": t.text.archive_text,
+                           "text": _paragraphs(t), "notes": _notes(t)} for t in reading.texts]
     return entry
+
+
+def _paragraphs(reading: Any) -> list[dict[str, Any]]:
+    return [{"id": paragraph_id(i, reading.prefix), "part": block.part,
+             "text": plain_text(inlines)}
+            for i, (block, inlines) in enumerate(zip(reading.blocks, reading.paragraphs()),
+                                                 start=1)]
+
+
+def _notes(reading: Any) -> list[dict[str, Any]]:
+    return [{"n": note.n, "text": plain_text(note.inlines), "anchored": note.anchored}
+            for note in reading.notes]
 
 
 # letters.json is joined from pieces, one a letter (pages.Joined): the same bytes as

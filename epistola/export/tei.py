@@ -84,12 +84,24 @@ def letter_tei(read: Callable[..., Any], letter_id: str) -> bytes:
     _corresp_desc(sub(profile, "correspDesc", ref=letter_href(edition, letter.id)), read,
                   read("letter", letter_id))
     text = sub(root, "text")
-    notes = reading.notes
-    body = _Body(read, {note.n for note in notes})
-    body.render(sub(text, "body"), letter, reading)
-    if notes:
-        body.render_notes(sub(sub(text, "back"), "div", type="notes"), notes,
-                          reading.note_inlines())
+    body_el = sub(text, "body")
+    back = None
+    # a letter with further texts: each in a div saying what it is (original, translation) and
+    # its language, its anchors carrying the language ("ru-p3") as on the page
+    for part in (reading, *reading.texts):
+        parent = body_el
+        if reading.texts:
+            language = part.prefix or letter.language or edition.language
+            role = letter.role if part is reading else part.text.role
+            parent = sub(body_el, "div", type=role or "text", xml_lang=language)
+        body = _Body(read, {note.n for note in part.notes}, part.prefix)
+        body.render(parent, letter, part)
+        if part.notes:
+            if back is None:
+                back = sub(text, "back")
+            notes_div = sub(back, "div", type="notes",
+                            xml_lang=part.prefix or None if reading.texts else None)
+            body.render_notes(notes_div, part.notes, part.note_inlines())
     return serialise(root, TEI_ALL)
 
 
@@ -220,13 +232,14 @@ class _Body:
     """Renders a letter's blocks and notes: letter parts, editorial brackets, names linked to the
     register, and note marks, each mark with its own id (ref-3, then ref-3-2 for a second one)."""
 
-    def __init__(self, read: Callable[..., Any], defined_notes: set[int]):
+    def __init__(self, read: Callable[..., Any], defined_notes: set[int], prefix: str = ""):
         self.read = read
         self.defined = defined_notes
+        self.prefix = prefix
         self.count: Counter[int] = Counter()
         self.mark_ids: dict[int, list[str]] = {}
 
-    def render(self, body: etree._Element, letter: Letter, reading: Reading) -> None:
+    def render(self, body: etree._Element, letter: Letter, reading: Any) -> None:
         div = sub(body, "div", type="letter",
                   n=None if letter.number is None else str(letter.number))
         linked = reading.paragraphs()  # (names linked where the analysis found them)
@@ -277,7 +290,7 @@ class _Body:
     def part(self, parent: etree._Element, index: int, block: Block) -> None:
         """A letter part inside an opener or closer."""
         if block.part == "address":
-            address = sub(parent, "address", xml_id=paragraph_id(index))
+            address = sub(parent, "address", xml_id=paragraph_id(index, self.prefix))
             for line in _lines(block.inlines):
                 self.inlines(sub(address, "addrLine"), line)
         elif block.part == "signature":
@@ -289,7 +302,8 @@ class _Body:
 
     def block(self, parent: etree._Element, tag: str, index: int, block: Block,
               rend: str | None = None) -> None:
-        self.inlines(sub(parent, tag, xml_id=paragraph_id(index), rend=rend), block.inlines)
+        self.inlines(sub(parent, tag, xml_id=paragraph_id(index, self.prefix), rend=rend),
+                     block.inlines)
 
     def inlines(self, parent: etree._Element, inlines: tuple[Inline, ...],
                 plain_marks: bool = False) -> None:
@@ -346,9 +360,9 @@ class _Body:
                 append_text(parent, f"[{inline.n}]")
                 return
             self.count[inline.n] += 1
-            mark = noteref_id(inline.n, self.count[inline.n])
+            mark = noteref_id(inline.n, self.count[inline.n], self.prefix)
             self.mark_ids.setdefault(inline.n, []).append(mark)
-            target = f"#{note_id(inline.n)}" if inline.n in self.defined else None
+            target = f"#{note_id(inline.n, self.prefix)}" if inline.n in self.defined else None
             sub(parent, "ref", str(inline.n), type="noteAnchor", n=str(inline.n), target=target,
                 xml_id=mark)
         else:  # a kind added to the body model later: never lose its text
@@ -359,7 +373,8 @@ class _Body:
         """The notes as printed, each pointing to its marks; a note without one is flagged."""
         for note, inlines in zip(notes, texts):
             refs = self.mark_ids.get(note.n, [])
-            el = sub(div, "note", xml_id=note_id(note.n), n=str(note.n), type="editorial",
+            el = sub(div, "note", xml_id=note_id(note.n, self.prefix), n=str(note.n),
+                     type="editorial",
                      subtype=None if refs else "unanchored",
                      target=" ".join(f"#{r}" for r in refs) or None)
             if note.number_supplied:

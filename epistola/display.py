@@ -37,6 +37,20 @@ def date_display(date: LetterDate) -> str:
     return "undated"
 
 
+_DATE_WORD = re.compile(r"[^\W_]+")
+
+
+def printed_differs(date: LetterDate) -> bool:
+    """Whether the printed date says more than the date in words does (brackets the editors
+    added, Roman numerals, another order of words, a range): "November 1, 1923" says no more
+    than "1 November 1923", "November 10 [1923]" does."""
+    if "[" in date.text or date.when is None:
+        return date.text.strip() != date_display(date)
+    printed = sorted(w.casefold().lstrip("0") for w in _DATE_WORD.findall(date.text))
+    shown = sorted(w.casefold().lstrip("0") for w in _DATE_WORD.findall(date_display(date)))
+    return printed != shown
+
+
 def date_range_text(date: LetterDate) -> str:
     """The normalised date as ISO text for tables and exports: "1923-11-01" or
     "1923-11-01/1923-11-05"."""
@@ -68,6 +82,60 @@ def archive_gloss(ref: ArchiveRef) -> str:
     if ref.folios:
         parts.append(folio_text(ref.folios))
     return ", ".join(parts)
+
+
+#: The archives Russian editions of the 1990s cite, by the abbreviation they print: (the name
+#: spelt out, the archive's present name and abbreviation when it has changed).
+REPOSITORIES = {
+    "RTsKhIDNI": ("Russian Centre for the Preservation and Study of Documents of Recent History",
+                  "since 1999 the Russian State Archive of Socio-Political History (RGASPI)"),
+    "РЦХИДНИ": ("Russian Centre for the Preservation and Study of Documents of Recent History",
+                "since 1999 the Russian State Archive of Socio-Political History (RGASPI)"),
+    "RGASPI": ("Russian State Archive of Socio-Political History", None),
+    "РГАСПИ": ("Russian State Archive of Socio-Political History", None),
+    "TsKhSD": ("Centre for the Preservation of Contemporary Documentation",
+               "since 1999 the Russian State Archive of Contemporary History (RGANI)"),
+    "ЦХСД": ("Centre for the Preservation of Contemporary Documentation",
+             "since 1999 the Russian State Archive of Contemporary History (RGANI)"),
+    "RGANI": ("Russian State Archive of Contemporary History", None),
+    "APRF": ("Archive of the President of the Russian Federation", None),
+    "АПРФ": ("Archive of the President of the Russian Federation", None),
+    "GARF": ("State Archive of the Russian Federation", None),
+    "ГАРФ": ("State Archive of the Russian Federation", None),
+}
+
+
+def repository_name(repository: str) -> str | None:
+    """"RTsKhIDNI" -> "Russian Centre for ... (RTsKhIDNI), since 1999 the Russian State Archive
+    of Socio-Political History (RGASPI)"; None for an archive the edition does not know."""
+    known = REPOSITORIES.get(repository)
+    if known is None:
+        return None
+    name, now = known
+    return f"{name}{', ' + now if now else ''}"
+
+
+def normalised_citation(ref: ArchiveRef) -> str:
+    """An archival citation as the abbreviations are usually printed ("F. 558. Op. 2. D. 137.
+    L. 1–5."), whatever the source printed (a translation's "On." for "Оп."); the citation as
+    printed stays in the record."""
+    parts = [ref.repository]
+    for label, value in (("F.", ref.fond), ("Op.", ref.opis), ("D.", ref.delo)):
+        if value:
+            parts.append(f"{label} {value}")
+    if ref.folios:
+        parts.append("L. " + re.sub(r"\s*[-–]\s*", "–", ref.folios.strip().rstrip(".")))
+    if len(parts) == 1:
+        return ref.text or ref.repository
+    return ". ".join(parts) + "."
+
+
+def citation_differs(ref: ArchiveRef) -> bool:
+    """The citation as printed says something the normalised one does not (beyond spacing and
+    dashes): then the page shows it too."""
+    def words(text: str) -> list[str]:
+        return [w.casefold() for w in _DATE_WORD.findall(text)]
+    return bool(ref.text) and words(ref.text) != words(normalised_citation(ref))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from . import anchors
 from .body import parse_inline
 from .display import (archive_anchor, archive_gloss, date_display, date_range_text, folio_text,
+                      citation_differs, normalised_citation, printed_differs, repository_name,
                       iso_display, join_names)
 from .letters import Summary
 from .markup import LetterText, inline_html, letter_text
@@ -88,6 +89,8 @@ class LetterRow:
     title: str
     date_text: str
     date_display: str
+    date_printed_differs: bool
+    """The printed date says more than date_display (brackets, another form): shown beside it."""
     date_sort: str
     senders: tuple[PersonLink, ...]
     recipients: tuple[PersonLink, ...]
@@ -113,10 +116,16 @@ class LetterRow:
 @dataclass(frozen=True, slots=True)
 class ArchiveView:
     text: str
+    """The citation as printed."""
     gloss: str
     repository: str
     url: str
     """The archival file in the concordance."""
+    normalised: str = ""
+    """The citation with the usual abbreviations (display.normalised_citation)."""
+    printed_differs: bool = False
+    repository_name: str | None = None
+    """The archive spelt out, with its present name (display.repository_name)."""
 
 
 #: Languages by name, for the labels of a letter's texts.
@@ -315,6 +324,7 @@ def letter_row(read: Read, letter_id: str, root: str) -> LetterRow:
     return LetterRow(
         id=letter.id, url=root + anchors.letter_url(letter.id), number=letter.number,
         title=letter.title, date_text=letter.date.text, date_display=date_display(letter.date),
+        date_printed_differs=printed_differs(letter.date),
         date_sort=date_range_text(letter.date) or "9999",
         senders=tuple(person_link(read, c, root) for c in letter.senders),
         recipients=tuple(person_link(read, c, root) for c in letter.recipients),
@@ -342,7 +352,7 @@ def edition_citation(edition: Edition) -> str:
 
 def letter_citation(edition: Edition, letter: Summary, fragment: str = "",
                     note: int | None = None) -> str:
-    head = f"{letter.title}, {letter.date.text}"
+    head = f"{letter.title}, {date_display(letter.date)}"
     if letter.number is not None:
         head += f" (No. {letter.number})"
     if note is not None:
@@ -453,7 +463,8 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
     if letter.archive is not None:
         a = letter.archive
         archive = ArchiveView(a.text, archive_gloss(a), a.repository,
-                              root + concordance_url(read, a.file_key))
+                              root + concordance_url(read, a.file_key), normalised_citation(a),
+                              citation_differs(a), repository_name(a.repository))
     note_archives = {}
     for n, keys in read("cited-files", letter_id):
         note_archives[n] = tuple(

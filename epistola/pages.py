@@ -254,10 +254,13 @@ class ArchiveEntryView:
     folios: str
     gloss: str
     text: str
+    """The citation as printed ("Ibid. D. 561. L. 56-56v.")."""
     letter: LetterLink
     note: int | None
     url: str
-
+    normalised: str = ""
+    """The citation resolved ("Ibid." read) and with the usual abbreviations."""
+    printed_differs: bool = False
 
 @dataclass(frozen=True, slots=True)
 class ArchiveFileView:
@@ -599,8 +602,11 @@ def archive_view(read: Read, key: tuple[str, str, str, str], root: str) -> Archi
         url = root + anchors.letter_url(letter_id)
         if note is not None:
             url += "#" + anchors.note_id(note)
+        resolved = ArchiveRef(key[0], key[1] or None, key[2] or None, key[3] or None, folios,
+                              text)
         entries.append(ArchiveEntryView(folios or "", folio_text(folios) if folios else "", text,
-                                        letter_link(read, letter_id, root), note, url))
+                                        letter_link(read, letter_id, root), note, url,
+                                        normalised_citation(resolved), citation_differs(resolved)))
     repository, fond, opis, delo = key
     ref = ArchiveRef(repository, fond or None, opis or None, delo or None)
     return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo, archive_gloss(ref),

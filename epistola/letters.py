@@ -83,6 +83,8 @@ class Summary:
     lines: tuple[tuple[str, int], ...] = ()
     """Line of each front-matter key in the record file, for diagnostics."""
     language: str | None = None
+    role: str | None = None
+    """What the letter's own text is (an original, a translation), when the record says."""
     related: tuple = ()
     """The letter's context (model.Related): previous and next letters, replies."""
     entries: tuple = ()
@@ -203,7 +205,7 @@ def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], 
         senders=letter.senders, recipients=letter.recipients, in_reply_to=letter.in_reply_to,
         notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
         cited=cited_in_notes(letter, notes), path=letter.path,
-        lines=tuple(letter.key_lines.items()), language=letter.language,
+        lines=tuple(letter.key_lines.items()), language=letter.language, role=letter.role,
         related=letter.related, entries=letter.register_entries,
         person_forms=person_forms(letter) if letter.blocks is not None else (),
         unhandled=unhandled)

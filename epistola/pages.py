@@ -353,6 +353,15 @@ def edition_citation(edition: Edition) -> str:
     return " ".join(parts)
 
 
+def translated(edition: Edition, letter: Summary) -> str | None:
+    """"English translation" when the letter's text is a translation (its record says so, or
+    the edition is one), else None."""
+    if letter.role == "original" or (letter.role is None and not edition.translation):
+        return None
+    language = letter.language or edition.language
+    return f"{LANGUAGES.get(language, language)} translation"
+
+
 def letter_citation(edition: Edition, letter: Summary, fragment: str = "",
                     note: int | None = None) -> str:
     head = f"{letter.title}, {date_display(letter.date)}"
@@ -361,8 +370,11 @@ def letter_citation(edition: Edition, letter: Summary, fragment: str = "",
     if note is not None:
         head = f"Note {note} to {head}"
     parts = [head + "."]
+    language = translated(edition, letter)
+    if language is not None:
+        parts.append(f"{language}.")
     if letter.archive is not None and letter.archive.text:
-        parts.append(f"{letter.archive.text.rstrip('.')}.")
+        parts.append(normalised_citation(letter.archive))
     ed = f"In: {edition.title}"
     if edition.compilers:
         ed += f", compiled by {join_names(list(edition.compilers))}"
@@ -475,7 +487,11 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
              f"{key[0]}, {archive_gloss(ArchiveRef(key[0], key[1] or None, key[2] or None, key[3] or None))}")
             for key in keys)
     downloads = ((root + tei_path(letter.id), "TEI P5 XML", "application/tei+xml"),
-                 (root + json_path(letter.id), "JSON", "application/json"))
+                 (root + json_path(letter.id), "JSON", "application/json"),
+                 (root + anchors.letter_url(letter.id) + "citation.ris",
+                  "a reference (RIS: Zotero, EndNote, Citavi)", "application/x-research-info-systems"),
+                 (root + anchors.letter_url(letter.id) + "citation.bib", "a reference (BibTeX)",
+                  "application/x-bibtex"))
     if letter.path.endswith(".xml"):
         downloads += ((root + source_path(letter.id), "the edition's own TEI file, as it stands",
                        "application/tei+xml"),)
@@ -929,6 +945,16 @@ def _letter_tei(read: Read, letter_id: Hashable, env: Environment) -> bytes:
     return letter_tei(read, letter_id)
 
 
+def _letter_ris(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    from .export.reference import letter_ris
+    return letter_ris(read, letter_id)
+
+
+def _letter_bibtex(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    from .export.reference import letter_bibtex
+    return letter_bibtex(read, letter_id)
+
+
 def _letter_json(read: Read, letter_id: Hashable, env: Environment) -> bytes:
     from .export.tabular import letter_json
     return letter_json(read, letter_id)
@@ -988,6 +1014,10 @@ def _page_kinds() -> tuple[Kind, ...]:
                   _entry_of_year(register)))),
         Kind("letter-tei", _letter_ids, tei_path, _letter_tei),
         Kind("letter-json", _letter_ids, json_path, _letter_json),
+        Kind("letter-ris", _letter_ids, lambda i: anchors.letter_url(i) + "citation.ris",
+             _letter_ris),
+        Kind("letter-bibtex", _letter_ids, lambda i: anchors.letter_url(i) + "citation.bib",
+             _letter_bibtex),
         Kind("letter-source", _tei_sourced, source_path, _letter_source),
         Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),
     )

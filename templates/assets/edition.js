@@ -225,3 +225,24 @@
   show(buttons[0].getAttribute("data-show"));
 })();
 
+/* A copy button beside each citation (where the browser lets a page write to the clipboard). */
+(function () {
+  if (!navigator.clipboard || !window.isSecureContext) return;
+  var citations = document.querySelectorAll(".cite-letter .citation, .prose .citation");
+  for (var i = 0; i < citations.length; i++) {
+    (function (citation) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-citation";
+      button.textContent = "Copy the citation";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(citation.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = "Copy the citation"; }, 2000);
+        });
+      });
+      citation.insertAdjacentElement("afterend", button);
+    })(citations[i]);
+  }
+})();
+

@@ -85,6 +85,9 @@ class Summary:
     language: str | None = None
     role: str | None = None
     """What the letter's own text is (an original, a translation), when the record says."""
+    source: tuple = ()
+    """Where the letter stands in the transcriptions it was ingested from (model.SourceSpan),
+    the body's first."""
     related: tuple = ()
     """The letter's context (model.Related): previous and next letters, replies."""
     entries: tuple = ()
@@ -206,6 +209,7 @@ def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], 
         notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
         cited=cited_in_notes(letter, notes), path=letter.path,
         lines=tuple(letter.key_lines.items()), language=letter.language, role=letter.role,
+        source=tuple(s for s in (letter.source, *letter.also_from) if s is not None),
         related=letter.related, entries=letter.register_entries,
         person_forms=person_forms(letter) if letter.blocks is not None else (),
         unhandled=unhandled)

@@ -16,6 +16,7 @@ Lists that would grow past LIST_LIMIT letters are split into pages by year.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Mapping
@@ -183,6 +184,8 @@ class LetterPage:
     canonical: str
     texts: tuple[TextView, ...] = ()
     """Every text of a letter that has more than one (its own first); () for one text."""
+    transcriptions: tuple[tuple[str, str], ...] = ()
+    """(url, label) of the lines of the published transcriptions the letter was read from."""
     aligned: bool = False
     """The texts have as many paragraphs each: the page sets them side by side, row by row."""
 
@@ -513,6 +516,10 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
         note_archives=note_archives, meta=meta_tags(edition, letter), downloads=downloads,
         canonical=absolute(edition, anchors.letter_url(letter.id)),
         texts=texts,
+        transcriptions=tuple(
+            (f"{root}{transcription_url(span.file)}#L{span.first}",
+             f"{span.file.rsplit('/', 1)[-1]}, lines {span.first}–{span.last}")
+            for span in letter.source if span.file in read("transcriptions")),
         aligned=bool(texts) and len({len(t.text.paragraphs) for t in texts}) == 1,
     )
 
@@ -964,6 +971,32 @@ def _letter_ids(read: Read) -> tuple[str, ...]:
     return read("letters")
 
 
+def transcription_url(name: str) -> str:
+    """Where a published transcription is: "sources/bolshevik-correspondence-1923-nos-173-176/"."""
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"sources/{re.sub(r'[^a-z0-9]+', '-', stem.casefold()).strip('-') or 'source'}/"
+
+
+def _transcription(read: Read, name: Hashable, root: str) -> tuple[str, dict[str, Any]]:
+    text = read("transcription", name) or ""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    letters = []
+    for letter_id in read("letters"):
+        letter = read("letter", letter_id)
+        for span in letter.source:
+            if span.file == name:
+                letters.append((span.first, span.last, letter_link(read, letter_id, root)))
+    return f"Source transcription: {name.rsplit('/', 1)[-1]}", {
+        "name": name, "lines": lines, "letters": sorted(letters, key=lambda x: x[0]),
+        "download": name.rsplit("/", 1)[-1]}
+
+
+def _transcription_text(read: Read, name: Hashable, env: Environment) -> bytes:
+    return (read("transcription", name) or "").encode("utf-8")
+
+
 def source_path(letter_id: str) -> str:
     """Where a TEI letter's own file is published, as it stands."""
     return anchors.letter_url(letter_id) + "source.xml"
@@ -1019,6 +1052,10 @@ def _page_kinds() -> tuple[Kind, ...]:
         Kind("letter-bibtex", _letter_ids, lambda i: anchors.letter_url(i) + "citation.bib",
              _letter_bibtex),
         Kind("letter-source", _tei_sourced, source_path, _letter_source),
+        _page("transcription", "transcription.html", None, lambda read: read("transcriptions"),
+              lambda name: f"{transcription_url(name)}index.html", _transcription),
+        Kind("transcription-text", lambda read: read("transcriptions"),
+             lambda name: transcription_url(name) + name.rsplit("/", 1)[-1], _transcription_text),
         Kind("asset", lambda read: read("assets"), lambda name: f"assets/{name}", _asset),
     )
 
@@ -1091,6 +1128,7 @@ def sitemap_pages(read: Read) -> list[str]:
     pages.append("archive/")
     pages += [archive_page(key) for key in _fonds(read)]
     pages += ["about/", "search/"]
+    pages += [transcription_url(name) for name in read("transcriptions")]
     if read("letters"):
         pages += ["timeline/", "network/"]
     if _has_map(read):

@@ -22,7 +22,7 @@ from .names import LINK_KIND, NameIndex
 
 #: Families compared by the digest of their value, not the value itself.
 BY_DIGEST = frozenset(("edition", "letter", "reading", "source", "entry", "names", "template",
-                       "asset", "basemap"))
+                       "asset", "basemap", "transcription"))
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class Site:
     basemap: str = ""
     """The country outlines the map is drawn on (TopoJSON text, epistola/data/)."""
     sources: Callable[[str], bytes | None] = lambda letter_id: None
+    transcriptions: Mapping[str, str] = field(default_factory=dict)
+    """The transcriptions the letters were ingested from (a record's source.file) -> their
+    text, for the ones the build found beside the editions folder (published under sources/)."""
     """Letter id -> the bytes of the file it was read from, as it stands (a TEI letter's file
     is published beside the page)."""
 
@@ -204,6 +207,8 @@ FAMILIES: dict[str, Callable[[Site, Any], Any]] = {
     "network": lambda site, key: site.network(),
     "map-places": lambda site, key: site.map_places(),
     "basemap": lambda site, key: site.basemap,
+    "transcription": lambda site, key: site.transcriptions.get(key),
+    "transcriptions": lambda site, key: tuple(sorted(site.transcriptions)),
     # every name form of the registers, to link names in text outside the letters
     "names": lambda site, key: site.names,
     # the templates and assets (compared by digest)

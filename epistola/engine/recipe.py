@@ -453,8 +453,25 @@ class _Build:
         self.closures = template_closures(templates)
         self.asset_digests = {name: digest(data) for name, data in assets.items()}
         self.basemap_digest = digest(_basemap())
+        transcriptions = self.read_transcriptions(summaries)
+        self.transcription_digests = {name: digest(text) for name, text in transcriptions.items()}
         return Site(corpus, self.reading, date, templates, assets, self.names, _basemap(),
-                    self.source)
+                    self.source, transcriptions)
+
+    def read_transcriptions(self, summaries: list) -> dict[str, str]:
+        """The transcriptions the records name as their sources (source.file, relative to the
+        folder that holds the editions folder, where ingest ran), when they are there: never a
+        file outside that folder."""
+        project = self.o.editions.resolve().parent
+        found: dict[str, str] = {}
+        for name in sorted({span.file for s in summaries for span in s.source}):
+            path = (project / name).resolve()
+            if not path.is_relative_to(project) or not path.is_file() or path.suffix != ".txt":
+                continue
+            text, _ = fs.read_text(path, name)
+            if text is not None:
+                found[name] = text
+        return found
 
     def source(self, letter_id: str) -> bytes | None:
         """The file a letter was read from, as it stands."""
@@ -510,6 +527,8 @@ class _Build:
                 return self.asset_digests.get(key)
             if family == "basemap":
                 return self.basemap_digest
+            if family == "transcription":
+                return self.transcription_digests.get(key)
             return site.read(family, key)
         except KeyError:
             return _MISSING

@@ -240,8 +240,8 @@ class EntryRow:
     ref: str
     url: str
     entry: Person
-    counts: tuple[tuple[str, int], ...]
-    """(what, how many) for each group of its letters: ("wrote", 3), ("received", 1)."""
+    counts: tuple[str, ...]
+    """How many letters of each group it has: "wrote 3 letters", "received 1 letter"."""
     mentioned: int
     """In how many letters it is named."""
     ids: tuple = ()
@@ -607,12 +607,18 @@ def _with_role(link: LetterLink, role: str) -> LetterLink:
     return link if role == "to" else LetterLink(link.url, link.label, link.title, role)
 
 
+def _count_phrase(group: str, n: int) -> str:
+    """"wrote 1 letter", "received 3 letters", "2 letters written here"."""
+    letters = f"{n} letter{'' if n == 1 else 's'}"
+    return {"sent": f"wrote {letters}", "received": f"received {letters}",
+            "written": f"{letters} written here"}.get(group, letters)
+
+
 def entry_row(read: Read, register: str, ref: str, root: str) -> EntryRow:
     from .authority import links
 
     entry = read("entry", (register, ref))
-    verbs = {"sent": "wrote", "received": "received", "written": "written here"}
-    counts = tuple((verbs.get(key, key), len(pairs))
+    counts = tuple(_count_phrase(key, len(pairs))
                    for key, _, pairs, _ in entry_groups(read, register, ref) if pairs)
     mentioned = len({m[0] for m in read("mentions", (LINK_KIND[register], ref))})
     return EntryRow(ref, root + anchors.entry_url(register, ref), entry, counts, mentioned,

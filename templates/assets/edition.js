@@ -169,6 +169,7 @@
   function setUpFilter(form, table) {
     var input = form.querySelector("input");
     var output = form.querySelector("output");
+    var fulltext = form.querySelector("[data-fulltext]");
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     form.hidden = false;
     function apply() {
@@ -181,6 +182,12 @@
         if (match) shown++;
       });
       output.textContent = words.length ? shown + " of " + rows.length + " letters shown" : "";
+      if (fulltext) {  /* the same words, looked for in the text of the letters */
+        var url = new URL(fulltext.getAttribute("href"), location.href);
+        if (input.value.trim()) url.searchParams.set("q", input.value.trim());
+        else url.searchParams.delete("q");
+        fulltext.href = url.href;
+      }
     }
     input.addEventListener("input", apply);
     form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });

@@ -125,8 +125,12 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     try:
         if args.command == "ingest":
             from .ingest.command import run_ingest
-            diags = run_ingest(args.sources, args.editions, force=args.force)
+            lines: list[str] = []
+            diags = run_ingest(args.sources, args.editions, force=args.force,
+                               report=lines.append)
             report(diags)
+            for line in lines:  # (the summary comes last, after the diagnostics)
+                print(line, file=sys.stderr)
             return EXIT_ERRORS if has_errors(diags, strict=args.strict) else EXIT_OK
         if args.command in ("build", "check"):
             return _build(args, started)

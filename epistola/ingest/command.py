@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 from ..frozen import FrozenMap
 
 from ..diagnostics import Diagnostic, error, has_errors, warning
@@ -318,9 +319,25 @@ class Counts:
     kept: int = 0
 
 
-def run_ingest(sources: list[Path], editions: Path, force: bool = False) -> list[Diagnostic]:
+def run_ingest(sources: list[Path], editions: Path, force: bool = False,
+               report: Callable[[str], None] | None = None) -> list[Diagnostic]:
+    """Ingest the sources into the editions folder; return every diagnostic. The line that
+    sums the run up goes to `report` (by default printed on stderr)."""
     started = time.perf_counter()
+    counts = Counts()
     diags: list[Diagnostic] = []
+    try:
+        return _ingest(sources, editions, force, counts, diags)
+    finally:
+        line = summary(counts, diags, time.perf_counter() - started)
+        if report is not None:
+            report(line)
+        else:
+            print(line, file=sys.stderr)
+
+
+def _ingest(sources: list[Path], editions: Path, force: bool, counts: Counts,
+            diags: list[Diagnostic]) -> list[Diagnostic]:
     read: list[tuple[str, str]] = []
     for source in sources:
         shown = display_path(source)
@@ -339,7 +356,7 @@ def run_ingest(sources: list[Path], editions: Path, force: bool = False) -> list
                    for r, (shown, text) in zip(results, read)]
     for result in results:
         diags += result.diagnostics
-    counts = Counts(documents=sum(len(r.letters) for r in results))
+    counts.documents = sum(len(r.letters) for r in results)
     writer = Writer(editions, force, diags)
     existing = load_records(editions, writer.manifest, diags)
     planned = plan(results, diags, existing, {shown: text.split("\n") for shown, text in read})
@@ -355,7 +372,6 @@ def run_ingest(sources: list[Path], editions: Path, force: bool = False) -> list
         _count(counts, writer.merge(relative, base, data))
     writer.persons(planned.persons)
     writer.save_manifest()
-    print(summary(counts, diags, time.perf_counter() - started), file=sys.stderr)
     return diags
 
 

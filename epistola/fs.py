@@ -46,12 +46,25 @@ def letter_files(root: Path, globs: Iterable[str] = ()) -> list[tuple[str, str]]
     "data/editions/*.xml") names, each in name order."""
     files = _records_in(root / "letters", ".md")
     seen = {path for path, _ in files}
+    folders_shown: dict[str, str] = {}  # resolved once a folder, not once a letter
     for pattern in globs:
         for path in sorted(str(p) for p in root.glob(pattern) if p.is_file()):
-            if path not in seen:
-                seen.add(path)
-                files.append((path, display_path(Path(path))))
+            if path in seen:
+                continue
+            seen.add(path)
+            folder, name = os.path.split(path)
+            if os.path.islink(path):
+                shown = display_path(Path(path))
+            else:
+                if folder not in folders_shown:
+                    folders_shown[folder] = display_path(Path(folder))
+                shown = _joined(folders_shown[folder], name)
+            files.append((path, shown))
     return files
+
+
+def _joined(folder_shown: str, name: str) -> str:
+    return name if folder_shown == "." else os.path.join(folder_shown, name)
 
 
 def _records_in(folder: Path, suffix: str) -> list[tuple[str, str]]:
@@ -66,7 +79,7 @@ def _records_in(folder: Path, suffix: str) -> list[tuple[str, str]]:
         if is_link:
             shown = display_path(folder / name)
         else:
-            shown = name if folder_shown == "." else os.path.join(folder_shown, name)
+            shown = _joined(folder_shown, name)
         files.append((os.path.join(folder, name), shown))
     return files
 

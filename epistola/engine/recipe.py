@@ -307,8 +307,9 @@ class _Build:
                                         f"in {self.edition_path}, registers)", "register-missing"))
                 continue
             self.diags += state.diagnostics
+            shown = fs.display_path(path)  # (resolved once a file, not once an entry)
             for entry in state.value or []:
-                paths.setdefault(entry.register, fs.display_path(path))
+                paths.setdefault(entry.register, shown)
             entries += state.value or []
         entries = merge_entries(entries)
         self.outcome.fresh_paths |= {shown for shown, state in files.items()

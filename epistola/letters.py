@@ -209,7 +209,9 @@ def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], 
         notes=tuple((note.n, note.anchored) for note in notes), named=tuple(named),
         cited=cited_in_notes(letter, notes), path=letter.path,
         lines=tuple(letter.key_lines.items()), language=letter.language, role=letter.role,
-        source=tuple(s for s in (letter.source, *letter.also_from) if s is not None),
+        source=tuple(s for s in (letter.source, *letter.also_from,
+                                 *(t for text in letter.texts for t in (text.source, *text.also_from)))
+                     if s is not None),
         related=letter.related, entries=letter.register_entries,
         person_forms=person_forms(letter) if letter.blocks is not None else (),
         unhandled=unhandled)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 from ..frozen import FrozenMap
 
-from ..diagnostics import Diagnostic, error, has_errors, warning
+from ..diagnostics import Diagnostic, error, has_errors, note, warning
 from ..fs import display_path, read_bytes, read_text, write_bytes_atomic
 from ..model import Edition, Letter, Person
 from ..records import (
@@ -453,10 +453,12 @@ class Writer:
         self.manifest[relative] = sha256(data)
         return "written"
 
-    def merge(self, relative: str, base: bytes, data: bytes) -> str:
-        """A record the editors changed, with a further text or copy added around their
-        changes: written when the file still holds the bytes the merge was made from. The
-        manifest keeps its old digest, so the record stays theirs."""
+    def merge(self, relative: str, base: bytes, data: bytes,
+              added: str = "a further text or copy of the document was added to it") -> str:
+        """A file the editors changed, with what the sources add put around their changes
+        (a further text or copy of a document; new persons or forms of a name): written when
+        the file still holds the bytes the merge was made from. The manifest keeps its old
+        digest, so the file stays theirs."""
         path = self.root / relative
         current = read_bytes(path)
         if current != base:
@@ -466,9 +468,8 @@ class Writer:
         if current == data:
             return "unchanged"
         write_bytes_atomic(path, data)
-        self.diags.append(warning(self.shown(relative), 1, "edited by hand; a further text or "
-                                  "copy of the document was added to it, the editors' changes "
-                                  "kept as they were", "ingest-merged"))
+        self.diags.append(warning(self.shown(relative), 1, f"edited by hand; {added}, the "
+                                  "editors' changes kept as they were", "ingest-merged"))
         return "written"
 
     def backup(self, relative: str, current: bytes) -> str:
@@ -481,12 +482,19 @@ class Writer:
         the sources still say the same about the collection."""
         path = self.root / "edition.yaml"
         current = read_bytes(path)
-        if current is not None and current != data and self.edited_by_hand("edition.yaml", current):
+        if current is not None and current != data and self.edited_by_hand("edition.yaml", current) \
+                and not self.force:
             existing, _ = parse_edition(current.decode("utf-8", "replace"), self.shown("edition.yaml"))
             if existing is not None and edition is not None and (
                     (existing.title, existing.compilers, existing.year, existing.source)
-                    == (edition.title, edition.compilers, edition.year, edition.source)):
-                return
+                    != (edition.title, edition.compilers, edition.year, edition.source)):
+                # (a page in another language names the same collection in its own words)
+                self.diags.append(note(self.shown("edition.yaml"), 1, "the editors' file is "
+                                       "kept; these sources describe the collection as "
+                                       f"{edition.source or edition.title!r} (run ingest with "
+                                       "--force to replace the file, a backup is kept)",
+                                       "ingest-edition-kept"))
+            return
         self.put("edition.yaml", data)
 
     def persons(self, persons: tuple[Person, ...]) -> None:
@@ -520,7 +528,16 @@ class Writer:
             if merged and not merged.endswith("\n"):
                 merged += "\n"
             merged += dump_persons(missing)
-        if merged != text:
+        if merged == text:
+            return
+        if self.edited_by_hand(relative, current):  # the editors' entries stay as they are
+            added = ", ".join(p.ref for p in missing)
+            what = (f"the new persons {added} were added" if missing else "") + \
+                (" and " if missing and forms else "") + \
+                (f"the new forms of {', '.join(sorted(forms))} were added to names_other"
+                 if forms else "")
+            self.merge(relative, current, merged.encode(), what)
+        else:
             self.put(relative, merged.encode())
 
     def save_manifest(self) -> None:

@@ -90,8 +90,15 @@ class Writer:
     def put(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
         written = target if self.staged else f"{target}{PENDING}"
-        with open(written, "wb") as handle:
-            handle.write(data)
+        try:
+            with open(written, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            if not self.staged:  # (abort knows only the files written whole)
+                Path(written).unlink(missing_ok=True)
+            if exc.filename is None:  # (a full disk refuses the write, which names no file)
+                exc.filename = target
+            raise
         if not self.staged:
             self._pending.append((written, target))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from epistola.diagnostics import has_errors
-from epistola.fs import load_editions
+from epistola.engine.recipe import load
 from epistola.ingest.command import run_ingest
 from epistola.records import parse_letter, parse_persons
 
@@ -61,11 +61,11 @@ def test_fresh_ingest_writes_records_registers_and_manifest(editions):
     assert sorted(manifest) == ["edition.yaml", *LETTERS, "persons.yaml"]
     for name, digest in manifest.items():
         assert hashlib.sha256(files[name]).hexdigest() == digest
-    loaded, diags = load_editions(editions)
+    site, diags = load(editions)
     assert not [d for d in diags if d.level == "error"]
-    assert [l.id for l in loaded.letters] == ["173", "174", "175", "176"]
-    refs = {p.ref for p in loaded.persons}
-    for letter in loaded.letters:
+    assert [l.id for l in site.corpus.letters] == ["173", "174", "175", "176"]
+    refs = set(site.corpus.persons)
+    for letter in site.corpus.letters:
         for c in letter.senders + letter.recipients:
             assert c.ref in refs
 

@@ -1,7 +1,7 @@
 """The built site, read back with lxml: the endnote contract, letter parts, person links, the
 archive concordance, citation metadata, determinism, and a failed build that changes nothing.
 
-Builds go through `epistola.pipeline.run_build`, as `python build.py build` does.
+Builds go through `epistola.engine.recipe.build`, as `python build.py build` does.
 """
 
 from __future__ import annotations
@@ -17,15 +17,20 @@ import pytest
 
 from epistola.diagnostics import has_errors
 from epistola.model import LETTER_PARTS
-from epistola.pipeline import run_build
+from epistola.engine.recipe import build as build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini-edition"
 EDITIONS = ROOT / "editions"
 
 
-def build(editions: Path, out: Path, **kwargs) -> Path:
-    diags = run_build(editions, out, write=True, strict=False, templates=None, **kwargs)
+def run_build(editions: Path, out: Path, templates: Path | None = None) -> list:
+    """`build`, as the command line runs it; its diagnostics."""
+    return build_site(editions, out, templates=templates).diagnostics
+
+
+def build(editions: Path, out: Path) -> Path:
+    diags = run_build(editions, out)
     assert not has_errors(diags), "\n".join(map(str, diags))
     return out
 
@@ -119,7 +124,7 @@ def test_unanchored_note_is_listed_flagged_and_without_back_link(tmp_path):
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("excesses[^2].", "excesses."), encoding="utf-8")
     site = tmp_path / "site"
-    run_build(editions, site, write=True, strict=False, templates=None)
+    run_build(editions, site)
     doc = parse(site, "letters/174/index.html")
     note = doc.get_element_by_id("note-2")
     assert note.xpath('.//a[@role="doc-backlink"]') == []
@@ -334,7 +339,7 @@ def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path):
     record.write_text(record.read_text(encoding="utf-8").replace("in_reply_to: '174'",
                                                                  "in_reply_to: '999'"),
                       encoding="utf-8")
-    diags = run_build(editions, site, write=True, strict=False, templates=None)
+    diags = run_build(editions, site)
     assert has_errors(diags)
     assert snapshot(site) == before
     assert not (tmp_path / ".site.new").exists()
@@ -346,7 +351,7 @@ def test_a_template_error_is_one_diagnostic_and_writes_nothing(tmp_path):
     page = templates / "about.html"
     page.write_text(page.read_text(encoding="utf-8").replace("{{ edition.title }}", "{{ edition.nonexistent }}")
                     .replace("{% block content %}", "{% block content %}{{ no_such_name }}"), encoding="utf-8")
-    diags = run_build(MINI, tmp_path / "site", write=True, strict=False, templates=templates)
+    diags = run_build(MINI, tmp_path / "site", templates=templates)
     errors = [d for d in diags if d.code == "template"]
     assert len(errors) == 1 and "about.html" in errors[0].path, diags
     assert "no_such_name" in errors[0].message
@@ -361,7 +366,7 @@ def test_source_date_epoch_dates_the_build_when_the_edition_does_not(tmp_path, m
                          encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     site = tmp_path / "site"
-    run_build(editions, site, write=True, strict=False, templates=None)
+    run_build(editions, site)
     doc = parse(site, "index.html")
     assert doc.xpath('//footer//time/@datetime') == ["2023-11-14"]
 

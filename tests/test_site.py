@@ -7,7 +7,9 @@ Builds go through `epistola.engine.recipe.build`, as `python build.py build` doe
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +29,7 @@ EDITIONS = ROOT / "editions"
 def run_build(editions: Path, out: Path, templates: Path | None = None) -> list:
     """`build`, as the command line runs it; its diagnostics."""
     return build_site(editions, out, templates=templates).diagnostics
+
 
 
 def build(editions: Path, out: Path) -> Path:
@@ -415,3 +418,91 @@ def test_edition_concordance(edition):
     # the notes of No. 175 cite folios 14 and 17 of the file its own folios 15-16 come from
     assert rows == [("folio 14", "../letters/175/#note-2"), ("folios 15–16", "../letters/175/"),
                     ("folio 17", "../letters/175/#note-4")]
+
+
+# --- long lists split into pages ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory) -> Path:
+    """A synthetic edition of 60 letters built with lists split past 10 letters (500 in use)."""
+    from epistola import pages
+    from synthetic import write_edition
+
+    editions = write_edition(tmp_path_factory.mktemp("split") / "editions", 60, seed=5)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(pages, "LIST_LIMIT", 10)
+        out = build_site(editions, editions.parent / "site", search=False)
+    assert not has_errors(out.diagnostics), "\n".join(map(str, out.diagnostics))
+    return editions.parent / "site"
+
+
+def links(site: Path, page: str, xpath: str = "//main//a/@href") -> list[str]:
+    """The pages a page links to (site-relative files), in document order."""
+    return [resolve(page, href) for href in parse(site, page).xpath(xpath)
+            if not urlsplit(href).scheme]
+
+
+def test_a_long_list_of_letters_is_split_by_year_and_loses_no_letter(split):
+    every = sorted(e["id"] for e in json.loads((split / "data" / "letters.json").read_bytes())
+                   ["letters"])
+    years = sorted(p.relative_to(split).as_posix() for p in (split / "letters").glob(
+        "[0-9][0-9][0-9][0-9]/index.html"))
+    assert len(years) >= 5
+    listed = []
+    for year_page in years:
+        assert set(years) <= set(links(split, year_page)), year_page  # every year from each
+        rows = parse(split, year_page).xpath('//table[@id="letters-table"]/tbody/tr')
+        dates = [r.xpath("td[2]/@data-value")[0] for r in rows]
+        assert dates == sorted(dates) and all(d.startswith(year_page[8:12]) for d in dates)
+        listed += [resolve(year_page, r.xpath("td[1]//a/@href")[0]).split("/")[1] for r in rows]
+    assert sorted(listed) == every  # each letter once
+    for whole in ("letters/index.html", "index.html"):
+        assert not parse(split, whole).xpath('//table[@id="letters-table"]/tbody/tr'), whole
+        assert set(years) <= set(links(split, whole)), whole
+
+
+def test_a_long_concordance_is_split_by_fond(split):
+    fonds = sorted(p.relative_to(split).as_posix() for p in (split / "archive").glob("*/index.html"))
+    assert len(fonds) >= 2
+    assert set(fonds) == set(links(split, "archive/index.html"))
+    files = [f for page in fonds for f in parse(split, page).xpath('//*[starts-with(@id, "rtskhidni-")]/@id')]
+    assert files and len(files) == len(set(files))  # each archival file on one page of its fond
+    # letters and notes link to their file on its fond's page
+    cited = {resolve(p, href) for p in letter_pages(split)
+             for href in parse(split, p).xpath('//main//a[contains(@href, "archive/")]/@href')}
+    assert cited and cited <= set(fonds)
+
+
+def test_a_busy_persons_letters_are_split_by_year(split):
+    busy = [p for p in sorted(split.glob("persons/*/index.html"))
+            if list(p.parent.glob("*/index.html"))]
+    assert busy
+    for page in busy:
+        rel = page.relative_to(split).as_posix()
+        years = sorted(p.relative_to(split).as_posix() for p in page.parent.glob("*/index.html"))
+        assert set(years) <= set(links(split, rel))
+        for year_page in years:
+            targets = {t.split("/")[1] for t in links(split, year_page) if t.startswith("letters/")
+                       and t.count("/") == 2}
+            assert targets, year_page
+            # each letter linked is of that year
+            for letter_id in targets:
+                doc = parse(split, f"letters/{letter_id}/index.html")
+                assert year_page.split("/")[2] in doc.xpath('//time/@datetime')[0], (year_page, letter_id)
+
+
+def test_a_split_site_links_only_to_pages_and_ids_that_exist_and_maps_every_page(split):
+    from conftest import dead_fragments
+
+    assert dead_fragments(split) == []
+    for page in sorted(split.rglob("*.html")):
+        rel = page.relative_to(split).as_posix()
+        for href in parse(split, rel).xpath("//a/@href"):
+            if urlsplit(href).scheme or href.startswith("#") or rel == "404.html":
+                continue
+            assert (split / resolve(rel, href)).is_file(), (rel, href)
+    sitemap = (split / "sitemap.xml").read_text(encoding="utf-8")
+    pages = {p.relative_to(split).as_posix().removesuffix("index.html")
+             for p in split.rglob("*.html") if p.name != "404.html"}
+    mapped = set(re.findall(r"<loc>https://example\.org/synthetic/([^<]*)</loc>", sitemap))
+    assert mapped == pages, (sorted(pages - mapped)[:5], sorted(mapped - pages)[:5])

@@ -16,12 +16,11 @@ import cbor2
 import pytest
 from lxml import html as lxml_html
 
-from bench.corpus import generate
 from conftest import MINI_EDITION
-from epistola.corpus import build_corpus
-from epistola.fs import load_editions
-from epistola.search import (MANIFEST, PAGEFIND_DIR, UNDATED, glob_for, index_site,
-                             letter_search_names, plan_bundles)
+from epistola.engine.recipe import load
+from epistola.pages import search_names
+from epistola.search import MANIFEST, PAGEFIND_DIR, UNDATED, glob_for, index_site, plan_bundles
+from synthetic import write_edition
 
 
 def page(year: str | None) -> bytes:
@@ -87,9 +86,8 @@ def test_the_glob_names_exactly_the_pages_of_a_bundle():
 
 
 def test_a_letter_is_found_by_every_register_form_of_whoever_wrote_received_or_is_named_in_it():
-    files, _ = load_editions(MINI_EDITION)
-    corpus, _ = build_corpus(files.edition, files.letters, files.persons)
-    names = letter_search_names(corpus)
+    site, _ = load(MINI_EDITION)
+    names = {letter.id: search_names(site.read, letter) for letter in site.corpus.letters}
     assert names["174"] == ("B. I. Magidov", "Boris Iosifovich Magidov", "Magidov", "MAGIDOV",
                             "B. Magidov", "I. V. Stalin", "Iosif Vissarionovich Stalin", "Stalin",
                             "STALIN", "I. Stalin", "St[alin]")
@@ -273,8 +271,7 @@ def test_the_index_is_the_same_whatever_order_the_file_system_lists_the_pages_in
 @pytest.fixture(scope="module")
 def many_years(tmp_path_factory, build_site) -> Path:
     """A small synthetic edition spread over many years, built with its index."""
-    editions = tmp_path_factory.mktemp("years") / "editions"
-    generate(40, editions, seed=3)
+    editions = write_edition(tmp_path_factory.mktemp("years") / "editions", 40, seed=3)
     return build_site(editions, editions.parent / "site")
 
 

@@ -19,17 +19,28 @@ import pytest
 from lxml import html as lxml_html
 
 from conftest import EDITIONS, MINI_EDITION, base_path, format_axe
-from epistola.corpus import build_corpus
-from epistola.fs import load_editions
-from epistola.search import letter_search_names, person_forms
+from epistola.engine.recipe import load
+from epistola.names import entry_forms
+from epistola.pages import search_names
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+def site_of(editions: Path):
+    """The facts of an edition (site.Site); its corpus holds the letters in date order."""
+    site, diags = load(editions)
+    assert site is not None, diags
+    return site
+
+
 def corpus_of(editions: Path):
-    files, _ = load_editions(editions)
-    corpus, _ = build_corpus(files.edition, files.letters, files.persons)
-    return corpus
+    return site_of(editions).corpus
+
+
+def words_of(site, letter_id: str) -> str:
+    """A letter's text and notes as its record has them."""
+    letter = site.read("reading", letter_id).letter
+    return letter.body + " ".join(note.text for note in letter.notes)
 
 
 def open_search(page, base: str, **params) -> None:
@@ -193,13 +204,14 @@ def test_a_ticked_value_does_not_zero_the_others_of_its_group(edition_url, page)
 
 
 def test_every_spelling_in_the_register_finds_the_persons_letters(edition_url, page):
-    corpus = corpus_of(EDITIONS)
-    names = letter_search_names(corpus)
+    site = site_of(EDITIONS)
+    corpus = site.corpus
+    names = {letter.id: search_names(site.read, letter) for letter in corpus.letters}
     misses = []
     tried = 0
     for person in corpus.persons.values():
         involved = sorted(l for l, forms in names.items() if person.name in forms)
-        for form in person_forms(person):
+        for form in entry_forms(person):
             open_search(page, edition_url, q=form)
             tried += 1
             got = letter_ids(page)
@@ -347,10 +359,9 @@ def test_the_search_page_is_reachable_from_every_page(edition_site):
 def split_edition(tmp_path_factory, build_site, serve_folder):
     """40 synthetic letters over 1912-1927, indexed in bundles of at most 3 letters."""
     import epistola.search
-    from bench.corpus import generate
+    from synthetic import write_edition
 
-    editions = tmp_path_factory.mktemp("split") / "editions"
-    generate(40, editions, seed=3)
+    editions = write_edition(tmp_path_factory.mktemp("split") / "editions", 40, seed=3)
     limit = epistola.search.MAX_BUNDLE
     epistola.search.MAX_BUNDLE = 3
     try:
@@ -359,7 +370,7 @@ def split_edition(tmp_path_factory, build_site, serve_folder):
         epistola.search.MAX_BUNDLE = limit
     bundles = json.loads((site / "pagefind" / "bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert any(b["name"].endswith("-2") for b in bundles), "no year was split"
-    return corpus_of(editions), serve_folder(site, base_path(editions))
+    return site_of(editions), serve_folder(site, base_path(editions))
 
 
 def all_letter_ids(page) -> list[str]:
@@ -371,7 +382,8 @@ def all_letter_ids(page) -> list[str]:
 
 
 def test_letters_from_many_bundles_come_in_date_order(split_edition, page):
-    corpus, base = split_edition
+    site, base = split_edition
+    corpus = site.corpus
     open_search(page, base)
     assert all_letter_ids(page) == [letter.id for letter in corpus.letters]
     assert facet_counts(page) == {g: dict(c) for g, c in expected_counts(corpus.letters).items() if c}
@@ -380,6 +392,6 @@ def test_letters_from_many_bundles_come_in_date_order(split_edition, page):
     # are left out, not matched on a prefix ("plen" -> "plenum")
     open_search(page, base, q="plenipotentiary")
     holding = [letter.id for letter in corpus.letters
-               if "plenipotentiary" in (letter.body + " ".join(n.text for n in letter.notes)).lower()]
+               if "plenipotentiary" in words_of(site, letter.id).lower()]
     assert holding and len(holding) < len(corpus.letters)
     assert all_letter_ids(page) == holding

@@ -99,17 +99,19 @@ class Outcome:
 
 # --- reading the inputs --------------------------------------------------------------------------
 
-def _stat(path: str | Path) -> tuple[int, int, int] | None:
+def _stat(path: str | Path) -> tuple[int, int, int, int] | None:
+    """Size, modification and change time (ns) and inode: the change time tells a file
+    rewritten with its size and modification time kept (a copy with `cp -p`, a restore)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def _settled(stat: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+def _settled(stat: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:
     """The stat to keep: None for a file changed a moment ago (read it again next time)."""
-    if stat is None or time.time_ns() - stat[1] < SETTLED_NS:
+    if stat is None or time.time_ns() - max(stat[1], stat[3]) < SETTLED_NS:
         return None
     return stat
 
@@ -388,7 +390,7 @@ class _Build:
             out.append((shown, self.analyse(text, shown, _settled(stat), text_digest), True))
         return out
 
-    def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int] | None,
+    def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int, int] | None,
                     known: RecordState | None, known_text: str) -> tuple[str, RecordState, bool]:
         """A TEI letter: read as it stands (tei.read_tei_letter), its keys to other entries
         resolved (tei.apply_aliases), and analysed."""
@@ -413,7 +415,7 @@ class _Build:
                                   digest(summary), digest(text_digest, shown, self.names_digest),
                                   tuple(diags)), True
 
-    def analyse(self, text: str, shown: str, stat: tuple[int, int, int] | None,
+    def analyse(self, text: str, shown: str, stat: tuple[int, int, int, int] | None,
                 text_digest: str) -> RecordState:
         letter, diags = parse_letter(text, shown)
         if letter is None:

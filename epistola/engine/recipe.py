@@ -809,6 +809,7 @@ class _Build:
             self.writer = self.sink
         else:
             self.writer = Writer(o.out, staged) if o.write else None
+        shares: list[list[tuple]] = []
         try:
             shares = _jobs_for(jobs, self.size, self.owner)
             records = store.records
@@ -859,6 +860,9 @@ class _Build:
         except BaseException:
             if self.writer is not None:
                 self.writer.abort()
+                if isinstance(self.writer, Writer):  # what the crew wrote and did not hand on
+                    self.writer.discard(job[3] for share in shares for job in share
+                                        if job[0] == "page")
             raise
         outcome.written = True
         store.pages, store.facts, store.joined = pages, facts, self.joined

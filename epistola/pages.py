@@ -525,10 +525,10 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
 
 
 def mention_groups(read: Read, key: tuple[str, str], root: str,
-                   wanted: Callable[[str], bool] = lambda letter_id: True) -> tuple[MentionGroup, ...]:
+                   shown: Callable[[str], bool] = lambda letter_id: True) -> tuple[MentionGroup, ...]:
     groups: dict[str, list[tuple[str, str, bool, int]]] = {}
     for m in read("mentions", key):
-        if wanted(m[0]):
+        if shown(m[0]):
             groups.setdefault(m[0], []).append(m)  # mentions come in letter order
     made = []
     for letter_id, mentions in groups.items():
@@ -653,11 +653,11 @@ def _group(items: Iterable[Any], key: Callable[[Any], Any]) -> list[tuple[Any, l
     return out
 
 
-def repositories_tree(views: list[ArchiveFileView]) -> list:
+def repositories_tree(files: list[ArchiveFileView]) -> list:
     """The concordance's files grouped by repository, then fond, then opis."""
     return [(repo, [(fond, _group(by_fond, lambda v: v.opis))
                     for fond, by_fond in _group(by_repo, lambda v: v.fond)])
-            for repo, by_repo in _group(views, lambda v: v.repository)]
+            for repo, by_repo in _group(files, lambda v: v.repository)]
 
 
 # --- kinds -------------------------------------------------------------------------------------

@@ -529,20 +529,3 @@ def test_the_json_files_are_written_as_json_writes_them_with_two_spaces(value):
     from epistola.export.tabular import to_json
 
     assert to_json(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def test_writing_a_json_file_leaves_no_reference_cycle():
-    """json writes indented text with nested functions that refer to each other: with the
-    cycle collector off for the build, each file would leave one (20 MiB at 10,000 letters)."""
-    import gc
-
-    from epistola.export.tabular import to_json
-
-    value = {"id": "173", "notes": [{"n": 1, "text": "Ilyich", "anchored": True}], "x": {}}
-    gc.collect()
-    gc.disable()
-    try:
-        assert json.loads(to_json(value)) == value
-        assert gc.collect() == 0
-    finally:
-        gc.enable()

@@ -524,8 +524,9 @@ _JSON_VALUES = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(_JSON_VALUES)
 def test_the_json_files_are_written_as_json_writes_them_with_two_spaces(value):
-    """letters.json and letter.json are written out by hand (below), byte for byte as
-    json.dumps(..., ensure_ascii=False, indent=2) would."""
+    """letters.json and letter.json are written byte for byte as
+    json.dumps(..., ensure_ascii=False, indent=2) writes them (letters.json is joined from a
+    piece per letter)."""
     from epistola.export.tabular import to_json
 
     assert to_json(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()

@@ -272,6 +272,29 @@ def test_empty_letter_file(edition, tmp_path):
     _only_errors_name(done, "998.md")
 
 
+def test_a_register_that_cannot_be_read_stands_alone(edition, tmp_path):
+    """Its error comes first, before the errors of other files, and the refs to it are not each
+    reported as unknown."""
+    (edition / "persons.yaml").write_text("stalin: [unclosed\n", encoding="utf-8")
+    replace_in(edition / "letters" / "174.md", "(in October)[^1]", "(in October)[^1][^9]")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    assert done.returncode == 1
+    found = [(Path(d["path"]).name, d["code"]) for d in diagnostics(done)]
+    assert found == [("persons.yaml", "yaml"), ("174.md", "note-mark-undefined")], found
+
+
+def test_a_record_that_cannot_be_read_comes_first_and_its_reply_is_no_error(edition, tmp_path):
+    """No. 176 answers No. 174: with 174.md unreadable, the reply is not reported as a link to
+    nothing, and the one line says what to fix."""
+    letter = edition / "letters" / "174.md"
+    letter.write_bytes(letter.read_bytes().replace(b"Dear comrade.", b"Dear comrade\xff."))
+    replace_in(edition / "letters" / "176.md", "ref: stalin}]", "ref: stallin}]")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    assert done.returncode == 1
+    found = [(Path(d["path"]).name, d["code"]) for d in diagnostics(done)]
+    assert found == [("174.md", "encoding"), ("176.md", "person-unknown")], found
+
+
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_missing_editions_folder(tmp_path, command):
     done = run(command, "--editions", "nowhere", "--out", "out", cwd=tmp_path)

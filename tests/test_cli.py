@@ -276,7 +276,7 @@ def test_a_register_that_cannot_be_read_stands_alone(edition, tmp_path):
     """Its error comes first, before the errors of other files, and the refs to it are not each
     reported as unknown."""
     (edition / "persons.yaml").write_text("stalin: [unclosed\n", encoding="utf-8")
-    replace_in(edition / "letters" / "174.md", "(in October)[^1]", "(in October)[^1][^9]")
+    replace_in(edition / "letters" / "174.md", "excesses[^2].", "excesses[^2][^9].")
     done = run("check", "--editions", str(edition), cwd=tmp_path)
     assert done.returncode == 1
     found = [(Path(d["path"]).name, d["code"]) for d in diagnostics(done)]

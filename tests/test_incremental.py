@@ -186,6 +186,28 @@ def test_nothing_changed_makes_nothing_and_keeps_the_site(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_with_nothing_changed_a_build_answers_from_the_store(ws, monkeypatch):
+    """No file of the editions or the templates changed since the build before (their names,
+    sizes and times say so): the build reads no record and says what the last one said."""
+    monkeypatch.setattr(recipe, "SETTLED_NS", 0)  # (the files were copied a moment ago)
+    first = ws.build(search=True)
+    before = tree(ws.out)
+    read: list[str] = []
+    real = fs.read_text
+    monkeypatch.setattr(fs, "read_text", lambda path, shown=None: read.append(str(path))
+                        or real(path, shown))
+    again = ws.build(search=True)
+    assert read == [] and again.unchanged and again.made == []
+    assert (again.diagnostics, again.letters, again.entries) == \
+        (first.diagnostics, N, {"persons": first.entries["persons"]})
+    assert tree(ws.out) == before
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Indeed"))
+    changed = ws.build(search=True)
+    assert not changed.unchanged and f"letters/{letter}/index.html" in changed.made
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
 def test_nothing_changed_still_reports_the_warnings(ws):
     ws.edit(ws.record(middle_letter(ws)), lambda t: t.replace("---\n", "---\nmood: calm\n", 1))
     first = ws.build()

@@ -134,3 +134,15 @@ def test_every_machinery_parameter_is_seen():
               "def c(*views): pass\n")
     assert [line.split(": ", 1)[1] for line in machinery_parameters(source, "x.py")] == [
         "a(memo)", "b(sink)", "Page.make(wanted)", "c(views)"]
+
+
+def test_every_package_of_epistola_is_installed():
+    """pyproject.toml names the packages an installation gets: a package left out (the engine,
+    say) would be missing from every installed copy but an editable one."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {module_name(path.relative_to(PACKAGE).as_posix())
+             for path in PACKAGE.rglob("__init__.py")}
+    assert listed == found, (sorted(found - listed), sorted(listed - found))

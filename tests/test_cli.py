@@ -103,6 +103,18 @@ def test_help_exits_0(tmp_path):
         assert command in done.stdout
 
 
+def test_the_console_script_is_the_same_command_line(tmp_path):
+    script = Path(sys.executable).parent / "epistola"
+    if not script.is_file():
+        pytest.skip("the console script is installed with the project (pip install -e .)")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: epistola "), done.stdout
+    done = subprocess.run([str(script), "check", "--editions", str(MINI)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert diagnostics(done) == [] and done.stderr.startswith("check: 2 letters, 3 persons: ")
+
+
 # --- success --------------------------------------------------------------------------------------
 
 def test_build_of_a_sound_edition_exits_0(edition, tmp_path):

@@ -715,6 +715,32 @@ def test_a_disk_error_with_a_crew_leaves_the_site_and_the_store(tmp_path, corpus
     assert_same_site(ws.out, ws.clean())
 
 
+def test_a_template_error_with_a_crew_leaves_the_site_and_the_store(tmp_path, corpus,
+                                                                     monkeypatch):
+    """Each process reports the error of the pages it made, as one line, and the files the
+    workers wrote go with the build."""
+    if _ran_alone("test_a_template_error_with_a_crew_leaves_the_site_and_the_store"):
+        return
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    before, store = tree(ws.out), ws.store()
+    on_two_cores(monkeypatch)
+    page = ws.templates / "letter.html"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good.replace("</article>", "{% if page.row.number > 120 %}{{ no_such.name }}"
+                                 "{% endif %}</article>", 1), encoding="utf-8")
+    outcome = ws.try_build()
+    errors = [d for d in outcome.diagnostics if d.level == "error"]
+    assert len(errors) == 1 and errors[0].code == "template", [str(d) for d in errors]
+    assert Path(errors[0].path).name == "letter.html"
+    assert not outcome.written
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
+    page.write_text(good, encoding="utf-8")
+    ws.build()
+    assert_same_site(ws.out, ws.clean())
+
+
 # --- serve: one store kept in memory across builds -------------------------------------------------
 
 def serve_build(ws: Workspace, kept: dict) -> Outcome:

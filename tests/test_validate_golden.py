@@ -39,6 +39,13 @@ def diagnostic_lines(stderr: str) -> str:
     return "".join(lines)
 
 
+def problem_lines(stderr: str) -> str:
+    """The errors and warnings `check` printed: its notes (entries without an authority ID)
+    are no problem."""
+    return "".join(line for line in diagnostic_lines(stderr).splitlines(keepends=True)
+                   if ": note: " not in line)
+
+
 @pytest.fixture(scope="module")
 def broken_check() -> subprocess.CompletedProcess:
     return build_py("check", "--editions", BROKEN)
@@ -65,7 +72,7 @@ def test_golden_lines_are_well_formed_and_point_into_the_fixture(broken_check):
     lines = diagnostic_lines(broken_check.stderr).splitlines()
     assert lines
     for line in lines:
-        m = re.fullmatch(r"(\S+):(\d+): (error|warning): (.+) \[([a-z0-9-]+)\]", line)
+        m = re.fullmatch(r"(\S+):(\d+): (error|warning|note): (.+) \[([a-z0-9-]+)\]", line)
         assert m, line
         path, number = ROOT / m.group(1), int(m.group(2))
         assert path.is_file(), line
@@ -104,7 +111,7 @@ def _warnings_only_edition(tmp_path: Path) -> Path:
 def test_exit_status_0_with_warnings_only(tmp_path):
     result = build_py("check", "--editions", str(_warnings_only_edition(tmp_path)))
     assert result.returncode == 0, result.stderr
-    lines = diagnostic_lines(result.stderr)
+    lines = problem_lines(result.stderr)
     assert lines.count("\n") == 1 and ": warning: " in lines
     assert lines.rstrip().endswith("[person-unused]")
 
@@ -112,12 +119,14 @@ def test_exit_status_0_with_warnings_only(tmp_path):
 def test_strict_turns_warnings_into_errors(tmp_path):
     result = build_py("check", "--strict", "--editions", str(_warnings_only_edition(tmp_path)))
     assert result.returncode == 1
-    assert diagnostic_lines(result.stderr).rstrip().endswith("[person-unused]")
+    assert problem_lines(result.stderr).rstrip().endswith("[person-unused]")
 
 
-def test_clean_edition_checks_silently():
+def test_a_clean_edition_checks_with_its_notes_only():
     result = build_py("check", "--editions", str(MINI))
-    assert (result.returncode, diagnostic_lines(result.stderr), result.stdout) == (0, "", "")
+    assert (result.returncode, problem_lines(result.stderr), result.stdout) == (0, "", "")
+    assert re.fullmatch(r".*/persons\.yaml:1: note: .* \[authority-missing\]\n",
+                        diagnostic_lines(result.stderr)), result.stderr
 
 
 def test_check_writes_nothing(tmp_path):
@@ -138,7 +147,7 @@ def _templates(tmp_path: Path, letter_html: str) -> Path:
 def test_the_minimal_templates_render(tmp_path):
     templates = _templates(tmp_path, "<h1>{{ title }}</h1>\n")
     result = build_py("check", "--editions", str(MINI), "--templates", str(templates))
-    assert (result.returncode, diagnostic_lines(result.stderr)) == (0, "")
+    assert (result.returncode, problem_lines(result.stderr)) == (0, "")
 
 
 def test_template_using_an_undefined_value_is_one_line_with_its_line(tmp_path):
@@ -146,7 +155,7 @@ def test_template_using_an_undefined_value_is_one_line_with_its_line(tmp_path):
                                      "<p>{{ page.no_such_value }}</p>\n{% endif %}\n")
     result = build_py("check", "--editions", str(MINI), "--templates", str(templates))
     assert result.returncode == 1
-    lines = diagnostic_lines(result.stderr).splitlines()
+    lines = problem_lines(result.stderr).splitlines()
     assert len(lines) == 1, result.stderr
     assert re.fullmatch(r".*/templates/letter\.html:3: error: template error: .*no_such_value.* "
                         r"\[template\]", lines[0]), lines[0]
@@ -158,4 +167,4 @@ def test_template_syntax_error_is_one_line_with_its_line(tmp_path):
     result = build_py("check", "--editions", str(MINI), "--templates", str(templates))
     assert result.returncode == 1
     assert re.fullmatch(r".*/templates/letter\.html:3: error: template error: .* \[template\]\n",
-                        diagnostic_lines(result.stderr)), result.stderr
+                        problem_lines(result.stderr)), result.stderr

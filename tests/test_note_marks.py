@@ -50,9 +50,9 @@ def test_the_page_shows_the_escaped_mark_as_text_and_the_note_as_unanchored(file
 
 def test_check_warns_that_the_note_has_no_mark(escaped, tmp_path):
     outcome = check(escaped, tmp_path / "site")
-    found = [(Path(d.path).name, d.code) for d in outcome.diagnostics]
+    found = [(Path(d.path).name, d.code) for d in outcome.diagnostics if d.level != "note"]
     assert found == [("174.md", "note-unanchored")]
-    assert "note 2 has no mark [^2]" in outcome.diagnostics[0].message
+    assert any("note 2 has no mark [^2]" in d.message for d in outcome.diagnostics)
 
 
 def test_letters_json_and_letter_json_call_the_note_unanchored(files):
@@ -81,7 +81,7 @@ def test_the_tei_has_no_anchor_for_the_note_and_flags_it(files):
 def test_an_unescaped_mark_anchors_the_note_in_every_view():
     """The same checks hold the other way on the edition as it is."""
     made, diags = make_all(MINI)
-    assert diags == []
+    assert not [d for d in diags if d.level != "note"]
     page = lxml.html.fromstring(made["letters/174/index.html"])
     assert page.xpath('//a[@href="#note-2"]')
     entry = json.loads(made["letters/174/letter.json"])

@@ -172,7 +172,7 @@ def test_correspondence_is_the_same_pair_either_way_in_date_order():
     assert corpus.neighbours("2") == ("1", "3")
     assert corpus.replies == {"2": ("4",)}
     assert corpus.by_sender["persons", "stalin"] == ("3", "4")
-    assert corpus.by_recipient["persons", "stalin"] == ("1", "2")
+    assert corpus.by_recipient["persons", "stalin"] == (("1", "to"), ("2", "to"))
 
 
 def test_mentions_point_at_the_paragraph_or_note():

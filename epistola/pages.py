@@ -716,6 +716,12 @@ def _one(read: Read) -> tuple[str]:
     return ("",)
 
 
+def _listed(register: str) -> Callable[[Read], tuple[str, ...]]:
+    """The list of an optional register: made only when the edition has entries in it (the
+    navigation names it only then)."""
+    return lambda read: ("",) if read("has-register", register) else ()
+
+
 def _home(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     ids = read("letters")
     stats = dict(read("stats"))
@@ -1024,12 +1030,12 @@ def _page_kinds() -> tuple[Kind, ...]:
               lambda year: f"letters/{year}/index.html", _letters_of_year),
         _page("persons", "register.html", "persons", _one, lambda k: "persons/index.html",
               _register("persons")),
-        _page("places", "register.html", "places", _one, lambda k: "places/index.html",
-              _register("places")),
-        _page("organisations", "register.html", "organisations", _one,
+        _page("places", "register.html", "places", _listed("places"),
+              lambda k: "places/index.html", _register("places")),
+        _page("organisations", "register.html", "organisations", _listed("organisations"),
               lambda k: "organisations/index.html", _register("organisations")),
-        _page("works", "register.html", "works", _one, lambda k: "works/index.html",
-              _register("works")),
+        _page("works", "register.html", "works", _listed("works"),
+              lambda k: "works/index.html", _register("works")),
         _page("archive", "archive.html", "archive", _one, lambda k: "archive/index.html", _archive),
         _page("archive-fond", "archive.html", "archive", _fonds,
               lambda key: f"{archive_page(key)}index.html", _archive_fond),
@@ -1125,6 +1131,8 @@ def sitemap_pages(read: Read) -> list[str]:
     pages += [f"letters/{year}/" for year in _years(read)]
     pages += [anchors.letter_url(i) for i in read("letters")]
     for register in REGISTERS:
+        if register in OPTIONAL_REGISTERS and not read("has-register", register):
+            continue
         pages.append(f"{anchors.REGISTER_FOLDERS[register]}/")
         for ref in read("register", register):
             pages.append(anchors.entry_url(register, ref))

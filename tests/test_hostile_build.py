@@ -291,3 +291,16 @@ def test_the_seed_ingests_and_builds_cleanly(tmp_path):
     diags = run_build(editions, tmp_path / "site")
     assert not has_errors(diags), [str(d) for d in diags]
     assert len(list((tmp_path / "site" / "letters").glob("*/index.html"))) == 4
+
+
+def test_letters_between_unregistered_correspondents_build(tmp_path):
+    """No letter names a writer and a recipient from the register: the picture of who wrote to
+    whom has nobody to draw, and the build goes on."""
+    letter = Letter(id="a", number=None, title="t", senders=(Correspondent("Somebody"),),
+                    recipients=(Correspondent("Nobody"),), date=LetterDate("undated"),
+                    place=None, archive=None, physical=None, body="Text.")
+    editions = write_edition(tmp_path / "ed", [letter], _PERSONS,
+                             Edition("T", year=1996, published="2026-11-26"))
+    diags = run_build(editions, tmp_path / "site")
+    assert not has_errors(diags), [str(d) for d in diags]
+    assert (tmp_path / "site" / "letters" / "a" / "index.html").is_file()

@@ -83,7 +83,9 @@ def test_every_file_is_there(mini):
     assert diags == []
     assert sorted(files) == [
         "data/cmif.xml", "data/letters.csv", "data/letters.json",
+        "letters/174/citation.bib", "letters/174/citation.ris",
         "letters/174/letter.json", "letters/174/tei.xml",
+        "letters/176/citation.bib", "letters/176/citation.ris",
         "letters/176/letter.json", "letters/176/tei.xml",
         "sitemap.xml",
     ]
@@ -409,7 +411,8 @@ def test_sitemap_lists_every_page(mini):
     locs = doc.xpath("//s:url/s:loc/text()", namespaces=ns)
     assert locs == [MINI_BASE + page for page in [
         "", "letters/", "letters/174/", "letters/176/", "persons/", "persons/magidov/",
-        "persons/stalin/", "persons/yaroslavsky/", "archive/", "about/", "search/"]]
+        "persons/stalin/", "persons/yaroslavsky/", "archive/", "about/", "search/", "timeline/",
+        "network/"]]
     assert set(doc.xpath("//s:url/s:lastmod/text()", namespaces=ns)) == {"2026-11-26"}
 
 

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 import pytest
 
@@ -284,6 +285,16 @@ def test_every_page_has_one_h1_a_language_a_skip_link_and_the_search_link(site):
                 if target == "search/index.html" and not (site / "search").exists():
                     continue
                 assert (site / target).is_file(), (rel, href)
+
+
+def test_the_sitemap_lists_every_page(site):
+    sitemap = lxml.etree.fromstring((site / "sitemap.xml").read_bytes())
+    mapped = {urlsplit(loc).path for loc in sitemap.xpath(
+        "//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"})}
+    home = min(mapped, key=len)  # the site's own path: "/", "/mini/"
+    pages = {home + p.relative_to(site).as_posix().removesuffix("index.html")
+             for p in site.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.parts}
+    assert mapped == pages, (sorted(pages - mapped)[:5], sorted(mapped - pages)[:5])
 
 
 def test_letters_list_is_a_table_in_date_order(mini):

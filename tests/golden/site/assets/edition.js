@@ -169,6 +169,7 @@
   function setUpFilter(form, table) {
     var input = form.querySelector("input");
     var output = form.querySelector("output");
+    var fulltext = form.querySelector("[data-fulltext]");
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     form.hidden = false;
     function apply() {
@@ -181,6 +182,12 @@
         if (match) shown++;
       });
       output.textContent = words.length ? shown + " of " + rows.length + " letters shown" : "";
+      if (fulltext) {  /* the same words, looked for in the text of the letters */
+        var url = new URL(fulltext.getAttribute("href"), location.href);
+        if (input.value.trim()) url.searchParams.set("q", input.value.trim());
+        else url.searchParams.delete("q");
+        fulltext.href = url.href;
+      }
     }
     input.addEventListener("input", apply);
     form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
@@ -201,3 +208,48 @@
   setUpNotes();
   setUpTables();
 })();
+
+/* A letter with more than one text: on a phone, a switch shows one at a time (the notes
+   follow it); without JavaScript both texts stand one after the other. */
+(function () {
+  var box = document.querySelector("[data-texts]");
+  if (!box) return;
+  var bar = box.querySelector(".text-switch");
+  var buttons = bar.querySelectorAll("button");
+  var parts = document.querySelectorAll("[data-texts] > [data-text], .texts-notes > [data-text]");
+  function show(lang) {
+    for (var i = 0; i < parts.length; i++) {
+      parts[i].classList.toggle("text-other", parts[i].getAttribute("data-text") !== lang);
+    }
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].setAttribute("aria-pressed", buttons[j].getAttribute("data-show") === lang ? "true" : "false");
+    }
+  }
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].addEventListener("click", function () { show(this.getAttribute("data-show")); });
+  }
+  bar.hidden = false;
+  show(buttons[0].getAttribute("data-show"));
+})();
+
+/* A copy button beside each citation (where the browser lets a page write to the clipboard). */
+(function () {
+  if (!navigator.clipboard || !window.isSecureContext) return;
+  var citations = document.querySelectorAll(".cite-letter .citation, .prose .citation");
+  for (var i = 0; i < citations.length; i++) {
+    (function (citation) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-citation";
+      button.textContent = "Copy the citation";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(citation.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = "Copy the citation"; }, 2000);
+        });
+      });
+      citation.insertAdjacentElement("afterend", button);
+    })(citations[i]);
+  }
+})();
+

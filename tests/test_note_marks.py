@@ -43,6 +43,7 @@ def test_the_page_shows_the_escaped_mark_as_text_and_the_note_as_unanchored(file
     assert doc.xpath('//a[@href="#note-2"]') == [] and doc.xpath('//a[@href="#note-1"]')
     assert "the circular on excesses[^2]." in doc.xpath('//section[@class="letter-text"]')[0] \
         .text_content()
+    assert not doc.xpath('//*[contains(@class, "supplied")][contains(., "^2")]')  # not the editors'
     note = doc.get_element_by_id("note-2")
     assert "unanchored" in note.get("class")
     assert note.xpath('.//a[@role="doc-backlink"]') == []
@@ -74,8 +75,9 @@ def test_the_tei_has_no_anchor_for_the_note_and_flags_it(files):
     assert anchors == ["#note-1"]
     [note] = doc.xpath("//t:back//t:note[@n='2']", namespaces=TEI)
     assert note.get("subtype") == "unanchored" and note.get("target") is None
-    # kept as printed, as text (the brackets read as the editors' own, as on the page)
-    assert "excesses^2." in "".join(doc.xpath("//t:body//text()", namespaces=TEI))
+    # kept as written, as text: an escaped bracket is the text's own, not the editors'
+    assert "excesses[^2]." in "".join(doc.xpath("//t:body//text()", namespaces=TEI))
+    assert not doc.xpath("//t:body//t:supplied[contains(., '^2')]", namespaces=TEI)
 
 
 def test_an_unescaped_mark_anchors_the_note_in_every_view():

@@ -253,6 +253,7 @@ class _Build:
         self.o = options
         self.store = store
         self.progress = progress
+        self.main_pid = os.getpid()  # the process that shows progress
         self.done = shared_counter() if progress is not None else None
         """How many letters (or files) the crew's processes have done in the current stage."""
         self.stage_name, self.stage_total = "", 0
@@ -734,7 +735,7 @@ class _Build:
         """One step of the current stage done, in whichever process of the crew."""
         if self.done is not None:
             self.done.value += 1
-            if not self.crew_child:
+            if os.getpid() == self.main_pid:  # (a worker's steps are shown by the main one)
                 self.show()
 
     def show(self) -> None:

@@ -91,6 +91,8 @@ class Outcome:
     first: bool = False
     """The store was empty: every record was read (a first or clean build)."""
     fresh_paths: set[str] = field(default_factory=set)
+    seconds_by_kind: dict[str, float] = field(default_factory=dict)
+    """Kind of file -> the time the processes spent making its files, summed."""
     """The input files this build read anew (their diagnostics are news)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds from the start of the build to the end of each stage it went through: "read",
@@ -243,6 +245,8 @@ class Made:
     pending: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Kind (or joined file) -> the time this process spent making its files."""
 
 
 class _Build:
@@ -632,8 +636,11 @@ class _Build:
         store = self.store
         last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
                     for key in (job[2],)}
+        seconds = made.seconds
+        clock = time.perf_counter
         for n, (job, i, key, path) in enumerate(jobs):
             self.tick()
+            began = clock()
             if job == "page":
                 kind = KINDS[i]
                 data = self.make_one(site, path, lambda read: kind.make(read, key, env),
@@ -644,11 +651,14 @@ class _Build:
                     made.written.append(path)
                     if self.writer is not None:
                         self.writer.put(path, data)
+                name = kind.name
             else:
                 joined = JOINED[i]
                 data = self.make_one(site, path, lambda read: joined.piece(read, key), None, made)
                 if data is not None:
                     made.pieces[path] = data
+                name = joined.path
+            seconds[name] = seconds.get(name, 0.0) + clock() - began
             if last_use.get(key) == n:  # its letter's files are made: its text is not needed
                 self.readings.pop(key, None)
         if self.writer is not None and self.crew_child:
@@ -829,6 +839,8 @@ class _Build:
                 pieces.update(part.pieces)
                 written += part.written
                 self.diags += part.diagnostics
+                for name, took in part.seconds.items():
+                    outcome.seconds_by_kind[name] = outcome.seconds_by_kind.get(name, 0) + took
                 if self.writer is not None:
                     self.writer.adopt(part.pending)
             self.join(site, pieces, pages, self._put_joined(written))

@@ -31,13 +31,14 @@ from jinja2 import TemplateError
 from .. import fs
 from ..authority import check_ids
 from ..corpus import build_corpus
-from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, warning
+from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, note, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
 from ..names import name_index
 from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
-from ..tei import apply_aliases, merge_entries, persons_from_forms, read_tei_letter, read_tei_register
+from ..tei import (apply_aliases, entries_missing_from, entries_named_only, merge_entries,
+                   persons_from_forms, read_tei_letter, read_tei_register)
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
 from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
@@ -220,6 +221,32 @@ CREW_WORK = 300
 
 #: The build being run, for the functions its worker processes call (crew.py forks them).
 _current: "_Build | None" = None
+
+
+def _taken_from_letters(missing: list, unknown: list, register_paths: dict[str, str]
+                        ) -> list[Diagnostic]:
+    """One note for each index the letters' own lists complete; one warning for each whose
+    keys the letters use but nothing describes."""
+    out = []
+    for register in REGISTERS:
+        if register not in register_paths:
+            continue
+        for found, level, code, said in (
+                (missing, note, "entry-from-letters", "taken from the letters' own lists"),
+                (unknown, warning, "entry-unknown", "described in no letter's own list either, "
+                 "so the page of each knows only how the letters spell it")):
+            refs = [e.ref for e in found if e.register == register]
+            if refs:
+                shown = ", ".join(refs[:8]) + (", …" if len(refs) > 8 else "")
+                out.append(level(register_paths[register], 1, f"{_counted(len(refs), register)}"
+                                 f" named in the letters but not in this index: {said} "
+                                 f"({shown})", code))
+    return out
+
+
+def _counted(n: int, register: str) -> str:
+    """"1 place", "60 places"."""
+    return f"{n} {register if n != 1 else register[:-1]}"
 
 
 def _analyse_share(share: list[tuple[str, str, tuple | None, str]]) -> list[tuple[str, RecordState, bool]]:
@@ -450,8 +477,16 @@ class _Build:
                                          [s.person_forms for s in summaries])
             entries = entries + derived
             self.entry_digests.update({(e.register, e.ref): digest(e) for e in derived})
+        # named in the letters and kept in their own lists only, or named and described nowhere
+        missing = entries_missing_from(entries, [s.entries for s in summaries])
+        unknown = entries_named_only(entries + missing, [s.named_forms for s in summaries])
+        if missing or unknown:
+            entries = entries + missing + unknown
+            self.entry_digests.update({(e.register, e.ref): digest(e)
+                                       for e in (*missing, *unknown)})
         corpus, self.corpus_diags = build_corpus(self.edition, summaries, entries,
                                                  self.register_paths)
+        self.corpus_diags += _taken_from_letters(missing, unknown, self.register_paths)
         self.summary_digests = {state.summary.id: state.summary_digest
                                 for state in records.values() if state.summary is not None}
         self.reading_digests = {state.summary.id: state.reading_digest

@@ -1,17 +1,25 @@
-/* Epistola search page, over the Pagefind bundles the build writes into pagefind/.
+/* Epistola search page, over the index the build writes into pagefind/ (epistola/search.py).
 
-   pagefind/bundles.json lists the bundles: one per year of letters, one for the register. They
-   are merged into one Pagefind search, each tagged with a "bundle" filter of its own, so that
-   this script can
-   - keep a bundle out of a search when its index does not know the word at all (Pagefind then
-     falls back to the longest known prefix of the word, "arvid" -> "a", which would fill the
-     results with pages that merely contain the letter A);
-   - list the letters in true date order: Pagefind re-sorts merged results by score, so the
-     letters of each year are fetched in order from their own bundle and joined year by year;
-   - count each filter value the usual way: within a group any ticked value will do (the count
-     of a value ignores the group's own ticks), across groups all must hold.
-   A hit links to the paragraph (#pN) or note (#note-N) it was found in, with the words that
-   matched in ?highlight=, which assets/highlight.js marks on the letter page. */
+   pagefind/manifest.json names the bundles, each a Pagefind index in a folder named after its
+   content:
+   - segments: the letters in date order, a few thousand each; a letter is known by its segment
+     and its number there, which is its place in the edition's order;
+   - recent: the letters changed since their segment was made (the search prefers them: their
+     old versions in the segments are left out), with the segment places they belong at;
+   - register: the persons of the register;
+   - directory: one page for each segment and the register, holding its words; searched first,
+     it says which bundles hold every word of a search, so that the others are never loaded.
+   Each bundle gets a Pagefind instance of its own, made when a search first needs it. Date order
+   and the filters need no help from Pagefind: letters are ordered by their place, and each
+   segment has a small table of its letters' facet values (sender, recipient, year, place,
+   fond, kind), from which the counts are made. Within a filter group any ticked value will do;
+   across groups all must hold; the count of a value leaves its own group's ticks out.
+
+   When a search needs more segments than SEGMENTS_AT_ONCE, only as many are searched as the
+   first results need (the earliest, in date order; those holding the most hits, by relevance),
+   and the page says that the counts are estimates ("about 8,400 letters"). A hit links to the
+   paragraph (#pN) or note (#note-N) it was found in, with the words in ?highlight=, which
+   assets/highlight.js marks on the letter page. */
 
 const FACETS = [
   ["sender", "Sender"],
@@ -25,10 +33,12 @@ const PAGE = 20; // letters shown at a time
 const PASSAGES = 3; // passages shown for each letter
 const VISIBLE_VALUES = 8; // values of a filter group shown before "Show all"
 const WINDOW = 30; // words in an excerpt
+const SEGMENTS_AT_ONCE = 6; // segments one search may load; beyond, counts are estimated
+const PERSONS = 10; // register entries shown
 
 const box = document.getElementById("search");
 const siteRoot = new URL(box.dataset.root || "./", location.href);
-const bundleRoot = new URL(box.dataset.bundles, location.href);
+const indexRoot = new URL(box.dataset.bundles, location.href);
 const form = box.querySelector(".search-form");
 const input = box.querySelector("#search-input");
 const sortSelect = box.querySelector("#search-sort");
@@ -36,6 +46,7 @@ const layout = box.querySelector(".search-layout");
 const facetsBox = box.querySelector("#search-facets");
 const facetsPanel = box.querySelector(".search-facets-panel");
 const facetsChosen = box.querySelector(".search-facets-chosen");
+const facetsNote = box.querySelector(".search-facets-estimated");
 const NARROW = window.matchMedia("(max-width: 50rem)"); // one column: the filters above the results
 const clearButton = box.querySelector(".search-clear");
 const status = box.querySelector("#search-status");
@@ -44,11 +55,16 @@ const moreButton = box.querySelector(".search-more");
 const registerBox = box.querySelector(".search-register");
 const registerList = box.querySelector(".search-register-list");
 
-let pagefind = null;
-let bundles = [];
-const facetInputs = new Map(); // group -> Map(value -> {input, count})
-const genuineCache = new Map(); // term -> Promise<bundle names whose index knows every word>
-let current = null; // the search on screen: {key, term, filters, sort, total, order, shown}
+let manifest = null;
+let values = null; // group -> [value, ...] (the tables refer to values by their number)
+let totals = null; // group -> [letters with the value, ...]
+let pagefind = null; // the module
+let segments = []; // {path, pages, table, instance}
+let recent = null; // {path, pages, side, instance, superseded: Set, removed: Set}
+let register = null;
+let directory = null;
+const facetInputs = new Map(); // group -> Map(value -> {input, count, item})
+let current = null; // the search on screen
 let generation = 0;
 
 /* --- text ------------------------------------------------------------------------------- */
@@ -76,11 +92,9 @@ function stemFloor(term) {
   return term.length;
 }
 
-/* Is `word` (a word of a hit) a real match for `term`? A match starts with the stem of the term.
-   Where an index lacks the term, Pagefind matches the words that start with the longest part of
-   it the index knows ("plen" of "plenipotentiary" finds "plenum"): those share less of the term
-   than its stem, which is at least `stemFloor` letters long, less one for a changed last letter
-   ("parti" of "parties" in "party"). */
+/* Is `word` (of a letter's text) a match for `term`, as Pagefind matched it? It starts with the
+   term, or with the term's stem (at least `stemFloor` letters, less one for a changed last
+   letter: "parti" of "parties" in "party"). */
 function matches(word, term) {
   if (!word) return false;
   let common = 0;
@@ -104,6 +118,13 @@ function el(tag, attrs = {}, ...children) {
 
 function plural(n, one, many) {
   return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+}
+
+/* An estimate as a reader would say it: two significant figures ("about 8,400"). */
+function rounded(n) {
+  if (n < 100) return Math.round(n);
+  const scale = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / scale) * scale;
 }
 
 /* --- state in the address ----------------------------------------------------------------- */
@@ -137,130 +158,340 @@ function formState() {
   return { term: input.value.trim(), sort: sortSelect.value, filters };
 }
 
-/* --- Pagefind ------------------------------------------------------------------------------ */
+/* --- the index's files ---------------------------------------------------------------------- */
+
+/* A data file of the index: gzip (inflated here, unless the server already did), then JSON,
+   after Pagefind's signature when it has one. */
+async function loadData(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  let text = new TextDecoder().decode(bytes);
+  if (text.startsWith("pagefind_dcd")) text = text.slice(12);
+  return JSON.parse(text);
+}
+
+function bundleUrl(bundle, file = "") {
+  return new URL(bundle.path + file, indexRoot).href;
+}
 
 async function start() {
-  const response = await fetch(new URL("bundles.json", bundleRoot));
-  if (!response.ok) throw new Error(`bundles.json: HTTP ${response.status}`);
-  const manifest = await response.json();
-  bundles = manifest.bundles;
-  if (!bundles.length) throw new Error("no search bundles");
-  pagefind = await import(new URL("pagefind.js", bundleRoot).href);
-  const [first, ...rest] = bundles;
-  await pagefind.options({
-    basePath: new URL(first.path, bundleRoot).href,
-    mergeFilter: { bundle: first.name },
-    excerptLength: WINDOW,
-  });
-  for (const b of rest) {
-    await pagefind.mergeIndex(new URL(b.path, bundleRoot).href, { mergeFilter: { bundle: b.name } });
+  const response = await fetch(new URL("manifest.json", indexRoot), { cache: "no-cache" });
+  if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status}`);
+  manifest = await response.json();
+  const facets = await loadData(new URL(manifest.facets, indexRoot));
+  values = facets.values;
+  totals = facets.totals;
+  segments = manifest.segments.map((s) => ({ ...s, table: null, instance: null }));
+  register = manifest.register ? { ...manifest.register, instance: null } : null;
+  directory = manifest.directory ? { ...manifest.directory, instance: null } : null;
+  if (manifest.recent) {
+    recent = { ...manifest.recent, instance: null };
+    recent.side = await loadData(bundleUrl(recent, "epistola.pf_json"));
+    recent.superseded = new Set(recent.side.supersedes.filter(Boolean).map(([k, i]) => `${k}:${i}`));
+    recent.removed = new Set(recent.side.removed.map(([k, i]) => `${k}:${i}`));
   }
-  await pagefind.init();
 }
 
-function letterBundles() {
-  return bundles.filter((b) => b.kind === "letters").map((b) => b.name);
+async function loadPagefind() {
+  if (!pagefind) pagefind = await import(new URL("pagefind.js", indexRoot).href);
+  return pagefind;
 }
 
-function pagefindFilters(filters, except = null) {
-  const out = {};
-  for (const [group] of FACETS) {
-    if (group !== except && filters[group].size) out[group] = { any: [...filters[group]] };
+/* The Pagefind instance of a bundle (the first made also starts Pagefind's worker and loads
+   its WebAssembly, which every later instance shares). */
+function instance(bundle) {
+  if (!bundle.instance) {
+    bundle.instance = (async () => {
+      const pf = await loadPagefind();
+      const made = pf.createInstance({ basePath: bundleUrl(bundle), metaCacheTag: bundle.path });
+      await made.options({ excerptLength: WINDOW });
+      return made;
+    })();
   }
-  return out;
+  return bundle.instance;
 }
 
-/* Words of a hit: those at its locations in the text, and those of the metadata it matched. */
-function hitWords(result, data) {
-  const text = words(data.content);
-  const found = data.locations.map((l) => normalise(text[l] || ""));
-  for (const field of result.matchedMetaFields || []) {
-    for (const w of words(String(data.meta[field] || ""))) found.push(normalise(w));
-  }
-  return found;
-}
-
-/* The bundles whose index holds every word of the term (see the note at the top). */
-function genuineBundles(term) {
-  if (!genuineCache.has(term)) {
-    genuineCache.set(term, (async () => {
-      const terms = queryTerms(term);
-      const all = await pagefind.search(term);
-      const counts = (all && all.filters && all.filters.bundle) || {};
-      const names = bundles.map((b) => b.name).filter((name) => counts[name] > 0);
-      const verdicts = await Promise.all(names.map(async (name) => {
-        const one = await pagefind.search(term, { filters: { bundle: name } });
-        if (!one.results.length) return false;
-        const result = one.results[0];
-        const found = hitWords(result, await result.data());
-        return terms.every((t) => found.some((w) => matches(w, t)));
-      }));
-      return names.filter((_, i) => verdicts[i]);
-    })());
-  }
-  return genuineCache.get(term);
+function table(k) {
+  const segment = segments[k];
+  if (!segment.table) segment.table = loadData(bundleUrl(segment, "epistola.pf_json")).then((d) => d.facets);
+  return segment.table;
 }
 
 /* --- searching ----------------------------------------------------------------------------- */
 
-async function search(state) {
-  const mine = ++generation;
-  const term = state.term || null;
-  const letters = letterBundles();
-  const allowed = term ? await genuineBundles(term) : bundles.map((b) => b.name);
-  const letterScope = letters.filter((name) => allowed.includes(name));
-  const base = pagefindFilters(state.filters);
-  const options = { filters: { ...base, bundle: { any: letterScope } } };
-  if (state.sort === "date") options.sort = { date: "asc" };
-  const main = letterScope.length ? await pagefind.search(term, options) : null;
-  const total = main ? main.results.length : 0;
+/* Pagefind's words for a search: quotes are dropped (the index keeps no positions to match a
+   phrase by; all its words must be in the letter). */
+function pagefindTerm(term) {
+  return term.replace(/["“”„]/g, " ").replace(/\s+/g, " ").trim();
+}
 
-  // counts: a group's own ticks are left out of the count of its values
-  const counts = {};
+/* The words of a search as Pagefind takes them one by one (its own normalising leaves out
+   what has no letter or digit). */
+function searchWords(term) {
+  return term.split(" ").filter((w) => normalise(w));
+}
+
+/* The shortest word of the index that can be a match for `word`: a word Pagefind matched is
+   its stem or begins with it; one it fell back to, where the index has no such word, is shorter
+   (it begins the stem: "reich" for "reichswehr"). The stem is not known here: it is taken to be
+   at least the word less the longest ending a stemmer may take off it, less one letter
+   ("parti" of "parties"), as the passages are found (matches). */
+function shortest(word) {
+  const w = normalise(word);
+  return Math.max(1, Math.min(w.length, stemFloor(w) - 1));
+}
+
+/* The facet values of a hit, by group: arrays of values. */
+function hitFacets(hit) {
+  const column = hit.source === "recent" ? recent.side.facets : hit.table;
+  const out = {};
   for (const [group] of FACETS) {
-    if (!letterScope.length) { counts[group] = {}; continue; }
-    if (state.filters[group].size) {
-      const other = await pagefind.search(term, {
-        filters: { ...pagefindFilters(state.filters, group), bundle: { any: letterScope } },
-      });
-      counts[group] = other.filters[group] || {};
-    } else {
-      counts[group] = main.filters[group] || {};
+    const v = column[group][hit.i];
+    out[group] = v == null ? [] : Array.isArray(v) ? v : [v];
+  }
+  return out;
+}
+
+function passes(hit, filters, except = null) {
+  for (const [group] of FACETS) {
+    if (group === except || !filters[group].size) continue;
+    if (!hit.facets[group].some((id) => filters[group].has(values[group][id]))) return false;
+  }
+  return true;
+}
+
+/* The order of the edition: segment, then place in it; a recent letter stands before the page
+   it was placed before. */
+function compareOrder(a, b) {
+  return a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2];
+}
+
+function segmentHits(k, ids, scores, positions, tbl) {
+  const hits = [];
+  for (let n = 0; n < ids.length; n++) {
+    const i = ids[n];
+    if (recent && (recent.superseded.has(`${k}:${i}`) || recent.removed.has(`${k}:${i}`))) continue;
+    const hit = { source: "segment", k, i, score: scores ? scores[n] : 0, order: [k, 2 * i + 1, 0], table: tbl,
+      positions: positions ? positions[n] : [] };
+    hit.facets = hitFacets(hit);
+    hits.push(hit);
+  }
+  return hits;
+}
+
+function recentHits(ids, scores, positions = null) {
+  return ids.map((j, n) => {
+    const [k, i] = recent.side.place[j];
+    const hit = { source: "recent", k, i: j, score: scores ? scores[n] : 0, order: [k, 2 * i, j],
+      positions: positions ? positions[n] : [] };
+    hit.facets = hitFacets(hit);
+    return hit;
+  });
+}
+
+function range(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+const SCALE = 1000000; // a directory location: a word's length times this, plus its pages
+const LENGTHS = 256; // a location in the recent bundle: a position times this, plus the length
+
+/* What the directory says of a search: the segments holding every word of it (and, for each,
+   the most letters holding one of the words there), and whether the register does. */
+async function lookUp(term) {
+  const out = { segments: [], counts: new Map(), register: false };
+  if (!directory) return out;
+  const dir = await instance(directory);
+  let pages = null;
+  for (const word of searchWords(term)) {
+    const least = shortest(word);
+    const found = await dir.search(word);
+    const here = new Map();
+    for (const result of found.results) {
+      const held = result.words.filter((l) => Math.floor(l / SCALE) >= least).map((l) => l % SCALE);
+      if (held.length) here.set(Number(result.id), Math.max(...held));
+    }
+    if (pages === null) pages = here;
+    else for (const page of [...pages.keys()]) {
+      if (!here.has(page)) pages.delete(page);
+      else pages.set(page, Math.min(pages.get(page), here.get(page)));
+    }
+  }
+  for (const [page, count] of pages || []) {
+    if (page === segments.length) out.register = true;
+    else { out.segments.push(page); out.counts.set(page, count); }
+  }
+  out.segments.sort((a, b) => a - b);
+  return out;
+}
+
+/* One search: its hits so far and how to get the rest. */
+class Run {
+  constructor(state) {
+    this.state = state;
+    this.term = pagefindTerm(state.term);
+    this.key = JSON.stringify([state.term, state.sort, FACETS.map(([g]) => [...state.filters[g]].sort())]);
+    this.filtering = FACETS.some(([g]) => state.filters[g].size);
+    // every letter, unfiltered: its counts are known without searching
+    this.everything = !this.term && !this.filtering;
+    this.dated = state.sort === "date" || !this.term;
+    this.hits = []; // every hit found, before the filters
+    this.searching = new Map(); // segment -> its search
+    this.searched = new Set(); // segments searched
+    this.candidates = []; // segments that may hold hits
+    this.counts = new Map(); // segment -> letters holding the words there, as the directory says
+    this.register = [];
+    this.shown = 0;
+  }
+
+  /* Every segment that may hold a hit has been searched. */
+  get complete() {
+    return this.candidates.every((k) => this.searched.has(k));
+  }
+
+  /* The counts are exact. */
+  get exact() {
+    return this.everything || this.complete;
+  }
+
+  get few() {
+    return this.candidates.length <= SEGMENTS_AT_ONCE && !this.everything;
+  }
+
+  async prepare() {
+    if (!this.term) {
+      this.candidates = range(segments.length);
+      if (recent) this.hits.push(...recentHits(range(recent.pages), null));
+      return;
+    }
+    const [look, fresh] = await Promise.all([lookUp(this.term), this.searchRecent()]);
+    this.candidates = look.segments;
+    this.counts = look.counts;
+    this.hits.push(...fresh);
+    if (look.register && register && !this.filtering) {
+      const reg = await instance(register);
+      this.register = (await reg.search(this.term)).results;
     }
   }
 
-  let register = [];
-  const filtering = FACETS.some(([group]) => state.filters[group].size);
-  const registerScope = bundles.filter((b) => b.kind === "register" && allowed.includes(b.name)).map((b) => b.name);
-  if (term && !filtering && registerScope.length) {
-    const found = await pagefind.search(term, { filters: { bundle: { any: registerScope } } });
-    register = found.results;
+  /* The recent letters holding every word: no directory covers them, so each word is looked up
+     alone too (the location of a word there is its length: see lookUp). */
+  async searchRecent() {
+    if (!recent || !recent.pages) return [];
+    const inst = await instance(recent);
+    let held = null;
+    for (const word of searchWords(this.term)) {
+      const least = shortest(word);
+      const found = await inst.search(word);
+      const here = new Set(found.results.filter((r) => r.words.some((l) => l % LENGTHS >= least)).map((r) => r.id));
+      held = held === null ? here : new Set([...held].filter((id) => here.has(id)));
+    }
+    const found = await inst.search(this.term);
+    const kept = found.results.filter((r) => held && held.has(r.id));
+    return recentHits(kept.map((r) => Number(r.id)), kept.map((r) => r.score),
+      kept.map((r) => r.words.map((l) => Math.floor(l / LENGTHS))));
   }
-  if (mine !== generation) return null; // a newer search has started
-  return {
-    key: JSON.stringify([state.term, state.sort, pagefindFilters(state.filters)]),
-    term, state, total, counts, register, main,
-    perBundle: main ? (main.filters.bundle || {}) : {},
-    letterScope, shown: 0, fetched: [],
-  };
-}
 
-/* Results [from, to) in the chosen order. */
-async function take(run, from, to) {
-  if (run.state.sort !== "date") return run.main.results.slice(from, to);
-  // date order: bundles are in year order and each returns its letters in date order
-  while (run.fetched.length < to) {
-    const done = new Set(run.fetched.map((r) => r.bundle));
-    const next = run.letterScope.find((name) => !done.has(name) && (run.perBundle[name] || 0) > 0);
-    if (!next) break;
-    const part = await pagefind.search(run.term, {
-      filters: { ...pagefindFilters(run.state.filters), bundle: next },
-      sort: { date: "asc" },
-    });
-    for (const r of part.results) run.fetched.push({ bundle: next, result: r });
-    if (!part.results.length) run.fetched.push({ bundle: next, result: null });
+  searchSegment(k) {
+    if (!this.searching.has(k)) {
+      this.searching.set(k, (async () => {
+        if (!this.term) {
+          const tbl = await table(k);
+          this.hits.push(...segmentHits(k, range(segments[k].pages), null, null, tbl));
+        } else {
+          const [tbl, inst] = await Promise.all([table(k), instance(segments[k])]);
+          const found = await inst.search(this.term);
+          this.hits.push(...segmentHits(k, found.results.map((r) => Number(r.id)),
+            found.results.map((r) => r.score), found.results.map((r) => r.words), tbl));
+        }
+        this.searched.add(k);
+      })());
+    }
+    return this.searching.get(k);
   }
-  return run.fetched.filter((r) => r.result).slice(from, to).map((r) => r.result);
+
+  /* The segments not searched yet, in the order to search them: in date order, the earliest
+     first; by relevance, those the directory says hold the words in the most letters. */
+  next() {
+    const left = this.candidates.filter((k) => !this.searched.has(k));
+    if (!this.dated) left.sort((a, b) => (this.counts.get(b) || 0) - (this.counts.get(a) || 0) || a - b);
+    return left;
+  }
+
+  filtered() {
+    const f = this.state.filters;
+    const hits = this.filtering ? this.hits.filter((h) => passes(h, f)) : [...this.hits];
+    if (this.dated) hits.sort(compareOrder);
+    else hits.sort((a, b) => b.score - a.score || compareOrder(a, b));
+    return hits;
+  }
+
+  /* In date order, the first `want` results are final once that many are found before the
+     first segment not searched yet; by relevance, once every segment to search is. */
+  ready(want) {
+    const left = this.next();
+    if (!left.length) return true;
+    if (!this.dated) return !this.few && this.searched.size >= SEGMENTS_AT_ONCE && this.filtered().length >= want;
+    const first = Math.min(...left);
+    return this.filtered().filter((h) => h.order[0] < first).length >= want;
+  }
+
+  /* Search until the first `want` results are known: every candidate when they are few (the
+     counts are then exact), else only as many as those results need. `onFirst` is told as soon
+     as the first page of results is final. */
+  async fill(want, onFirst = null) {
+    for (const k of this.next()) {
+      if (!this.few && this.ready(want)) break;
+      await this.searchSegment(k);
+      if (onFirst && this.ready(PAGE)) { onFirst(); onFirst = null; }
+    }
+    if (onFirst) onFirst();
+  }
+
+  /* Counts of each filter value among the hits (estimated from the segments searched when
+     not every one was). */
+  facetCounts() {
+    if (this.everything) {
+      const out = {};
+      for (const [group] of FACETS) {
+        out[group] = {};
+        values[group].forEach((v, id) => { out[group][v] = totals[group][id] || 0; });
+      }
+      return out;
+    }
+    const out = {};
+    const scale = this.scale();
+    for (const [group] of FACETS) {
+      const counts = {};
+      for (const hit of this.hits) {
+        if (!passes(hit, this.state.filters, group)) continue;
+        for (const id of hit.facets[group]) counts[id] = (counts[id] || 0) + 1;
+      }
+      out[group] = {};
+      for (const [id, n] of Object.entries(counts)) out[group][values[group][id]] = scale === 1 ? n : rounded(n * scale);
+    }
+    return out;
+  }
+
+  /* The letters the candidate segments hold, against those of the segments searched. */
+  scale() {
+    if (this.complete) return 1;
+    const size = (k) => (this.term ? (this.counts.get(k) || 0) : segments[k].pages);
+    const all = this.candidates.reduce((n, k) => n + size(k), 0);
+    const done = [...this.searched].reduce((n, k) => n + size(k), 0);
+    return done ? all / done : 1;
+  }
+
+  total() {
+    if (this.everything) return manifest.letters;
+    const n = this.filtered().length;
+    return this.complete ? n : rounded(n * this.scale());
+  }
 }
 
 /* --- passages ------------------------------------------------------------------------------ */
@@ -276,18 +507,27 @@ function highlightParams(url, marked) {
   return url;
 }
 
-/* The passages of a letter that hold hits: each paragraph or note, with its words. */
-function passages(data, terms) {
+function bare(word) {
+  return (word || "").replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, "");
+}
+
+/* The passages of a letter that hold the words: each paragraph or note, with its hits. The
+   index gives the first place of each word it matched in the letter (`positions`); the same
+   word elsewhere is a hit too, and so is any word that begins with a searched word. */
+function passages(data, terms, positions) {
   const text = words(data.content);
+  const forms = new Set(positions.map((p) => normalise(text[p] || "")).filter(Boolean));
   const anchors = data.anchors.filter((a) => PASSAGE_ID.test(a.id)).sort((a, b) => a.location - b.location);
   const groups = new Map();
-  for (const loc of [...data.locations].sort((a, b) => a - b)) {
-    if (!terms.some((t) => matches(normalise(text[loc] || ""), t))) continue;
-    let anchor = null;
-    for (const a of anchors) if (a.location <= loc) anchor = a;
+  let a = -1;
+  for (let loc = 0; loc < text.length; loc++) {
+    while (a + 1 < anchors.length && anchors[a + 1].location <= loc) a++;
+    const word = normalise(text[loc]);
+    if (!word || !(forms.has(word) || terms.some((t) => word.startsWith(t)))) continue;
+    const anchor = a >= 0 ? anchors[a] : null;
     const key = anchor ? anchor.id : "";
     if (!groups.has(key)) {
-      const next = anchors[anchor ? anchors.indexOf(anchor) + 1 : 0];
+      const next = anchors[a + 1];
       groups.set(key, { anchor, start: anchor ? anchor.location : 0, end: next ? next.location : text.length, hits: [] });
     }
     groups.get(key).hits.push(loc);
@@ -321,16 +561,14 @@ function excerpt(text, passage) {
 function metaLine(data) {
   const parts = [];
   if (data.meta.date) parts.push(data.meta.date);
-  const place = data.filters && data.filters.place;
-  if (place && place.length) parts.push(place.join(", "));
-  const kind = data.filters && data.filters.kind;
-  if (kind && kind.length && kind[0] !== "letter") parts.push(kind[0]);
+  if (data.meta.place) parts.push(data.meta.place);
+  if (data.meta.kind && data.meta.kind !== "letter") parts.push(data.meta.kind);
   return parts.join(" · ");
 }
 
 function titleOf(data) {
   const number = data.meta.number;
-  let title = data.meta.title || data.url;
+  let title = data.meta.title || data.meta.url;
   if (number && title.startsWith(`No. ${number} `)) title = title.slice(`No. ${number} `.length);
   return number ? `No. ${number} · ${title}` : title;
 }
@@ -340,12 +578,12 @@ function namesMatched(data, terms) {
   return names.filter((name) => words(name).some((w) => terms.some((t) => matches(normalise(w), t))));
 }
 
-function renderHit(data, terms) {
+function renderHit(data, terms, positions) {
   const text = words(data.content);
-  const url = pageUrl(data.url);
-  const found = terms.length ? passages(data, terms) : [];
+  const url = pageUrl(data.meta.url);
+  const found = terms.length ? passages(data, terms, positions) : [];
   const marked = new Set();
-  for (const p of found) for (const loc of p.hits) marked.add((text[loc] || "").replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, ""));
+  for (const p of found) for (const loc of p.hits) marked.add(bare(text[loc]));
   const heading = el("h3", {}, el("a", { href: highlightParams(new URL(url), marked).href, text: titleOf(data) }));
   const item = el("li", { class: "hit" }, heading);
   const meta = metaLine(data);
@@ -353,7 +591,7 @@ function renderHit(data, terms) {
   if (found.length) {
     const list = el("ul", { class: "hit-passages" });
     for (const p of found.slice(0, PASSAGES)) {
-      const link = highlightParams(new URL(url), new Set(p.hits.map((l) => (text[l] || "").replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, ""))));
+      const link = highlightParams(new URL(url), new Set(p.hits.map((l) => bare(text[l]))));
       if (p.anchor) link.hash = p.anchor.id;
       list.append(el("li", {}, el("a", { href: link.href, text: passageLabel(p.anchor) }), excerpt(text, p)));
     }
@@ -373,7 +611,7 @@ function renderHit(data, terms) {
 }
 
 function renderPerson(data, terms) {
-  const item = el("li", {}, el("a", { href: pageUrl(data.url).href, text: data.meta.title || data.url }));
+  const item = el("li", {}, el("a", { href: pageUrl(data.meta.url || data.url).href, text: data.meta.title || data.url }));
   if (terms.length && data.excerpt) {
     // Pagefind's excerpt is escaped text with <mark> elements only; rebuild it as nodes.
     const p = el("span", { class: "hit-excerpt" });
@@ -386,19 +624,24 @@ function renderPerson(data, terms) {
   return item;
 }
 
+function fragment(hit) {
+  const bundle = hit.source === "recent" ? recent : segments[hit.k];
+  return loadData(bundleUrl(bundle, `fragment/${hit.i}.pf_fragment`));
+}
+
 /* --- the page ------------------------------------------------------------------------------ */
 
-function buildFacets(totals) {
+function buildFacets() {
   facetsBox.replaceChildren();
   for (const [group, label] of FACETS) {
-    const values = Object.keys(totals[group] || {});
-    if (!values.length) continue;
-    if (group === "year") values.sort();
-    else values.sort((a, b) => (totals[group][b] - totals[group][a]) || a.localeCompare(b, "en"));
+    const known = values[group].map((value, id) => [value, totals[group][id] || 0]).filter(([, n]) => n > 0);
+    if (!known.length) continue;
+    if (group === "year") known.sort((a, b) => a[0].localeCompare(b[0], "en"));
+    else known.sort((a, b) => (b[1] - a[1]) || a[0].localeCompare(b[0], "en"));
     const fieldset = el("fieldset", { class: "facet" }, el("legend", { text: label }));
     const list = el("ul", { class: "facet-values", id: `facet-${group}` });
     const inputs = new Map();
-    values.forEach((value, i) => {
+    known.forEach(([value], i) => {
       const id = `facet-${group}-${i}`;
       const checkbox = el("input", { type: "checkbox", id, name: group, value });
       const count = el("span", { class: "count" });
@@ -409,12 +652,12 @@ function buildFacets(totals) {
       inputs.set(value, { input: checkbox, count, item: li });
     });
     fieldset.append(list);
-    if (values.length > VISIBLE_VALUES) {
-      const toggle = el("button", { type: "button", class: "facet-toggle", "aria-expanded": "false", "aria-controls": list.id, text: `Show all ${values.length}` });
+    if (known.length > VISIBLE_VALUES) {
+      const toggle = el("button", { type: "button", class: "facet-toggle", "aria-expanded": "false", "aria-controls": list.id, text: `Show all ${known.length}` });
       toggle.addEventListener("click", () => {
         const open = toggle.getAttribute("aria-expanded") !== "true";
         toggle.setAttribute("aria-expanded", String(open));
-        toggle.textContent = open ? `Show the first ${VISIBLE_VALUES}` : `Show all ${values.length}`;
+        toggle.textContent = open ? `Show the first ${VISIBLE_VALUES}` : `Show all ${known.length}`;
         [...inputs.values()].forEach((f, i) => { f.item.hidden = !open && i >= VISIBLE_VALUES && !f.input.checked; });
       });
       fieldset.append(toggle);
@@ -424,65 +667,88 @@ function buildFacets(totals) {
   }
 }
 
-function showCounts(run) {
+function showCounts(run, counts) {
+  const exact = run.exact;
   for (const [group, inputs] of facetInputs) {
-    const counts = run.counts[group] || {};
+    const found = counts[group] || {};
     for (const [value, f] of inputs) {
-      const n = counts[value] || 0;
-      f.count.textContent = `(${n})`;
+      const n = found[value] || 0;
+      f.count.textContent = exact ? `(${n.toLocaleString("en")})` : `(about ${n.toLocaleString("en")})`;
       f.item.classList.toggle("facet-empty", n === 0 && !f.input.checked);
       if (f.input.checked) f.item.hidden = false;
     }
   }
+  facetsNote.hidden = exact;
   const chosen = FACETS.reduce((n, [group]) => n + run.state.filters[group].size, 0);
   clearButton.hidden = !chosen;
   facetsChosen.textContent = chosen ? `(${chosen} chosen)` : "";
 }
 
 function describe(run) {
-  const order = run.state.sort === "date" ? "in date order" : "by relevance";
-  const what = run.term ? ` for “${run.term}”` : "";
-  const filtered = FACETS.some(([group]) => run.state.filters[group].size) ? " with the chosen filters" : "";
-  let text = `${plural(run.total, "letter", "letters")} found${what}${filtered}`;
-  if (run.total) text += `, ${order}`;
+  const order = run.dated ? "in date order" : "by relevance";
+  const what = run.state.term ? ` for “${run.state.term}”` : "";
+  const filtered = run.filtering ? " with the chosen filters" : "";
+  const total = run.total();
+  const count = run.exact ? plural(total, "letter", "letters") : `About ${plural(total, "letter", "letters")}`;
+  let text = `${count} found${what}${filtered}`;
+  if (total) text += `, ${order}`;
+  if (!run.exact) {
+    const done = [...run.searched].reduce((n, k) => n + segments[k].pages, 0) + (recent ? recent.pages : 0);
+    text += ` (counted in the ${plural(done, "letter", "letters")} searched so far`;
+    text += run.dated ? ")" : "; the most relevant of them come first)";
+  }
   if (run.register.length) text += `; ${plural(run.register.length, "person", "persons")} in the register`;
   return text + ".";
 }
 
 async function showMore(run, focusFirst) {
   const from = run.shown;
-  const results = await take(run, from, from + PAGE);
-  const datas = await Promise.all(results.map((r) => r.data()));
+  if (!run.ready(from + PAGE)) await run.fill(from + PAGE);
+  const hits = run.filtered().slice(from, from + PAGE);
+  const datas = await Promise.all(hits.map(fragment));
   if (run !== current) return;
   const terms = run.term ? queryTerms(run.term) : [];
-  const items = datas.map((d) => renderHit(d, terms));
+  const items = datas.map((d, n) => renderHit(d, terms, hits[n].positions));
   hitsList.append(...items);
   run.shown = from + items.length;
-  moreButton.hidden = run.shown >= run.total;
-  moreButton.textContent = `Show more letters (${plural(run.total - run.shown, "more", "more")})`;
-  if (focusFirst && items.length) {
-    const link = items[0].querySelector("a");
-    link.focus();
-  }
+  const known = run.filtered().length;
+  const left = run.complete || run.everything ? run.total() - run.shown : null;
+  moreButton.hidden = run.complete ? run.shown >= known : !items.length;
+  moreButton.textContent = left !== null && left > 0 ? `Show more letters (${plural(left, "more", "more")})` : "Show more letters";
+  if (!run.exact) status.textContent = describe(run);
+  if (focusFirst && items.length) items[0].querySelector("a").focus();
 }
 
 async function update() {
   const state = formState();
   writeState(state);
-  const run = await search(state);
-  if (!run) return;
+  const run = new Run(state);
   if (current && current.key === run.key) return;
+  const mine = ++generation;
+  await run.prepare();
+  if (mine !== generation) return;
+  let first = null;
+  await run.fill(PAGE, () => { if (mine === generation) first = show(run); });
+  await first;
+  if (mine !== generation || run !== current) return;
+  showCounts(run, run.facetCounts());
+  status.textContent = describe(run);
+  box.dataset.counted = run.key;
+}
+
+/* Put a run on the page: its first results (the counts follow once every segment to search
+   has been). */
+async function show(run) {
   current = run;
   hitsList.replaceChildren();
-  showCounts(run);
   const terms = run.term ? queryTerms(run.term) : [];
-  const people = await Promise.all(run.register.slice(0, 10).map((r) => r.data()));
+  const people = await Promise.all(run.register.slice(0, PERSONS).map((r) => r.data()));
   if (run !== current) return;
   registerList.replaceChildren(...people.map((d) => renderPerson(d, terms)));
   registerBox.hidden = !people.length;
   await showMore(run, false);
   if (run !== current) return;
-  status.textContent = describe(run);
+  status.textContent = run.exact || !run.few ? describe(run) : "Counting the letters found…";
   box.dataset.shown = run.key;
 }
 
@@ -505,8 +771,7 @@ async function main() {
     box.querySelector(".search-unavailable").hidden = false;
     return;
   }
-  const totals = await pagefind.filters();
-  buildFacets(totals);
+  buildFacets();
   const state = readState();
   input.value = state.term;
   sortSelect.value = state.sort;
@@ -530,6 +795,8 @@ async function main() {
     input.focus();
   });
   moreButton.addEventListener("click", () => showMore(current, true).catch(fail));
+  // Pagefind and the directory are made ready while the reader types
+  if (directory) instance(directory).catch(() => {});
   await update();
 }
 

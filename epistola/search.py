@@ -101,6 +101,16 @@ def order_key(letter) -> str:
     return f"{letter.date.sort_key}\t{number}\t{letter.id}"
 
 
+def name_words(forms: Iterable[str]) -> str:
+    """Every word of the name forms, once (the first spelling of each, whatever its case): all a
+    search for any of the forms, or any part of one, needs, in a fraction of the words."""
+    seen: dict[str, str] = {}
+    for form in forms:
+        for word in form.split():
+            seen.setdefault(word.casefold(), word)
+    return " ".join(seen.values())
+
+
 def letter_facets(letter) -> dict[str, list[str]]:
     """The facet values of a letter, as the search page's filters offer them."""
     facets: dict[str, list[str]] = {
@@ -150,7 +160,7 @@ def letter_document(read: Read, letter_id: Hashable) -> bytes:
     metas = [("url", anchors.letter_url(letter.id)), ("date", date),
              ("number", "" if letter.number is None else str(letter.number)),
              ("place", letter.place.name if letter.place else ""),
-             ("kind", letter.kind), ("names", ", ".join(search_names(read, letter)))]
+             ("kind", letter.kind), ("names", name_words(search_names(read, letter)))]
     out = [_head(edition.language, title, info, metas), "<body>\n",
            f'<article data-pagefind-body data-pagefind-sort="key:{escape(key)}">\n',
            f'<h1 data-pagefind-meta="title">{escape(title)}</h1>\n']
@@ -322,59 +332,87 @@ def _chunk_meta(firsts_lasts: list[tuple[str, str]]) -> list[list[str]]:
     return named
 
 
-def _named(prefix: str, data: bytes, length: int, taken: set[str]) -> str:
-    digest = _digest(data)
-    name = f"{prefix}_{digest[:length]}"
-    while name in taken:
-        length += 1
-        name = f"{prefix}_{digest[:length]}"
-    taken.add(name)
-    return name
+def _uint(n: int, major: int = 0) -> bytes:
+    """CBOR's head of major type `major` with value n (an unsigned int when major is 0)."""
+    if n < 24:
+        return bytes([major << 5 | n])
+    if n < 0x100:
+        return bytes([major << 5 | 24, n])
+    if n < 0x10000:
+        return bytes([major << 5 | 25]) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes([major << 5 | 26]) + n.to_bytes(4, "big")
+    return bytes([major << 5 | 27]) + n.to_bytes(8, "big")
 
 
-def _compact(pages: list, length: int | None = None) -> None:
-    """One location a page: the word's first position there (times LENGTH_SCALE, plus the
-    word's `length`, when given), weighted with the sum of its weights (capped as Pagefind caps
-    a weight), in place."""
+_SMALL = [_uint(n) for n in range(4096)]
+_SMALL_NEGATIVE = [_uint(n, 1) for n in range(512)]
+
+
+def _int(n: int) -> bytes:
+    if n >= 0:
+        return _SMALL[n] if n < 4096 else _uint(n)
+    n = -1 - n
+    return _SMALL_NEGATIVE[n] if n < 512 else _uint(n, 1)
+
+
+def _ints(values: list) -> bytes:
+    return _array_header(len(values)) + b"".join([_int(v) for v in values])
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _uint(len(data), 3) + data
+
+
+def _pages(pages: list, number: Sequence[int], compact: bool, length: int | None) -> tuple[bytes, set[int]]:
+    """A word's pages (each [page as the difference to the one before, locations, metadata
+    locations]) under their new numbers, in that order, encoded; and those numbers.
+
+    With `compact`, a page keeps one location: the word's first position there (times
+    LENGTH_SCALE, plus `length`, when given), weighted with the sum of its weights, capped as
+    Pagefind caps a weight (relevance reads no more of them)."""
+    small, header, ints = _SMALL, _array_header, _ints
+    rows = []
+    at = 0
     for page in pages:
+        at += page[0]
         locs = page[1]
-        weight, at, total, first = 25, 0, 0, None
-        for loc in locs:
-            if loc < 0:
-                weight, at = -loc - 1, 0
-                continue
-            at += loc
-            total += weight
-            if first is None or at < first:
-                first = at
-        if first is None:
-            continue
-        if length is not None:
-            first = first * LENGTH_SCALE + min(length, LENGTH_SCALE - 1)
-        total = min(255, total)
-        page[1] = [first] if total == 25 else [-total - 1, first]
-
-
-def _renumbered(pages: list, number: Sequence[int]) -> list:
-    """A word's pages under their new numbers, in that order, each number again the difference
-    to the one before (as Pagefind writes them)."""
-    at, absolute = 0, []
-    for page in pages:
-        at += page[0]
-        absolute.append([number[at], *page[1:]])
-    absolute.sort(key=lambda page: page[0])
+        if compact and locs:
+            if min(locs) >= 0:  # (every occurrence of the usual weight)
+                total, first = 25 * len(locs), locs[0]
+            else:
+                weight, pos, total, first = 25, 0, 0, None
+                for loc in locs:
+                    if loc < 0:
+                        weight, pos = -loc - 1, 0
+                        continue
+                    pos += loc
+                    total += weight
+                    if first is None or pos < first:
+                        first = pos
+            if length is not None:
+                first = first * LENGTH_SCALE + min(length, LENGTH_SCALE - 1)
+            if total == 25:
+                encoded = b"\x81" + (small[first] if first < 4096 else _int(first))
+            else:
+                encoded = b"\x82" + _int(-min(255, total) - 1) + _int(first)
+        else:
+            encoded = ints(locs) if locs else b"\x80"
+        meta = page[2] if len(page) > 2 else None
+        rows.append((number[at], encoded + ints(meta) if meta else encoded + b"\x80"))
+    rows.sort(key=_first)
+    out = [header(len(rows))]
     before = 0
-    for page in absolute:
-        page[0], before = page[0] - before, page[0]
-    return absolute
+    for new, rest in rows:
+        delta = new - before
+        out.append(b"\x83" + (small[delta] if delta < 4096 else _int(delta)) + rest)
+        before = new
+    return b"".join(out), {row[0] for row in rows}
 
 
-def _page_count(pages: list) -> set[int]:
-    at, found = 0, set()
-    for page in pages:
-        at += page[0]
-        found.add(at)
-    return found
+def _first(row: tuple) -> Any:
+    return row[0]
 
 
 class _Chunker:
@@ -384,7 +422,6 @@ class _Chunker:
         self.language = language
         self.files: dict[str, bytes] = {}
         self.chunks: list[tuple[str, str, str]] = []
-        self.taken: set[str] = set()
         self._words: list[bytes] = []
         self._first = self._last = ""
         self._size = 0
@@ -402,7 +439,8 @@ class _Chunker:
         if not self._words:
             return
         raw = b"\x81" + _array_header(len(self._words)) + b"".join(self._words)
-        name = _named(self.language, raw, 7, self.taken)
+        # (the bundle's folder is named after its content: its chunks need no such names)
+        name = str(len(self.chunks))
         self.files[f"index/{name}.pf_index"] = _gzip(_SIGNATURE + raw)
         self.chunks.append((self._first, self._last, name))
         self._words, self._size = [], 0
@@ -463,19 +501,16 @@ def canonical_bundle(files: Mapping[str, bytes], compact: bool, lengths: bool = 
     vocabulary: list[tuple[str, int]] = []
     for chunk in chunks:
         [words] = unpack(files[f"index/{chunk[2]}.pf_index"])
-        for word in words:
-            word[1] = _renumbered(word[1], number)
-            held = _page_count(word[1])
-            for variant in word[2]:
-                variant[1] = _renumbered(variant[1], number)
-                held |= _page_count(variant[1])
-            word[2].sort(key=lambda variant: variant[0])
-            if compact:
-                _compact(word[1], len(word[0]) if lengths else None)
-                for variant in word[2]:
-                    _compact(variant[1], len(word[0]) if lengths else None)
-            vocabulary.append((word[0], len(held)))
-            chunker.add(word[0], cbor2.dumps(word))
+        for word, postings, variants in words:
+            length = len(word) if lengths else None
+            encoded, held = _pages(postings, number, compact, length)
+            parts = [b"\x83", _text(word), encoded, _array_header(len(variants))]
+            for form, variant_pages in sorted(variants, key=lambda variant: variant[0]):
+                variant_encoded, variant_held = _pages(variant_pages, number, compact, length)
+                held |= variant_held
+                parts += [b"\x82", _text(form), variant_encoded]
+            vocabulary.append((word, len(held)))
+            chunker.add(word, b"".join(parts))
     new_pages = []
     for new, old in enumerate(order):
         name = str(new)
@@ -494,22 +529,6 @@ def canonical_bundle(files: Mapping[str, bytes], compact: bool, lengths: bool = 
                                             separators=(",", ":")).encode("utf-8")
     vocabulary.sort()
     return Bundle(out, vocabulary, len(new_pages))
-
-
-def bundle_vocabulary(files: Mapping[str, bytes]) -> list[tuple[str, int]]:
-    """The words of a canonical bundle and how many of its pages hold each."""
-    entry = json.loads(files["pagefind-entry.json"])
-    [(_, info)] = entry["languages"].items()
-    meta = unpack(files[f"pagefind.{info['hash']}.pf_meta"])
-    found = []
-    for chunk in meta[2]:
-        for word in unpack(files[f"index/{chunk[2]}.pf_index"])[0]:
-            held = _page_count(word[1])
-            for variant in word[2]:
-                held |= _page_count(variant[1])
-            found.append((word[0], len(held)))
-    found.sort()
-    return found
 
 
 def directory_bundle(vocabularies: Sequence[Sequence[tuple[str, int]]], language: str,
@@ -587,12 +606,15 @@ class Labels:
 
     @classmethod
     def of(cls, facets: Iterable[Mapping[str, Sequence[str]]]) -> "Labels":
-        """Labels for these letters' facets, each group's values in sorted order."""
-        found: dict[str, set[str]] = {g: set() for g in FACETS}
+        """Labels for these letters' facets, each group's values the most frequent first (the
+        tables are the smaller for it)."""
+        found: dict[str, dict[str, int]] = {g: {} for g in FACETS}
         for letter in facets:
             for group, values in letter.items():
-                found[group].update(values)
-        return cls({g: sorted(found[g]) for g in FACETS})
+                counts = found[group]
+                for value in values:
+                    counts[value] = counts.get(value, 0) + 1
+        return cls({g: sorted(found[g], key=lambda v: (-found[g][v], v)) for g in FACETS})
 
     def id(self, group: str, value: str) -> int:
         ids = self._ids.get(group)

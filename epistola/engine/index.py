@@ -20,6 +20,7 @@ them), then removed.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import json
 import os
@@ -34,8 +35,9 @@ import cbor2
 
 from .. import fs
 from ..diagnostics import Diagnostic, error, warning
-from ..search import (DOCUMENTS, FACETS, FORM, MANIFEST, PAGEFIND_DIR, RECENT_LETTERS,
-                      SEGMENT_LETTERS, Bundle, Interrupted, Labels, canonical_bundle,
+from .. import search
+from ..search import (DOCUMENTS, FACETS, FORM, MANIFEST, PAGEFIND_DIR, Bundle, Interrupted,
+                      Labels, canonical_bundle,
                       directory_bundle, document_info, document_of, facet_table, facet_totals,
                       pack_json, place_of, plan_segments, vocabularies_of_directory)
 from .writer import write_file_atomic
@@ -115,7 +117,7 @@ class _State:
 
 
 def _form() -> tuple:
-    return (FORM, pagefind_version(), SEGMENT_LETTERS)
+    return (FORM, pagefind_version(), search.SEGMENT_LETTERS)
 
 
 # --- the entry -----------------------------------------------------------------------------------
@@ -229,16 +231,29 @@ class _Index:
                        {i: (self.letters[i], infos[i].key, infos[i].facets) for i in ordered},
                        [], [], [], dict(self.persons), labels.values)
         vocabularies = []
-        for first, end in plan_segments(keys):
-            self.check()
+
+        def finish_segment(first: int, end: int, output: Path) -> None:
             ids = ordered[first:end]
-            bundle = self.pagefind([f"letters/{i}.html" for i in ids], language, compact=True)
+            bundle = self.canonical(output, compact=True)
             bundle.files["epistola.pf_json"] = pack_json(
                 {"facets": facet_table([dict(facets[i]) for i in ids], labels)})
             name = self.put("letters", bundle)
             state.segments.append(_Segment(name, "" if first == 0 else keys[first], ids,
                                            keys[first:end]))
             vocabularies.append(bundle.vocabulary)
+
+        # each segment is made canonical while Pagefind indexes the next
+        with concurrent.futures.ThreadPoolExecutor(1) as worker:
+            pending = None
+            for first, end in plan_segments(keys, search.SEGMENT_LETTERS):
+                self.check()
+                output = self.run_pagefind([f"letters/{i}.html" for i in ordered[first:end]],
+                                           language)
+                if pending is not None:
+                    pending.result()
+                pending = worker.submit(finish_segment, first, end, output)
+            if pending is not None:
+                pending.result()
         self.check()
         register = self.register(state)
         if register is not None:
@@ -293,7 +308,7 @@ class _Index:
         if not changed and not gone and not persons_changed:
             self.remove_stale(state)
             return state
-        if len(changed) + len(gone) > max(RECENT_LETTERS, FULL_SHARE * len(self.letters)):
+        if len(changed) + len(gone) > max(search.RECENT_LETTERS, FULL_SHARE * len(self.letters)):
             return self.everything()
         state = copy.deepcopy(state)
         where = state.where()
@@ -325,7 +340,7 @@ class _Index:
         self.check()
         self.recent(state, labels)
         self.finish(state, labels, everything=False)
-        while len(state.recent) > RECENT_LETTERS:
+        while len(state.recent) > search.RECENT_LETTERS:
             if self.interrupted is not None and self.interrupted():
                 break
             trial = copy.deepcopy(state)
@@ -371,8 +386,8 @@ class _Index:
         members.sort(key=lambda i: state.letters[i][1])
         state.removed = [i for i in state.removed if i not in set(segment.ids)]
         state.recent = [i for i in state.recent if i not in set(moving)]
-        parts = plan_segments([state.letters[i][1] for i in members]) \
-            if len(members) > 2 * SEGMENT_LETTERS else [(0, len(members))]
+        parts = plan_segments([state.letters[i][1] for i in members], search.SEGMENT_LETTERS) \
+            if len(members) > 2 * search.SEGMENT_LETTERS else [(0, len(members))]
         made: list[_Segment] = []
         made_vocabularies = []
         for first, end in parts:
@@ -515,6 +530,11 @@ class _Index:
                  lengths: bool = False) -> Bundle:
         """Run Pagefind over these documents (relative to pagefind/documents/): the canonical
         bundle of what it wrote."""
+        return self.canonical(self.run_pagefind(documents, language), compact, lengths)
+
+    def run_pagefind(self, documents: Sequence[str], language: str) -> Path:
+        """Run Pagefind over these documents (relative to pagefind/documents/): the folder it
+        wrote into."""
         self.runs += 1
         run = self.work / f"run-{self.runs}"
         source, output = run / "documents", run / "bundle"
@@ -533,8 +553,13 @@ class _Index:
                 "x</p></body></html>", encoding="utf-8")
         self._run(source, output, language)
         self._keep_runtime(output, language)
+        shutil.rmtree(source, ignore_errors=True)
+        return output
+
+    def canonical(self, output: Path, compact: bool, lengths: bool = False) -> Bundle:
+        """The canonical bundle of what Pagefind wrote into `output` (which is then removed)."""
         files = _read_bundle(output)
-        shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(output.parent, ignore_errors=True)
         try:
             return canonical_bundle(files, compact, lengths)
         except (ValueError, KeyError, IndexError, TypeError, cbor2.CBORError) as exc:

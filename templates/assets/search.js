@@ -29,7 +29,7 @@ const FACETS = [
   ["fond", "Archive fond"],
   ["kind", "Kind of document"],
 ];
-const PAGE = 20; // letters shown at a time
+const PAGE = 10; // letters shown at a time
 const PASSAGES = 3; // passages shown for each letter
 const VISIBLE_VALUES = 8; // values of a filter group shown before "Show all"
 const WINDOW = 30; // words in an excerpt
@@ -202,16 +202,22 @@ async function loadPagefind() {
   return pagefind;
 }
 
-/* The Pagefind instance of a bundle (the first made also starts Pagefind's worker and loads
-   its WebAssembly, which every later instance shares). */
+/* The Pagefind instance of a bundle, ready to search. The first made also starts Pagefind's
+   worker and its WebAssembly, which every later instance shares: the others are made once it
+   is ready (made at the same time, each would start a WebAssembly of its own, and the one
+   that came first would be lost). */
+let started = null;
 function instance(bundle) {
   if (!bundle.instance) {
-    bundle.instance = (async () => {
+    const make = async () => {
       const pf = await loadPagefind();
       const made = pf.createInstance({ basePath: bundleUrl(bundle), metaCacheTag: bundle.path });
       await made.options({ excerptLength: WINDOW });
+      await made.search(""); // (returns once the instance has read its index's metadata)
       return made;
-    })();
+    };
+    bundle.instance = started === null ? make() : started.then(make);
+    if (started === null) started = bundle.instance.then(() => {}, () => {});
   }
   return bundle.instance;
 }
@@ -573,9 +579,10 @@ function titleOf(data) {
   return number ? `No. ${number} · ${title}` : title;
 }
 
+/* The words of the name forms of the persons a letter involves that the search matched (the
+   document gives each word of them once). */
 function namesMatched(data, terms) {
-  const names = String(data.meta.names || "").split(/,\s+/).filter(Boolean);
-  return names.filter((name) => words(name).some((w) => terms.some((t) => matches(normalise(w), t))));
+  return words(String(data.meta.names || "")).filter((w) => terms.some((t) => normalise(w).startsWith(t)));
 }
 
 function renderHit(data, terms, positions) {

@@ -247,13 +247,13 @@ def prepare(n: int, fresh: bool) -> Path:
 
 
 INDEX_CHILD = """
-import pickle, shutil, sys, time
+import hashlib, shutil, sys, time
 from pathlib import Path
-from epistola.engine import store as stores
 from epistola.engine.index import update_index
 site = Path(sys.argv[1])
-store, _ = stores.load(site)
-pages = {path: made for path, (_, made) in store.pages.items() if "#" not in path}
+documents = site / "pagefind" / "documents"
+pages = {path.relative_to(site).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+         for path in sorted(documents.rglob("*.html"))}
 for name in ("letters", "recent", "register", "directory", "facets", "manifest.json"):
     target = site / "pagefind" / name
     shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)

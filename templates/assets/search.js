@@ -15,9 +15,10 @@
    fond, kind), from which the counts are made. Within a filter group any ticked value will do;
    across groups all must hold; the count of a value leaves its own group's ticks out.
 
-   When a search needs more segments than SEGMENTS_AT_ONCE, only as many are searched as the
-   first results need (the earliest, in date order; those holding the most hits, by relevance),
-   and the page says that the counts are estimates ("about 8,400 letters"). A hit links to the
+   A search reads only the segments its results on the page need (see Run): a word in every
+   letter costs one segment, however large the edition. Until every segment that may hold hits
+   has been read, the counts are estimates and the page says so ("about 8,400 letters"), except
+   the number of letters holding one word, which the directory knows. A hit links to the
    paragraph (#pN) or note (#note-N) it was found in, with the words in ?highlight=, which
    assets/highlight.js marks on the letter page. */
 
@@ -33,7 +34,6 @@ const PAGE = 10; // letters shown at a time
 const PASSAGES = 3; // passages shown for each letter
 const VISIBLE_VALUES = 8; // values of a filter group shown before "Show all"
 const WINDOW = 30; // words in an excerpt
-const SEGMENTS_AT_ONCE = 6; // segments one search may load; beyond, counts are estimated
 const PERSONS = 10; // register entries shown
 
 const box = document.getElementById("search");
@@ -47,6 +47,8 @@ const facetsBox = box.querySelector("#search-facets");
 const facetsPanel = box.querySelector(".search-facets-panel");
 const facetsChosen = box.querySelector(".search-facets-chosen");
 const facetsNote = box.querySelector(".search-facets-estimated");
+const facetsNoteText = box.querySelector(".search-facets-estimated-text");
+const countAll = box.querySelector(".search-count-all");
 const NARROW = window.matchMedia("(max-width: 50rem)"); // one column: the filters above the results
 const clearButton = box.querySelector(".search-clear");
 const status = box.querySelector("#search-status");
@@ -314,12 +316,14 @@ async function lookUp(term) {
   if (!directory) return out;
   const dir = await instance(directory);
   let pages = null;
+  let single = true; // each segment matched one word of the index: its count is exact
   for (const word of searchWords(term)) {
     const least = shortest(word);
     const found = await dir.search(word);
     const here = new Map();
     for (const result of found.results) {
       const held = result.words.filter((l) => Math.floor(l / SCALE) >= least).map((l) => l % SCALE);
+      if (held.length > 1) single = false;
       if (held.length) here.set(Number(result.id), Math.max(...held));
     }
     if (pages === null) pages = here;
@@ -333,10 +337,17 @@ async function lookUp(term) {
     else { out.segments.push(page); out.counts.set(page, count); }
   }
   out.segments.sort((a, b) => a - b);
+  out.single = single;
   return out;
 }
 
-/* One search: its hits so far and how to get the rest. */
+/* One search: its hits so far and how to get the rest.
+
+   Segments are searched as the results on the page need them: in date order, the earliest
+   that may hold hits, until the page's results are known; by relevance, those the directory
+   says hold the words in the most letters. The counts are exact once every segment that may
+   hold hits has been searched ("Count them all" asks for that); until then they are estimated
+   from the segments searched, and the page says so. */
 class Run {
   constructor(state) {
     this.state = state;
@@ -349,8 +360,10 @@ class Run {
     this.hits = []; // every hit found, before the filters
     this.searching = new Map(); // segment -> its search
     this.searched = new Set(); // segments searched
+    this.found = new Map(); // segment -> its hits (unfiltered)
     this.candidates = []; // segments that may hold hits
-    this.counts = new Map(); // segment -> letters holding the words there, as the directory says
+    this.counts = new Map(); // segment -> letters that may hold the words there (directory)
+    this.single = false; // one word, which the directory counts exactly
     this.register = [];
     this.shown = 0;
   }
@@ -360,24 +373,33 @@ class Run {
     return this.candidates.every((k) => this.searched.has(k));
   }
 
-  /* The counts are exact. */
-  get exact() {
-    return this.everything || this.complete;
+  /* The number of letters found is exact. */
+  get exactTotal() {
+    if (this.everything || this.complete) return true;
+    if (this.filtering || !this.single) return false;
+    // one word: the directory's counts are the letters holding it, unless a recent letter
+    // stands in for one of them in a segment not searched yet
+    const left = this.candidates.filter((k) => !this.searched.has(k));
+    if (recent && [...recent.superseded, ...recent.removed].some((key) => left.includes(Number(key.split(":")[0])))) return false;
+    return [...this.searched].every((k) => this.found.get(k) === this.counts.get(k));
   }
 
-  get few() {
-    return this.candidates.length <= SEGMENTS_AT_ONCE && !this.everything;
+  /* The counts of the filter values are exact. */
+  get exact() {
+    return this.everything || this.complete;
   }
 
   async prepare() {
     if (!this.term) {
       this.candidates = range(segments.length);
+      this.candidates.forEach((k) => this.counts.set(k, segments[k].pages));
       if (recent) this.hits.push(...recentHits(range(recent.pages), null));
       return;
     }
     const [look, fresh] = await Promise.all([lookUp(this.term), this.searchRecent()]);
     this.candidates = look.segments;
     this.counts = look.counts;
+    this.single = searchWords(this.term).length === 1 && look.single;
     this.hits.push(...fresh);
     if (look.register && register && !this.filtering) {
       const reg = await instance(register);
@@ -406,23 +428,25 @@ class Run {
   searchSegment(k) {
     if (!this.searching.has(k)) {
       this.searching.set(k, (async () => {
+        let hits;
         if (!this.term) {
           const tbl = await table(k);
-          this.hits.push(...segmentHits(k, range(segments[k].pages), null, null, tbl));
+          hits = segmentHits(k, range(segments[k].pages), null, null, tbl);
         } else {
           const [tbl, inst] = await Promise.all([table(k), instance(segments[k])]);
           const found = await inst.search(this.term);
-          this.hits.push(...segmentHits(k, found.results.map((r) => Number(r.id)),
-            found.results.map((r) => r.score), found.results.map((r) => r.words), tbl));
+          this.found.set(k, found.results.length);
+          hits = segmentHits(k, found.results.map((r) => Number(r.id)),
+            found.results.map((r) => r.score), found.results.map((r) => r.words), tbl);
         }
+        this.hits.push(...hits);
         this.searched.add(k);
       })());
     }
     return this.searching.get(k);
   }
 
-  /* The segments not searched yet, in the order to search them: in date order, the earliest
-     first; by relevance, those the directory says hold the words in the most letters. */
+  /* The segments not searched yet, in the order to search them. */
   next() {
     const left = this.candidates.filter((k) => !this.searched.has(k));
     if (!this.dated) left.sort((a, b) => (this.counts.get(b) || 0) - (this.counts.get(a) || 0) || a - b);
@@ -437,41 +461,59 @@ class Run {
     return hits;
   }
 
-  /* In date order, the first `want` results are final once that many are found before the
-     first segment not searched yet; by relevance, once every segment to search is. */
+  /* The first `want` results are known: in date order, once that many are found before the
+     first segment not searched yet; by relevance, once that many are found (among the
+     segments most likely to hold them). */
   ready(want) {
     const left = this.next();
     if (!left.length) return true;
-    if (!this.dated) return !this.few && this.searched.size >= SEGMENTS_AT_ONCE && this.filtered().length >= want;
+    if (!this.dated) return this.searched.size > 0 && this.filtered().length >= want;
     const first = Math.min(...left);
     return this.filtered().filter((h) => h.order[0] < first).length >= want;
   }
 
-  /* Search until the first `want` results are known: every candidate when they are few (the
-     counts are then exact), else only as many as those results need. `onFirst` is told as soon
-     as the first page of results is final. */
-  async fill(want, onFirst = null) {
+  /* Search until the first `want` results are known (or, with `all`, every candidate). */
+  async fill(want, all = false) {
     for (const k of this.next()) {
-      if (!this.few && this.ready(want)) break;
+      if (!all && this.ready(want)) break;
       await this.searchSegment(k);
-      if (onFirst && this.ready(PAGE)) { onFirst(); onFirst = null; }
     }
-    if (onFirst) onFirst();
   }
 
-  /* Counts of each filter value among the hits (estimated from the segments searched when
-     not every one was). */
+  /* The letters found, or an estimate: the segments not searched yet are taken to hold hits in
+     the same proportion to the directory's count as those searched. */
+  total() {
+    if (this.everything) return manifest.letters;
+    const n = this.filtered().length;
+    if (this.complete) return n;
+    if (this.exactTotal) return n + this.unsearched();
+    return Math.round(n + this.unsearched() * this.ratio());
+  }
+
+  unsearched() {
+    return this.candidates.filter((k) => !this.searched.has(k)).reduce((n, k) => n + (this.counts.get(k) || 0), 0);
+  }
+
+  /* Hits (with the filters) for each letter the directory counted in the segments searched. */
+  ratio() {
+    const counted = [...this.searched].reduce((n, k) => n + (this.counts.get(k) || 0), 0);
+    const hits = this.filtered().filter((h) => h.source === "segment").length;
+    return counted ? hits / counted : 0;
+  }
+
+  /* Counts of each filter value among the hits (scaled to the estimated total when not every
+     segment was searched). */
   facetCounts() {
+    const out = {};
     if (this.everything) {
-      const out = {};
       for (const [group] of FACETS) {
         out[group] = {};
         values[group].forEach((v, id) => { out[group][v] = totals[group][id] || 0; });
       }
       return out;
     }
-    const out = {};
-    const scale = this.scale();
+    const found = this.filtered().length;
+    const scale = this.exact || !found ? 1 : this.total() / found;
     for (const [group] of FACETS) {
       const counts = {};
       for (const hit of this.hits) {
@@ -482,21 +524,6 @@ class Run {
       for (const [id, n] of Object.entries(counts)) out[group][values[group][id]] = scale === 1 ? n : rounded(n * scale);
     }
     return out;
-  }
-
-  /* The letters the candidate segments hold, against those of the segments searched. */
-  scale() {
-    if (this.complete) return 1;
-    const size = (k) => (this.term ? (this.counts.get(k) || 0) : segments[k].pages);
-    const all = this.candidates.reduce((n, k) => n + size(k), 0);
-    const done = [...this.searched].reduce((n, k) => n + size(k), 0);
-    return done ? all / done : 1;
-  }
-
-  total() {
-    if (this.everything) return manifest.letters;
-    const n = this.filtered().length;
-    return this.complete ? n : rounded(n * this.scale());
   }
 }
 
@@ -681,14 +708,22 @@ function showCounts(run, counts) {
     for (const [value, f] of inputs) {
       const n = found[value] || 0;
       f.count.textContent = exact ? `(${n.toLocaleString("en")})` : `(about ${n.toLocaleString("en")})`;
-      f.item.classList.toggle("facet-empty", n === 0 && !f.input.checked);
+      f.item.classList.toggle("facet-empty", exact && n === 0 && !f.input.checked);
       if (f.input.checked) f.item.hidden = false;
     }
   }
   facetsNote.hidden = exact;
+  countAll.hidden = exact;
+  if (!exact) {
+    facetsNoteText.textContent = `Numbers marked “about” are estimated from the ${plural(searchedLetters(run), "letter", "letters")} searched so far; the rest of the edition is searched when more results are shown.`;
+  }
   const chosen = FACETS.reduce((n, [group]) => n + run.state.filters[group].size, 0);
   clearButton.hidden = !chosen;
   facetsChosen.textContent = chosen ? `(${chosen} chosen)` : "";
+}
+
+function searchedLetters(run) {
+  return [...run.searched].reduce((n, k) => n + segments[k].pages, 0);
 }
 
 function describe(run) {
@@ -696,21 +731,17 @@ function describe(run) {
   const what = run.state.term ? ` for “${run.state.term}”` : "";
   const filtered = run.filtering ? " with the chosen filters" : "";
   const total = run.total();
-  const count = run.exact ? plural(total, "letter", "letters") : `About ${plural(total, "letter", "letters")}`;
+  const count = run.exactTotal ? plural(total, "letter", "letters") : `About ${plural(rounded(total), "letter", "letters")}`;
   let text = `${count} found${what}${filtered}`;
   if (total) text += `, ${order}`;
-  if (!run.exact) {
-    const done = [...run.searched].reduce((n, k) => n + segments[k].pages, 0) + (recent ? recent.pages : 0);
-    text += ` (counted in the ${plural(done, "letter", "letters")} searched so far`;
-    text += run.dated ? ")" : "; the most relevant of them come first)";
-  }
+  if (!run.dated && !run.complete) text += ` (ranked among the ${plural(searchedLetters(run), "letter", "letters")} searched so far)`;
   if (run.register.length) text += `; ${plural(run.register.length, "person", "persons")} in the register`;
   return text + ".";
 }
 
 async function showMore(run, focusFirst) {
   const from = run.shown;
-  if (!run.ready(from + PAGE)) await run.fill(from + PAGE);
+  await run.fill(from + PAGE);
   const hits = run.filtered().slice(from, from + PAGE);
   const datas = await Promise.all(hits.map(fragment));
   if (run !== current) return;
@@ -718,12 +749,19 @@ async function showMore(run, focusFirst) {
   const items = datas.map((d, n) => renderHit(d, terms, hits[n].positions));
   hitsList.append(...items);
   run.shown = from + items.length;
-  const known = run.filtered().length;
-  const left = run.complete || run.everything ? run.total() - run.shown : null;
-  moreButton.hidden = run.complete ? run.shown >= known : !items.length;
-  moreButton.textContent = left !== null && left > 0 ? `Show more letters (${plural(left, "more", "more")})` : "Show more letters";
-  if (!run.exact) status.textContent = describe(run);
+  const left = run.complete ? run.filtered().length - run.shown : null;
+  moreButton.hidden = run.complete ? left <= 0 : !items.length;
+  moreButton.textContent = left ? `Show more letters (${plural(left, "more", "more")})` : "Show more letters";
+  finish(run);
   if (focusFirst && items.length) items[0].querySelector("a").focus();
+}
+
+/* The status line and the counts, as far as the run has got. */
+function finish(run) {
+  if (run !== current) return;
+  showCounts(run, run.facetCounts());
+  status.textContent = describe(run);
+  box.dataset.counted = `${run.key}|${run.exact ? "exact" : run.searched.size}`;
 }
 
 async function update() {
@@ -734,17 +772,12 @@ async function update() {
   const mine = ++generation;
   await run.prepare();
   if (mine !== generation) return;
-  let first = null;
-  await run.fill(PAGE, () => { if (mine === generation) first = show(run); });
-  await first;
-  if (mine !== generation || run !== current) return;
-  showCounts(run, run.facetCounts());
-  status.textContent = describe(run);
-  box.dataset.counted = run.key;
+  await run.fill(PAGE);
+  if (mine !== generation) return;
+  await show(run);
 }
 
-/* Put a run on the page: its first results (the counts follow once every segment to search
-   has been). */
+/* Put a run on the page: its first results, its counts. */
 async function show(run) {
   current = run;
   hitsList.replaceChildren();
@@ -755,8 +788,21 @@ async function show(run) {
   registerBox.hidden = !people.length;
   await showMore(run, false);
   if (run !== current) return;
-  status.textContent = run.exact || !run.few ? describe(run) : "Counting the letters found…";
   box.dataset.shown = run.key;
+}
+
+/* "Count them all": every segment that may hold hits is searched. */
+async function countEverything() {
+  const run = current;
+  if (!run) return;
+  countAll.disabled = true;
+  await run.fill(Infinity, true);
+  countAll.disabled = false;
+  if (run !== current) return;
+  const left = run.filtered().length - run.shown;
+  moreButton.hidden = left <= 0;
+  moreButton.textContent = `Show more letters (${plural(left, "more", "more")})`;
+  finish(run);
 }
 
 let timer = null;
@@ -802,6 +848,7 @@ async function main() {
     input.focus();
   });
   moreButton.addEventListener("click", () => showMore(current, true).catch(fail));
+  countAll.addEventListener("click", () => countEverything().catch(fail));
   // Pagefind and the directory are made ready while the reader types
   if (directory) instance(directory).catch(() => {});
   await update();

@@ -380,8 +380,11 @@ def _pages(pages: list, number: Sequence[int], compact: bool, length: int | None
         at += page[0]
         locs = page[1]
         if compact and locs:
-            if min(locs) >= 0:  # (every occurrence of the usual weight)
-                total, first = 25 * len(locs), locs[0]
+            head = locs[0]
+            if head >= 0 and min(locs) >= 0:  # (every occurrence of the default weight)
+                total, first = 25 * len(locs), head
+            elif head < 0 and len(locs) > 1 and min(locs[1:]) >= 0:  # (all of one weight)
+                total, first = (-head - 1) * (len(locs) - 1), locs[1]
             else:
                 weight, pos, total, first = 25, 0, 0, None
                 for loc in locs:

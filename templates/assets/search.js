@@ -366,6 +366,7 @@ class Run {
     this.single = false; // one word, which the directory counts exactly
     this.register = [];
     this.shown = 0;
+    this.onPage = new Set(); // the hits shown (hitKey)
   }
 
   /* Every segment that may hold a hit has been searched. */
@@ -722,6 +723,10 @@ function showCounts(run, counts) {
   facetsChosen.textContent = chosen ? `(${chosen} chosen)` : "";
 }
 
+function hitKey(hit) {
+  return `${hit.source}:${hit.k}:${hit.i}`;
+}
+
 function searchedLetters(run) {
   return [...run.searched].reduce((n, k) => n + segments[k].pages, 0);
 }
@@ -739,10 +744,13 @@ function describe(run) {
   return text + ".";
 }
 
+/* The next results not on the page yet (by relevance, a segment searched later may rank some
+   of its letters above those shown: they come next, none is left out). */
 async function showMore(run, focusFirst) {
   const from = run.shown;
   await run.fill(from + PAGE);
-  const hits = run.filtered().slice(from, from + PAGE);
+  const hits = run.filtered().filter((h) => !run.onPage.has(hitKey(h))).slice(0, PAGE);
+  for (const hit of hits) run.onPage.add(hitKey(hit));
   const datas = await Promise.all(hits.map(fragment));
   if (run !== current) return;
   const terms = run.term ? queryTerms(run.term) : [];
@@ -761,7 +769,7 @@ function finish(run) {
   if (run !== current) return;
   showCounts(run, run.facetCounts());
   status.textContent = describe(run);
-  box.dataset.counted = `${run.key}|${run.exact ? "exact" : run.searched.size}`;
+  box.dataset.counted = `${run.key}|${run.shown}|${run.exact ? "exact" : run.searched.size}`;
 }
 
 async function update() {

@@ -143,7 +143,9 @@ def status(page) -> str:
 
 
 def facet_counts(page) -> dict[str, dict[str, str]]:
-    """Each filter value's count as shown ("3" or "about 3")."""
+    """Each filter value's count as shown ("3" or "about 3"), every group's values shown."""
+    for toggle in page.query_selector_all('.facet-toggle[aria-expanded="false"]'):
+        toggle.click()
     return page.evaluate("""() => {
         const out = {};
         for (const input of document.querySelectorAll('#search-facets input[type=checkbox]')) {
@@ -443,11 +445,16 @@ def test_letters_from_many_segments_come_in_date_order_each_once(large, page):
 
 def test_a_word_found_nowhere_reads_no_segment(large, page):
     edition, base, _ = large
+    open_search(page, base)
+    page.wait_for_load_state("networkidle")
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
-    open_search(page, base, q="Reichswehr")
+    before = counted(page)
+    page.fill("#search-input", "Reichswehr")
+    page.press("#search-input", "Enter")
+    wait_for_new_results(page, before)
     assert letter_ids(page) == [] and status(page).startswith("0 letters found")
-    assert not [u for u in requested if "/pagefind/letters/" in u]
+    assert [u for u in requested if "/pagefind/" in u and "/directory/" not in u] == []
 
 
 def test_a_filter_alone_lists_that_years_letters_in_date_order(large, page):

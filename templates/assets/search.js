@@ -72,9 +72,15 @@ let generation = 0;
 /* --- text ------------------------------------------------------------------------------- */
 
 /* Words as Pagefind compares them: lower case, no diacritics, no punctuation. */
+const normalised = new Map();
 function normalise(word) {
-  return word.normalize("NFD").replace(/\p{M}/gu, "").toLocaleLowerCase()
-    .replace(/[\p{P}\p{S}]/gu, "");
+  let found = normalised.get(word);
+  if (found === undefined) {
+    found = /^[a-z0-9]*$/.test(word) ? word : word.normalize("NFD").replace(/\p{M}/gu, "")
+      .toLocaleLowerCase().replace(/[\p{P}\p{S}]/gu, "");
+    if (normalised.size < 200000) normalised.set(word, found);
+  }
+  return found;
 }
 
 function queryTerms(term) {
@@ -279,15 +285,28 @@ function compareOrder(a, b) {
   return a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2];
 }
 
+/* A hit: a letter found, where it is (a segment's page, or the recent bundle's), its place
+   in the edition's order, its score, where the words are in it; its facet values (`facets`)
+   are read from its table when first asked for. */
+class Hit {
+  constructor(source, k, i, score, order, table, positions) {
+    Object.assign(this, { source, k, i, score, order, table, positions: positions || [] });
+    this._facets = null;
+  }
+
+  get facets() {
+    if (!this._facets) this._facets = hitFacets(this);
+    return this._facets;
+  }
+}
+
 function segmentHits(k, ids, scores, positions, tbl) {
   const hits = [];
   for (let n = 0; n < ids.length; n++) {
     const i = ids[n];
     if (recent && (recent.superseded.has(`${k}:${i}`) || recent.removed.has(`${k}:${i}`))) continue;
-    const hit = { source: "segment", k, i, score: scores ? scores[n] : 0, order: [k, 2 * i + 1, 0], table: tbl,
-      positions: positions ? positions[n] : [] };
-    hit.facets = hitFacets(hit);
-    hits.push(hit);
+    hits.push(new Hit("segment", k, i, scores ? scores[n] : 0, [k, 2 * i + 1, 0], tbl,
+      positions ? positions[n] : null));
   }
   return hits;
 }
@@ -295,10 +314,8 @@ function segmentHits(k, ids, scores, positions, tbl) {
 function recentHits(ids, scores, positions = null) {
   return ids.map((j, n) => {
     const [k, i] = recent.side.place[j];
-    const hit = { source: "recent", k, i: j, score: scores ? scores[n] : 0, order: [k, 2 * i, j],
-      positions: positions ? positions[n] : [] };
-    hit.facets = hitFacets(hit);
-    return hit;
+    return new Hit("recent", k, j, scores ? scores[n] : 0, [k, 2 * i, j], null,
+      positions ? positions[n] : null);
   });
 }
 
@@ -365,6 +382,7 @@ class Run {
     this.counts = new Map(); // segment -> letters that may hold the words there (directory)
     this.single = false; // one word, which the directory counts exactly
     this.register = [];
+    this.registerSearch = Promise.resolve();
     this.shown = 0;
     this.onPage = new Set(); // the hits shown (hitKey)
   }
@@ -402,9 +420,10 @@ class Run {
     this.counts = look.counts;
     this.single = searchWords(this.term).length === 1 && look.single;
     this.hits.push(...fresh);
+    // the register is searched beside the segments; the page waits for it with the letters
     if (look.register && register && !this.filtering) {
-      const reg = await instance(register);
-      this.register = (await reg.search(this.term)).results;
+      this.registerSearch = instance(register).then((reg) => reg.search(this.term))
+        .then((found) => { this.register = found.results; });
     }
   }
 
@@ -454,11 +473,15 @@ class Run {
     return left;
   }
 
+  /* The hits that pass the filters, in the chosen order (kept until more hits come). */
   filtered() {
+    if (this._filtered && this._filteredFrom === this.hits.length) return this._filtered;
     const f = this.state.filters;
     const hits = this.filtering ? this.hits.filter((h) => passes(h, f)) : [...this.hits];
     if (this.dated) hits.sort(compareOrder);
     else hits.sort((a, b) => b.score - a.score || compareOrder(a, b));
+    this._filtered = hits;
+    this._filteredFrom = this.hits.length;
     return hits;
   }
 
@@ -694,6 +717,7 @@ function buildFacets() {
         toggle.setAttribute("aria-expanded", String(open));
         toggle.textContent = open ? `Show the first ${VISIBLE_VALUES}` : `Show all ${known.length}`;
         [...inputs.values()].forEach((f, i) => { f.item.hidden = !open && i >= VISIBLE_VALUES && !f.input.checked; });
+        if (open) countGroup(group, true);
       });
       fieldset.append(toggle);
     }
@@ -702,17 +726,14 @@ function buildFacets() {
   }
 }
 
+let shownCounts = null; // {counts, exact}: what the filter values show, for those folded away
+
+/* The counts beside the filter values: those in view now, those folded away ("Show all") when
+   they come into view (a group may have thousands of values). */
 function showCounts(run, counts) {
   const exact = run.exact;
-  for (const [group, inputs] of facetInputs) {
-    const found = counts[group] || {};
-    for (const [value, f] of inputs) {
-      const n = found[value] || 0;
-      f.count.textContent = exact ? `(${n.toLocaleString("en")})` : `(about ${n.toLocaleString("en")})`;
-      f.item.classList.toggle("facet-empty", exact && n === 0 && !f.input.checked);
-      if (f.input.checked) f.item.hidden = false;
-    }
-  }
+  shownCounts = { counts, exact };
+  for (const group of facetInputs.keys()) countGroup(group, false);
   facetsNote.hidden = exact;
   countAll.hidden = exact;
   if (!exact) {
@@ -721,6 +742,25 @@ function showCounts(run, counts) {
   const chosen = FACETS.reduce((n, [group]) => n + run.state.filters[group].size, 0);
   clearButton.hidden = !chosen;
   facetsChosen.textContent = chosen ? `(${chosen} chosen)` : "";
+}
+
+function countGroup(group, all) {
+  if (!shownCounts) return;
+  const { counts, exact } = shownCounts;
+  const found = counts[group] || {};
+  for (const [value, f] of facetInputs.get(group)) {
+    if (!all && f.item.hidden && !f.input.checked) {
+      f.stale = true;
+      continue;
+    }
+    const n = found[value] || 0;
+    const text = exact ? `(${n.toLocaleString("en")})` : `(about ${n.toLocaleString("en")})`;
+    if (f.count.textContent !== text) f.count.textContent = text;
+    const empty = exact && n === 0 && !f.input.checked;
+    if (f.empty !== empty) { f.item.classList.toggle("facet-empty", empty); f.empty = empty; }
+    if (f.input.checked) f.item.hidden = false;
+    f.stale = false;
+  }
 }
 
 function hitKey(hit) {
@@ -746,12 +786,13 @@ function describe(run) {
 
 /* The next results not on the page yet (by relevance, a segment searched later may rank some
    of its letters above those shown: they come next, none is left out). */
-async function showMore(run, focusFirst) {
+async function showMore(run, focusFirst, finished = true) {
   const from = run.shown;
   await run.fill(from + PAGE);
   const hits = run.filtered().filter((h) => !run.onPage.has(hitKey(h))).slice(0, PAGE);
   for (const hit of hits) run.onPage.add(hitKey(hit));
   const datas = await Promise.all(hits.map(fragment));
+  mark("fragments");
   if (run !== current) return;
   const terms = run.term ? queryTerms(run.term) : [];
   const items = datas.map((d, n) => renderHit(d, terms, hits[n].positions));
@@ -760,7 +801,7 @@ async function showMore(run, focusFirst) {
   const left = run.complete ? run.filtered().length - run.shown : null;
   moreButton.hidden = run.complete ? left <= 0 : !items.length;
   moreButton.textContent = left ? `Show more letters (${plural(left, "more", "more")})` : "Show more letters";
-  finish(run);
+  if (finished) finish(run);
   if (focusFirst && items.length) items[0].querySelector("a").focus();
 }
 
@@ -772,17 +813,27 @@ function finish(run) {
   box.dataset.counted = `${run.key}|${run.shown}|${run.exact ? "exact" : run.searched.size}`;
 }
 
+/* Each step of a search is marked on the page's performance timeline ("search: …"), for the
+   benchmarks (bench/search_bench.py). */
+function mark(step) {
+  performance.mark(`search: ${step}`);
+}
+
 async function update() {
+  mark("start");
   const state = formState();
   writeState(state);
   const run = new Run(state);
   if (current && current.key === run.key) return;
   const mine = ++generation;
   await run.prepare();
+  mark("looked up");
   if (mine !== generation) return;
   await run.fill(PAGE);
+  mark("searched");
   if (mine !== generation) return;
   await show(run);
+  mark("shown");
 }
 
 /* Put a run on the page: its first results, its counts. */
@@ -790,11 +841,12 @@ async function show(run) {
   current = run;
   hitsList.replaceChildren();
   const terms = run.term ? queryTerms(run.term) : [];
-  const people = await Promise.all(run.register.slice(0, PERSONS).map((r) => r.data()));
+  const persons = run.registerSearch.then(() => Promise.all(run.register.slice(0, PERSONS).map((r) => r.data())));
+  const [people] = await Promise.all([persons, showMore(run, false, false)]);
   if (run !== current) return;
   registerList.replaceChildren(...people.map((d) => renderPerson(d, terms)));
   registerBox.hidden = !people.length;
-  await showMore(run, false);
+  finish(run);
   if (run !== current) return;
   box.dataset.shown = run.key;
 }
@@ -857,9 +909,11 @@ async function main() {
   });
   moreButton.addEventListener("click", () => showMore(current, true).catch(fail));
   countAll.addEventListener("click", () => countEverything().catch(fail));
-  // Pagefind and the directory are made ready while the reader types
-  if (directory) instance(directory).catch(() => {});
   await update();
+  // Pagefind, the directory and the first segment are made ready while the reader types
+  for (const bundle of [directory, segments[0], recent, register]) {
+    if (bundle && (bundle.pages === undefined || bundle.pages)) instance(bundle).catch(() => {});
+  }
 }
 
 main();

@@ -177,12 +177,17 @@ def letter_document(read: Read, letter_id: Hashable) -> bytes:
     if letter.physical:
         described.append(letter.physical)
     out.append(f"<p>{escape('. '.join(d.rstrip('.') for d in described if d))}.</p>\n")
-    for i, block in enumerate(reading.blocks, start=1):
-        text = plain_text(block.inlines).strip()
-        out.append(f'<p><span id="{anchors.paragraph_id(i)}"></span>{escape(text)}</p>\n')
-    for note in reading.notes:
-        text = plain_text(note.inlines).strip()
-        out.append(f'<p><span id="{anchors.note_id(note.n)}"></span>{escape(text)}</p>\n')
+    for text in (reading, *reading.texts):  # (the body, then any further text: an original)
+        prefix = text.prefix
+        if prefix:
+            heading = [text.text.title, text.text.date_text, text.text.archive_text]
+            out.append(f"<p>{escape('. '.join(h for h in heading if h))}</p>\n")
+        for i, block in enumerate(text.blocks, start=1):
+            words = plain_text(block.inlines).strip()
+            out.append(f'<p><span id="{anchors.paragraph_id(i, prefix)}"></span>{escape(words)}</p>\n')
+        for note in text.notes:
+            words = plain_text(note.inlines).strip()
+            out.append(f'<p><span id="{anchors.note_id(note.n, prefix)}"></span>{escape(words)}</p>\n')
     out.append("</article>\n</body>\n</html>\n")
     return "".join(out).encode("utf-8")
 

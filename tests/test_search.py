@@ -111,6 +111,34 @@ def test_published_pages_carry_no_index_metadata_only_what_the_highlighter_reads
         assert attribute not in page
 
 
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory) -> Path:
+    """The test edition with the Russian original beside the translation of No. 176, built."""
+    import dataclasses
+
+    from epistola.model import Note, Text
+    from epistola.records import dump_letter, parse_letter
+
+    base = tmp_path_factory.mktemp("bilingual")
+    shutil.copytree(MINI_EDITION, base / "editions")
+    record = base / "editions" / "letters" / "176.md"
+    letter, diags = parse_letter(record.read_text(encoding="utf-8"), str(record))
+    assert letter is not None, diags
+    original = Text(language="ru", role="original", body="Дорогой товарищ, работа Донбасса[^1].",
+                    notes=(Note(1, "Примечание о шахтёрах."),))
+    record.write_text(dump_letter(dataclasses.replace(letter, language="en", role="translation",
+                                                      texts=(original,))), encoding="utf-8")
+    build(base / "editions", base / "site")
+    return base
+
+
+def test_a_further_text_is_indexed_with_its_own_anchors(bilingual):
+    doc = (bilingual / "site" / DOCUMENTS / "letters" / "176.html").read_text(encoding="utf-8")
+    assert '<span id="ru-p1"></span>Дорогой товарищ, работа Донбасса.' in doc
+    assert '<span id="ru-note-1"></span>Примечание о шахтёрах.' in doc
+    assert '<span id="p1"></span>' in doc  # and the translation's own, as before
+
+
 def test_name_words_keep_each_word_once():
     assert name_words(["I. V. Stalin", "Stalin", "STALIN", "Iosif Vissarionovich Stalin", "St[alin]"]) \
         == "I. V. Stalin Iosif Vissarionovich St[alin]"

@@ -28,6 +28,7 @@ from epistola.body import plain_text
 from epistola.corpus import year_of
 from epistola.engine import recipe
 from epistola.pages import search_names
+from test_search import bilingual  # noqa: F401 - the fixture: an edition with a Russian original
 
 try:  # the tests' own synthetic edition, where the test suite has one
     from synthetic import write_edition
@@ -278,6 +279,15 @@ def test_a_pseudonym_finds_the_letter_that_prints_another_form(edition_url, page
         register = page.eval_on_selector_all(".search-register-list a", "as => as.map(a => a.textContent)")
         # only the person so named: no register page merely containing an initial "A."
         assert register == [person], (word, register)
+
+
+def test_a_word_of_a_further_text_lands_on_its_paragraph(bilingual, serve_folder, page):  # noqa: F811
+    base = serve_folder(bilingual / "site", base_path(bilingual / "editions"))
+    open_search(page, base, q="Донбасса")
+    assert letter_ids(page) == ["176"]
+    links = passage_links(page, "176")
+    assert [urllib.parse.urlsplit(h).fragment for h in links] == ["ru-p1"]
+    assert page.inner_text(".hit-passages a") == "Paragraph 1 (ru)"
 
 
 @pytest.fixture(scope="module")

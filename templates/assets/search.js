@@ -553,7 +553,7 @@ class Run {
 
 /* --- passages ------------------------------------------------------------------------------ */
 
-const PASSAGE_ID = /^(p(\d+)|note-(\d+))$/;
+const PASSAGE_ID = /^(?:([a-z]{2,3}(?:-[A-Za-z0-9]+)*)-)?(?:p(\d+)|note-(\d+))$/; // "p3", "note-2", "ru-p3"
 
 function pageUrl(url) {
   return new URL(url.replace(/^\//, ""), siteRoot);
@@ -595,7 +595,8 @@ function passages(data, terms, positions) {
 function passageLabel(anchor) {
   if (!anchor) return "Heading and description";
   const m = PASSAGE_ID.exec(anchor.id);
-  return m[2] ? `Paragraph ${m[2]}` : `Note ${m[3]}`;
+  const label = m[2] ? `Paragraph ${m[2]}` : `Note ${m[3]}`;
+  return m[1] ? `${label} (${m[1]})` : label;
 }
 
 function excerpt(text, passage) {

@@ -51,10 +51,11 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(ROOT)}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-#: The searches, in the order a reader makes them: a place (a few hundred letters at 10,000),
-#: a word in most letters, a word in none, a person's name, and a place within one year.
-SEARCHES = [("Tiflis", {}), ("Workers", {}), ("Reichswehr", {}), ("Zifyev", {}),
-            ("Tiflis", {"year": "1920"}), ("Workers", {"sort": "relevance"})]
+#: What a reader does, in order, on one page: search a place (a few hundred letters at 10,000),
+#: a word in most letters, a word in none, a person's name; tick a year, order by relevance; ask
+#: for every count of a search to be exact.
+STEPS = [("search", "Tiflis"), ("search", "Workers"), ("search", "Reichswehr"), ("search", "Zifyev"),
+         ("tick", "year"), ("sort", "relevance"), ("search", "Tiflis"), ("count", "")]
 
 
 # --- a static host -------------------------------------------------------------------------------
@@ -135,29 +136,27 @@ def serve(folder: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
 
 # --- the browser ---------------------------------------------------------------------------------
 
-#: Times, in the page, from pressing Enter to the first results and to the counts.
+#: Times, in the page, from the reader's action (Enter, a filter ticked, the order changed, a
+#: button pressed) to the first results and to the counts.
 TIMER = """
 window.__enter = null; window.__times = [];
-document.addEventListener('keydown', e => { if (e.key === 'Enter') window.__enter = performance.now(); }, true);
+const acted = () => { window.__enter = performance.now(); window.__times = []; };
+document.addEventListener('keydown', e => { if (e.key === 'Enter') acted(); }, true);
+document.addEventListener('change', acted, true);
+document.addEventListener('click', e => { if (e.target.closest && e.target.closest('.search-count-all')) acted(); }, true);
 new MutationObserver(list => {
   for (const m of list) {
     if (window.__enter === null) continue;
-    const name = m.attributeName;
-    window.__times.push([name, performance.now() - window.__enter]);
+    window.__times.push([m.attributeName, performance.now() - window.__enter]);
   }
 }).observe(document, {subtree: true, attributes: true,
-                                     attributeFilter: ['data-shown', 'data-counted']});
+                      attributeFilter: ['data-shown', 'data-counted']});
 """
 
 
-def query_string(term: str, extra: dict) -> str:
-    from urllib.parse import urlencode
-    return urlencode({"q": term, **extra})
-
-
-def browse(url: str, searches, rounds: int) -> list[list[dict]]:
-    """Each round: a fresh context, the search page opened, then each search in turn (typed
-    into the box and sent with Enter; a filter or order given in the address)."""
+def browse(url: str, steps, rounds: int) -> list[list[dict]]:
+    """Each round: a fresh context (empty cache), the search page opened, then each step in turn
+    on the same page."""
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -168,47 +167,57 @@ def browse(url: str, searches, rounds: int) -> list[list[dict]]:
             context = browser.new_context()
             page = context.new_page()
             page.add_init_script(TIMER)
-            steps = []
+            done = []
             Host.sent.clear()
-            for n, (term, extra) in enumerate(searches):
-                label = f"{term} {extra}" if extra else term
+            Host.sent_log.clear()
+            Host.step[0] = "open"
+            page.goto(url + "search/")
+            page.wait_for_selector("#search[data-counted]", timeout=600_000)
+            page.wait_for_load_state("networkidle")
+            for n, (action, arg) in enumerate(steps):
+                label = {"search": arg, "tick": f"+ a {arg} ticked", "sort": f"+ by {arg}",
+                         "count": "+ count them all"}[action]
                 Host.step[0] = label
                 mark = len(Host.sent)
-                if n == 0 or extra:
-                    page.goto(url + "search/" + ("?" + query_string("", extra) if extra else ""))
-                    page.wait_for_selector("#search[data-counted]", timeout=600_000)
-                    page.wait_for_timeout(300)  # (the page idle: what it loads before a search)
-                    before = page.get_attribute("#search", "data-counted")
-                else:
-                    before = page.get_attribute("#search", "data-counted")
-                page.evaluate("window.__times = []")
-                page.fill("#search-input", term)
-                page.evaluate("window.__enter = null")
-                page.press("#search-input", "Enter")
+                before = page.get_attribute("#search", "data-counted")
+                if action == "search":
+                    page.fill("#search-input", arg)
+                    page.evaluate("window.__enter = null")
+                    page.press("#search-input", "Enter")
+                elif action == "tick":
+                    page.check(f'#search-facets input[name="{arg}"]:not(:checked)')
+                elif action == "sort":
+                    page.select_option("#search-sort", arg)
+                elif action == "count":
+                    if not page.is_visible(".search-count-all"):
+                        continue
+                    page.click(".search-count-all")
                 page.wait_for_function("old => document.querySelector('#search').dataset.counted !== old",
                                        arg=before, timeout=600_000)
-                page.wait_for_timeout(200)
+                page.wait_for_load_state("networkidle")
                 times = page.evaluate("window.__times")
                 first = next((t for name, t in times if name == "data-shown"), None)
-                counted = next((t for name, t in times if name == "data-counted"), None)
+                counted = next((t for name, t in reversed(times) if name == "data-counted"), None)
                 sent = Host.sent[mark:]
+                opened = Host.sent[:mark] if n == 0 else []
                 Host.sent_log.setdefault(label, list(sent))
-                steps.append({"step": label, "requests": len(sent), "bytes": sum(s[2] for s in sent),
-                              "first": first, "counted": counted,
-                              "status": page.inner_text("#search-status"),
-                              "files": sorted(sent, key=lambda s: -s[2])[:6]})
+                done.append({"step": label, "requests": len(sent) + len(opened),
+                             "bytes": sum(s[2] for s in sent) + sum(s[2] for s in opened),
+                             "first": first, "counted": counted,
+                             "status": page.inner_text("#search-status")})
             context.close()
-            results.append(steps)
+            results.append(done)
         browser.close()
     return results
 
 
 def report_browser(n: int, rounds: list[list[dict]]) -> None:
-    print(f"\nbrowser, {n:,} letters ({len(rounds)} rounds; the first step includes opening the page)")
+    print(f"\nbrowser, {n:,} letters ({len(rounds)} rounds, each in a fresh browser; the first "
+          "search includes opening the page; bytes of the first round)")
     print(f"{'search':28} {'requests':>9} {'KB sent':>9} {'first results (ms)':>22} {'counted (ms)':>16}")
     for i, step in enumerate(rounds[0]):
         steps = [r[i] for r in rounds]
-        kb = [s["bytes"] / 1024 for s in steps]
+        kb = [steps[0]["bytes"] / 1024]
         first = [s["first"] for s in steps if s["first"] is not None]
         counted = [s["counted"] for s in steps if s["counted"] is not None]
         print(f"{step['step'][:28]:28} {steps[0]['requests']:>9} {min(kb):>9.1f} "
@@ -274,28 +283,37 @@ print("rest", time.perf_counter() - started)
 """
 
 
+def timed(cmd: list[str], sampled: bool):
+    """A child run: (its result, processor seconds of it and its children)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = run_measured(cmd, ROOT, ENV, True, sampled)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return run, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def measure_index(base: Path, rounds: int) -> dict:
-    """The cold index against the rest of a cold build: times (alternating) and peak memory."""
+    """The cold index against the rest of a cold build, alternating: wall and processor times,
+    then, in a run of each of their own, peak memory."""
     rest_out = base / "rest-site"
-    times: dict[str, list[float]] = {"index": [], "rest": []}
+    times: dict[str, list[tuple[float, float]]] = {"index": [], "rest": []}
     memory: dict[str, tuple[int, int]] = {}
     for i in range(rounds + 1):
         sampled = i == rounds  # (the last round samples memory and is not timed)
-        run = run_measured([sys.executable, "-c", INDEX_CHILD, str(base / "site")], ROOT, ENV,
-                           True, sampled)
+        run, cpu = timed([sys.executable, "-c", INDEX_CHILD, str(base / "site")], sampled)
         if sampled:
             memory["index"] = (run.peak_pss, run.peak_rss)
         else:
-            times["index"].append(run.seconds)
+            times["index"].append((run.seconds, cpu))
         shutil.rmtree(rest_out, ignore_errors=True)
-        shutil.rmtree(base / ".epistola-store" / "rest-site.pickle", ignore_errors=True)
         (base / ".epistola-store" / "rest-site.pickle").unlink(missing_ok=True)
-        run = run_measured([sys.executable, "-c", REST_CHILD, str(base / "editions"), str(rest_out)],
-                           ROOT, ENV, True, sampled)
+        run, cpu = timed([sys.executable, "-c", REST_CHILD, str(base / "editions"), str(rest_out)],
+                         sampled)
         if sampled:
             memory["rest"] = (run.peak_pss, run.peak_rss)
         else:
-            times["rest"].append(run.seconds)
+            times["rest"].append((run.seconds, cpu))
     shutil.rmtree(rest_out, ignore_errors=True)
     return {"times": times, "memory": memory}
 
@@ -309,10 +327,10 @@ def report_index(n: int, found: dict, base: Path) -> None:
     manifest = json.loads((base / "site" / "pagefind" / "manifest.json").read_text())
     print(f"\nindex, {n:,} letters: {len(manifest['segments'])} segments, "
           f"{size / 2**20:.1f} MiB of index, {docs / 2**20:.1f} MiB of search documents")
-    print(f"  cold index        {', '.join(f'{s:.1f}' for s in t['index'])} s, "
-          f"peak {m['index'][0] / 2**20:,.0f} MiB PSS ({m['index'][1] / 2**20:,.0f} MiB RSS)")
-    print(f"  rest of the build {', '.join(f'{s:.1f}' for s in t['rest'])} s, "
-          f"peak {m['rest'][0] / 2**20:,.0f} MiB PSS ({m['rest'][1] / 2**20:,.0f} MiB RSS)")
+    for label, key in (("cold index       ", "index"), ("rest of the build", "rest")):
+        print(f"  {label} {', '.join(f'{w:.1f}' for w, _ in t[key])} s "
+              f"({', '.join(f'{c:.1f}' for _, c in t[key])} s of processor time), "
+              f"peak {m[key][0] / 2**20:,.0f} MiB PSS ({m[key][1] / 2**20:,.0f} MiB RSS)")
 
 
 # --- one letter changed --------------------------------------------------------------------------
@@ -362,6 +380,9 @@ def measure_edits(base: Path, n: int, rounds: int) -> dict:
     editions, site = base / "editions", base / "site"
     url, server = serve(site)
     found: dict = {"build": [], "serve": []}
+    # (a build first, unmeasured: after a change to Epistola itself, it makes everything again)
+    run_measured([sys.executable, "build.py", "build", "--editions", str(editions), "--out",
+                  str(site)], ROOT, ENV, False, False)
     try:
         for i in range(rounds):
             word = "zq" + "".join(chr(ord("a") + int(c)) for c in f"{time.time_ns() % 10**6:06d}")
@@ -442,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         if "browser" in only:
             url, server = serve(base / "site")
             try:
-                report_browser(n, browse(url, SEARCHES, args.rounds))
+                report_browser(n, browse(url, STEPS, args.rounds))
             finally:
                 server.shutdown()
         if "index" in only:

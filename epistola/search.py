@@ -13,9 +13,9 @@ facet values. The published pages are not indexed: an edit that only changes a l
 neighbours' links leaves their documents, and the index, alone.
 
 **Bundles.** Letters are indexed in date-ordered *segments* of at most SEGMENT_LETTERS letters,
-each its own Pagefind bundle, so that neither the indexer (about a third of a megabyte a letter
-while it runs) nor the browser (whose search time grows faster than the hits) ever meets more
-than one segment at a time. Letters changed since their segment was made go into a small
+each its own Pagefind bundle, so that neither the indexer (whose memory grows with the letters
+it holds) nor the browser (whose search time grows faster than the hits) ever meets more than
+one segment at a time. Letters changed since their segment was made go into a small
 *recent* bundle that the search page prefers over the segments for those letters, and which is
 folded into its segments when it grows (a log-structured index). A *directory* bundle, whose
 pages are the segments and the register, tells the search page which segments hold a word, so
@@ -27,8 +27,9 @@ no further download), each word's postings keep one location per letter, whose w
 of the word's weights there (all that relevance ranking reads of them: the search page finds the
 passages itself, in the text it shows), the index is cut into small chunks, Pagefind's filters
 and sort orders are left out (the search page keeps the facets in small tables of its own), and
-every file is named after its content. The same documents give the same bytes on any machine,
-whatever order the file system lists them in.
+the bundle's folder is named after its content, so that a browser never mixes two versions of
+one. The same documents give the same bytes on any machine, whatever order the file system
+lists them in.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import math
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 import cbor2
 from markupsafe import escape

@@ -21,22 +21,19 @@ them), then removed.
 from __future__ import annotations
 
 import concurrent.futures
-import copy
 import json
 import os
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import cbor2
 
-from .. import fs
+from .. import fs, search
 from ..diagnostics import Diagnostic, error, warning
-from .. import search
-from ..search import (DOCUMENTS, FACETS, FORM, MANIFEST, PAGEFIND_DIR, Bundle, Interrupted,
+from ..search import (DOCUMENTS, FORM, MANIFEST, PAGEFIND_DIR, Bundle, Interrupted,
                       Labels, canonical_bundle,
                       directory_bundle, document_info, document_of, facet_table, facet_totals,
                       pack_json, place_of, plan_segments, vocabularies_of_directory)
@@ -46,8 +43,6 @@ __all__ = ["update_index", "Interrupted"]
 
 #: The files the browser runs, kept once in pagefind/.
 RUNTIME = ("pagefind.js", "pagefind-worker.js", "pagefind-highlight.js")
-#: What a bundle keeps of what Pagefind writes (the rest is its prebuilt user interfaces).
-_KEEP_PREFIXES = ("index/", "fragment/")
 #: When this share of the letters changed at once, everything is indexed again.
 FULL_SHARE = 0.25
 #: Folders of pagefind/ that hold bundles (each bundle a folder named after its content).
@@ -101,6 +96,15 @@ class _State:
                 found[letter_id] = (k, i)
         return found
 
+    def copy(self) -> "_State":
+        """A copy an update may change (its lists and mappings its own; the letters' tuples,
+        which no update changes, shared)."""
+        return _State(self.form, self.language, dict(self.letters),
+                      [_Segment(s.name, s.bound, s.ids, s.keys) for s in self.segments],
+                      list(self.recent), list(self.removed), dict(self.persons),
+                      {g: list(v) for g, v in self.labels.items()}, dict(self.names),
+                      self.manifest, list(self.previous))
+
     def as_dict(self) -> dict[str, Any]:
         return {"form": self.form, "language": self.language, "letters": self.letters,
                 "segments": [(s.name, s.bound, s.ids, s.keys) for s in self.segments],
@@ -129,6 +133,8 @@ def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[s
     the live site `out`) up to date after a build: `pages` maps every file of the site to the
     digest of its bytes, `written` and `removed` are what the build changed, and `state` is what
     the last call returned (kept in the build store). Returns the diagnostics and the new state.
+    What changed for the index is told by the digests of the search documents against those
+    the state holds (so that builds whose index was left for later add up).
     `interrupted` is asked between steps and while Pagefind runs: when it says so, the index is
     left as the last manifest describes it and Interrupted is raised."""
     index = _Index(folder, pages, interrupted)
@@ -308,9 +314,10 @@ class _Index:
         if not changed and not gone and not persons_changed:
             self.remove_stale(state)
             return state
-        if len(changed) + len(gone) > max(search.RECENT_LETTERS, FULL_SHARE * len(self.letters)):
+        if len(changed) + len(gone) > max(search.RECENT_LETTERS, FULL_SHARE * len(self.letters)) \
+                or (not state.segments and len(state.recent) + len(changed) > search.RECENT_LETTERS):
             return self.everything()
-        state = copy.deepcopy(state)
+        state = state.copy()
         where = state.where()
         for i in gone:
             del state.letters[i]
@@ -337,13 +344,14 @@ class _Index:
             if register is not None:
                 vocabularies.append(register.vocabulary)
             self.directory(state, vocabularies)
-        self.check()
-        self.recent(state, labels)
-        self.finish(state, labels, everything=False)
+        if len(state.recent) <= 2 * search.RECENT_LETTERS:  # (many: folded first, below)
+            self.check()
+            self.recent(state, labels)
+            self.finish(state, labels, everything=False)
         while len(state.recent) > search.RECENT_LETTERS:
             if self.interrupted is not None and self.interrupted():
                 break
-            trial = copy.deepcopy(state)
+            trial = state.copy()
             labels = Labels(trial.labels)
             try:
                 vocabularies = self.old_vocabularies(trial)

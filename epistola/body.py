@@ -105,10 +105,17 @@ def _foreign_rule(state: StateInline, silent: bool) -> bool:
 def parser() -> MarkdownIt:
     md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
     md.enable(["newline", "escape", "emphasis"])
+    md.core.ruler.disable("text_join")  # (keeps escapes apart from text: see _inlines)
     md.use(attrs_block_plugin)
     md.inline.ruler.before("text", "noteref", _note_mark_rule)
     md.inline.ruler.before("text", "foreign", _foreign_rule)
     return md
+
+
+# An escaped bracket (`\\[`) is a bracket of the text, not the editors': it stands in for itself
+# as a character no text has while the editors' brackets are found.
+_ESCAPED = {"[": "\ue000", "]": "\ue001"}
+_UNESCAPE = str.maketrans({v: k for k, v in _ESCAPED.items()})
 
 
 def _split_brackets(text: str) -> list[Inline]:
@@ -116,14 +123,14 @@ def _split_brackets(text: str) -> list[Inline]:
     pos = 0
     for m in _BRACKET.finditer(text):
         if m.start() > pos:
-            out.append(Inline("text", text[pos:m.start()]))
+            out.append(Inline("text", text[pos:m.start()].translate(_UNESCAPE)))
         if _GAP.match(m.group(1)):
-            out.append(Inline("gap", m.group(0)))
+            out.append(Inline("gap", m.group(0).translate(_UNESCAPE)))
         else:
-            out.append(Inline("supplied", m.group(1)))
+            out.append(Inline("supplied", m.group(1).translate(_UNESCAPE)))
         pos = m.end()
     if pos < len(text):
-        out.append(Inline("text", text[pos:]))
+        out.append(Inline("text", text[pos:].translate(_UNESCAPE)))
     return out
 
 
@@ -140,7 +147,9 @@ def _inlines(children) -> tuple[Inline, ...]:
             pending.clear()
 
     for tok in children or ():
-        if tok.type in ("text", "text_special"):
+        if tok.type == "text_special" and tok.info == "escape":
+            pending.append(_ESCAPED.get(tok.content, tok.content))
+        elif tok.type in ("text", "text_special"):
             pending.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):
             flush()

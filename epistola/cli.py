@@ -202,4 +202,7 @@ def _build(args: argparse.Namespace, started: float) -> int:
     if getattr(args, "timings", False):  # (benchmarks: when each stage of the build ended)
         print("timings: " + ", ".join(f"{stage} {at:.3f}" for stage, at in outcome.stages.items()),
               file=sys.stderr)
+        busiest = sorted(outcome.seconds_by_kind.items(), key=lambda item: -item[1])
+        print("made by kind: " + ", ".join(f"{kind} {took:.3f}" for kind, took in busiest),
+              file=sys.stderr)
     return EXIT_ERRORS if has_errors(diags, strict=args.strict) else EXIT_OK

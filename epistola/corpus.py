@@ -53,15 +53,14 @@ def natural_key(text: str | None) -> tuple:
                  for p in re.findall(r"[0-9]+|[^0-9]+", text or ""))
 
 
-def _file_key(ref: ArchiveRef) -> tuple:
-    return (ref.repository.casefold(), natural_key(ref.fond), natural_key(ref.opis),
-            natural_key(ref.delo))
+def _file_order(key: tuple[str, str, str, str]) -> tuple:
+    """Archive order of a file's key (ArchiveRef.file_key): numbers compare as numbers."""
+    return (key[0].casefold(), *(natural_key(part) for part in key[1:]))
 
 
 def concordance(letters: Iterable[Summary]) -> tuple[ArchiveFile, ...]:
     """Letters and note citations grouped by repository, fond, opis and delo, in archive order."""
     files: dict[tuple[str, str, str, str], list[ArchiveEntry]] = {}
-    names: dict[tuple[str, str, str, str], ArchiveRef] = {}
     for letter in letters:
         cited: list[tuple[int | None, ArchiveRef]] = []
         if letter.archive is not None:
@@ -69,10 +68,9 @@ def concordance(letters: Iterable[Summary]) -> tuple[ArchiveFile, ...]:
         cited.extend(letter.cited)
         for note, ref in cited:
             key = ref.file_key
-            names.setdefault(key, ref)
             files.setdefault(key, []).append(ArchiveEntry(letter.id, ref.folios, ref.text, note))
     out = []
-    for key in sorted(files, key=lambda k: _file_key(names[k])):
+    for key in sorted(files, key=_file_order):
         entries = sorted(files[key], key=lambda e: (natural_key(e.folios), e.note is not None,
                                                     e.letter_id, e.note or 0))
         out.append(ArchiveFile(*key, entries=tuple(entries)))

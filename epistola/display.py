@@ -119,6 +119,8 @@ def normalised_citation(ref: ArchiveRef) -> str:
     """An archival citation as the abbreviations are usually printed ("F. 558. Op. 2. D. 137.
     L. 1–5."), whatever the source printed (a translation's "On." for "Оп."); the citation as
     printed stays in the record."""
+    if ref.by_shelfmark:  # (no abbreviations to normalise: the citation as the source gives it)
+        return ref.text or f"{ref.holder}, {ref.shelfmark}"
     parts = [ref.repository]
     for label, value in (("F.", ref.fond), ("Op.", ref.opis), ("D.", ref.delo)):
         if value:

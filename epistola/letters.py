@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, error
 from .frozen import by_fields
 from .model import ArchiveRef, Correspondent, Letter, LetterDate, Note, Place, Text
 from .names import NameIndex, apply_names, find_names, linked_targets
-from .tei import person_forms
+from .tei import named_forms, person_forms
 
 
 @by_fields
@@ -91,10 +91,15 @@ class Summary:
     related: tuple = ()
     """The letter's context (model.Related): previous and next letters, replies."""
     entries: tuple = ()
-    """Register entries the letter's own file describes (a TEI letter's back/listPerson)."""
+    """Register entries the letter's own file describes (a TEI letter's back/listPerson,
+    listPlace, listOrg, listBibl)."""
     person_forms: tuple[tuple[str, str, str], ...] = ()
     """(ref, "header" or "text", spelling) of each naming of a person in a TEI letter's markup,
     for an edition whose persons come from its letters (tei.persons_from_forms)."""
+    named_forms: tuple[tuple[str, str, str], ...] = ()
+    """(register, ref, spelling) of each naming of a place, body or work in a TEI letter's
+    markup, for an entry that neither an index nor a letter's own list describes
+    (tei.entries_named_only)."""
     unhandled: tuple[tuple[str, int], ...] = ()
     """Elements of a TEI letter the reader does not know, with how often they occur (shown as
     their text)."""
@@ -115,26 +120,25 @@ class Summary:
 @dataclass(frozen=True, slots=True)
 class Reading:
     """A letter's text as its own files show it: the record, the paragraphs and notes parsed,
-    and where each names a register entry (names.find_names, one per paragraph, then one per
-    note); the letter's further texts (an original beside a translation) read the same way."""
+    and each of them with the register entries it names linked (names.find_names, then
+    names.apply_names: one per paragraph, then one per note); the letter's further texts (an
+    original beside a translation) read the same way."""
 
     letter: Letter
     blocks: tuple[Block, ...]
     notes: tuple[NoteView, ...]
-    names: tuple[tuple, ...]
+    linked: tuple[tuple[Inline, ...], ...]
     texts: tuple["TextReading", ...] = ()
     prefix: str = ""
     """What the anchors of this text's paragraphs and notes begin with ("" for the body)."""
 
     def paragraphs(self) -> list[tuple[Inline, ...]]:
         """Each paragraph's inlines with its names linked."""
-        return [apply_names(block.inlines, found)
-                for block, found in zip(self.blocks, self.names)]
+        return list(self.linked[:len(self.blocks)])
 
     def note_inlines(self) -> list[tuple[Inline, ...]]:
         """Each note's inlines with its names linked."""
-        found = self.names[len(self.blocks):]
-        return [apply_names(note.inlines, f) for note, f in zip(self.notes, found)]
+        return list(self.linked[len(self.blocks):])
 
 
 @by_fields
@@ -146,7 +150,7 @@ class TextReading:
     text: Text
     blocks: tuple[Block, ...]
     notes: tuple[NoteView, ...]
-    names: tuple[tuple, ...]
+    linked: tuple[tuple[Inline, ...], ...]
 
     @property
     def prefix(self) -> str:
@@ -160,7 +164,7 @@ def _read_text(body: str, notes: tuple[Note, ...], unnumbered: tuple[int, ...],
                blocks: tuple | None, names: NameIndex, path: str, first_line: int
                ) -> tuple[tuple[Block, ...], tuple[NoteView, ...], tuple[tuple, ...],
                           list[Diagnostic]]:
-    """A body and its notes, parsed, marks found, names found."""
+    """A body and its notes, parsed, marks found, names found and linked."""
     diags: list[Diagnostic] = []
     if blocks is not None:  # a source that is not Markdown gives its body parsed
         parsed = tuple(blocks)
@@ -172,16 +176,17 @@ def _read_text(body: str, notes: tuple[Note, ...], unnumbered: tuple[int, ...],
                            _note_inlines(note)) for note in notes)
     # a source that marks its names itself (TEI) is not searched for more
     search = names if blocks is None else NameIndex()
-    found = tuple(find_names(block.inlines, search) for block in parsed)
-    found += tuple(find_names(note.inlines, search) for note in views)
-    return parsed, views, found, diags
+    linked = tuple(apply_names(inlines, find_names(inlines, search))
+                   for inlines in (*(block.inlines for block in parsed),
+                                   *(note.inlines for note in views)))
+    return parsed, views, linked, diags
 
 
 def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], ...] = ()
             ) -> tuple[Reading, Summary, list[Diagnostic]]:
     """Read one letter: its Reading, its Summary, and what is wrong with its body markup.
     `unhandled`: what the reader of a TEI letter did not know (kept in the summary)."""
-    blocks, notes, found, diags = _read_text(letter.body, letter.notes, letter.unnumbered_notes,
+    blocks, notes, linked, diags = _read_text(letter.body, letter.notes, letter.unnumbered_notes,
                                              letter.blocks, names, letter.path, letter.body_line)
     texts = []
     for text in letter.texts:
@@ -189,7 +194,7 @@ def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], 
                            letter.path, text.body_line)
         diags += parts[3]
         texts.append(TextReading(text, *parts[:3]))
-    reading = Reading(letter, blocks, notes, found, tuple(texts))
+    reading = Reading(letter, blocks, notes, linked, tuple(texts))
 
     named: list[tuple[str, str, Mention]] = []
     for read in (reading, *reading.texts):
@@ -214,6 +219,7 @@ def analyse(letter: Letter, names: NameIndex, unhandled: tuple[tuple[str, int], 
                      if s is not None),
         related=letter.related, entries=letter.register_entries,
         person_forms=person_forms(letter) if letter.blocks is not None else (),
+        named_forms=named_forms(letter) if letter.blocks is not None else (),
         unhandled=unhandled)
     return reading, summary, diags
 

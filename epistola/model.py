@@ -116,9 +116,26 @@ class ArchiveRef:
     """A shelfmark that is not a fond/opis/delo citation (TEI msIdentifier/idno)."""
 
     @property
+    def by_shelfmark(self) -> bool:
+        """Cited by a shelfmark (as most archives outside Russia are), not by fond, opis and
+        delo."""
+        return bool(self.shelfmark) and not (self.fond or self.opis or self.delo)
+
+    @property
+    def holder(self) -> str:
+        """The repository, after its town when the citation names one ("Cambridge, University
+        Library"): two "University Library"s are two repositories."""
+        if self.settlement and not re.search(rf"\b{re.escape(self.settlement)}\b", self.repository):
+            return f"{self.settlement}, {self.repository}"
+        return self.repository
+
+    @property
     def file_key(self) -> tuple[str, str, str, str]:
-        """The archival file (delo) this citation belongs to, for the concordance."""
-        return (self.repository, self.fond or "", self.opis or "", self.delo or "")
+        """The archival file (delo) this citation belongs to, for the concordance. A citation by
+        shelfmark alone is kept as (holder, "", "", shelfmark): the shelfmark is its file."""
+        if self.by_shelfmark:  # ("B\xa08" and "B 8" are one file)
+            return (" ".join(self.holder.split()), "", "", " ".join((self.shelfmark or "").split()))
+        return (self.holder, self.fond or "", self.opis or "", self.delo or "")
 
 
 @by_fields

@@ -274,6 +274,8 @@ class ArchiveFileView:
     delo: str
     gloss: str
     entries: tuple[ArchiveEntryView, ...]
+    shelfmark: str = ""
+    """The shelfmark, for a file cited by shelfmark rather than fond, opis and delo."""
 
 
 # --- reading facts into views ----------------------------------------------------------------
@@ -309,7 +311,9 @@ def letter_link(read: Read, letter_id: str | None, root: str) -> LetterLink | No
     if letter_id is None:
         return None
     letter: Summary = read("letter", letter_id)
-    return LetterLink(root + anchors.letter_url(letter.id), letter_label(letter), letter.title)
+    # (an unnumbered letter's label is its title already)
+    return LetterLink(root + anchors.letter_url(letter.id), letter_label(letter),
+                      letter.title if letter.number is not None else "")
 
 
 def person_link(read: Read, c: Correspondent, root: str) -> PersonLink:
@@ -525,10 +529,10 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
 
 
 def mention_groups(read: Read, key: tuple[str, str], root: str,
-                   wanted: Callable[[str], bool] = lambda letter_id: True) -> tuple[MentionGroup, ...]:
+                   shown: Callable[[str], bool] = lambda letter_id: True) -> tuple[MentionGroup, ...]:
     groups: dict[str, list[tuple[str, str, bool, int]]] = {}
     for m in read("mentions", key):
-        if wanted(m[0]):
+        if shown(m[0]):
             groups.setdefault(m[0], []).append(m)  # mentions come in letter order
     made = []
     for letter_id, mentions in groups.items():
@@ -631,15 +635,24 @@ def archive_view(read: Read, key: tuple[str, str, str, str], root: str) -> Archi
         url = root + anchors.letter_url(letter_id)
         if note is not None:
             url += "#" + anchors.note_id(note)
-        resolved = ArchiveRef(key[0], key[1] or None, key[2] or None, key[3] or None, folios,
-                              text)
+        resolved = _key_ref(key, folios, text)
         entries.append(ArchiveEntryView(folios or "", folio_text(folios) if folios else "", text,
                                         letter_link(read, letter_id, root), note, url,
                                         normalised_citation(resolved), citation_differs(resolved)))
     repository, fond, opis, delo = key
-    ref = ArchiveRef(repository, fond or None, opis or None, delo or None)
-    return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo, archive_gloss(ref),
-                           tuple(entries))
+    ref = _key_ref(key)
+    return ArchiveFileView(archive_anchor(*key), repository, fond, opis, delo,
+                           "" if ref.by_shelfmark else archive_gloss(ref), tuple(entries),
+                           ref.shelfmark or "")
+
+
+def _key_ref(key: tuple[str, str, str, str], folios: str | None = None, text: str = ""
+             ) -> ArchiveRef:
+    """The citation an archival file's key stands for (see ArchiveRef.file_key)."""
+    repository, fond, opis, delo = key
+    if delo and not fond and not opis:
+        return ArchiveRef(repository, folios=folios, text=text, shelfmark=delo)
+    return ArchiveRef(repository, fond or None, opis or None, delo or None, folios, text)
 
 
 def _group(items: Iterable[Any], key: Callable[[Any], Any]) -> list[tuple[Any, list[Any]]]:
@@ -653,11 +666,13 @@ def _group(items: Iterable[Any], key: Callable[[Any], Any]) -> list[tuple[Any, l
     return out
 
 
-def repositories_tree(views: list[ArchiveFileView]) -> list:
-    """The concordance's files grouped by repository, then fond, then opis."""
+def repositories_tree(files: list[ArchiveFileView]) -> list:
+    """The concordance's files grouped by repository, then fond, then opis; the files cited by
+    shelfmark in a group of their own, whose fond is None."""
     return [(repo, [(fond, _group(by_fond, lambda v: v.opis))
-                    for fond, by_fond in _group(by_repo, lambda v: v.fond)])
-            for repo, by_repo in _group(views, lambda v: v.repository)]
+                    for fond, by_fond in _group(by_repo, lambda v: None if v.shelfmark
+                                                else v.fond)])
+            for repo, by_repo in _group(files, lambda v: v.repository)]
 
 
 # --- kinds -------------------------------------------------------------------------------------
@@ -716,6 +731,12 @@ def _one(read: Read) -> tuple[str]:
     return ("",)
 
 
+def _listed(register: str) -> Callable[[Read], tuple[str, ...]]:
+    """The list of an optional register: made only when the edition has entries in it (the
+    navigation names it only then)."""
+    return lambda read: ("",) if read("has-register", register) else ()
+
+
 def _home(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     ids = read("letters")
     stats = dict(read("stats"))
@@ -763,16 +784,31 @@ def _register(register: str) -> Callable[[Read, Hashable, str], tuple[str, dict[
 
 def _archive(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     files = read("archive-files")
+    schemes = _schemes(files)
     if not archive_split(read):
         views = [archive_view(read, k, root) for k in files]
         return "Archive concordance", {"repositories": repositories_tree(views), "fond_links": [],
-                                       "overview": None}
-    counts: dict[tuple[str, str], int] = {}
+                                       "overview": None, "schemes": schemes}
+    counts: dict[tuple[str, str], list[int]] = {}
     for k in files:
-        counts[k[0], k[1]] = counts.get((k[0], k[1]), 0) + 1
-    fonds = [(repository, fond, count, root + archive_page((repository, fond, "", "")))
-             for (repository, fond), count in counts.items()]
-    return "Archive concordance", {"repositories": [], "fond_links": fonds, "overview": None}
+        count = counts.setdefault((k[0], k[1]), [0, 0])
+        count[_key_ref(k).by_shelfmark] += 1
+    fonds = []
+    for (repository, fond), (by_fond, by_shelfmark) in counts.items():
+        label = f"{repository}, fond {fond}" if fond else \
+            repository if not by_fond else f"{repository}, fond not stated"
+        noun = "shelfmark" if by_shelfmark and not by_fond else "file"
+        total = by_fond + by_shelfmark
+        fonds.append((label, f"{total} {noun}{'' if total == 1 else 's'}",
+                      root + archive_page((repository, fond, "", ""))))
+    return "Archive concordance", {"repositories": [], "fond_links": fonds, "overview": None,
+                                   "schemes": schemes}
+
+
+def _schemes(files: Iterable[tuple[str, str, str, str]]) -> dict[str, bool]:
+    """Which ways of citing the concordance holds: by fond, opis and delo; by shelfmark."""
+    by_shelfmark = [_key_ref(k).by_shelfmark for k in files]
+    return {"fond": not all(by_shelfmark), "shelfmark": any(by_shelfmark)}
 
 
 def _fonds(read: Read) -> list[tuple[str, str]]:
@@ -785,9 +821,11 @@ def _archive_fond(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, 
     repository, fond = key
     files = [k for k in read("archive-files") if (k[0], k[1]) == (repository, fond)]
     views = [archive_view(read, k, root) for k in files]
-    title = f"{repository}, fond {fond}" if fond else f"{repository}, fond not stated"
+    schemes = _schemes(files)
+    title = f"{repository}, fond {fond}" if fond else \
+        repository if not schemes["fond"] else f"{repository}, fond not stated"
     return title, {"repositories": repositories_tree(views), "fond_links": [],
-                   "overview": root + "archive/"}
+                   "overview": root + "archive/", "schemes": schemes}
 
 
 def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, Any]]:
@@ -1024,12 +1062,12 @@ def _page_kinds() -> tuple[Kind, ...]:
               lambda year: f"letters/{year}/index.html", _letters_of_year),
         _page("persons", "register.html", "persons", _one, lambda k: "persons/index.html",
               _register("persons")),
-        _page("places", "register.html", "places", _one, lambda k: "places/index.html",
-              _register("places")),
-        _page("organisations", "register.html", "organisations", _one,
+        _page("places", "register.html", "places", _listed("places"),
+              lambda k: "places/index.html", _register("places")),
+        _page("organisations", "register.html", "organisations", _listed("organisations"),
               lambda k: "organisations/index.html", _register("organisations")),
-        _page("works", "register.html", "works", _one, lambda k: "works/index.html",
-              _register("works")),
+        _page("works", "register.html", "works", _listed("works"),
+              lambda k: "works/index.html", _register("works")),
         _page("archive", "archive.html", "archive", _one, lambda k: "archive/index.html", _archive),
         _page("archive-fond", "archive.html", "archive", _fonds,
               lambda key: f"{archive_page(key)}index.html", _archive_fond),
@@ -1143,6 +1181,8 @@ def sitemap_pages(read: Read) -> list[str]:
     pages += [f"letters/{year}/" for year in _years(read)]
     pages += [anchors.letter_url(i) for i in read("letters")]
     for register in REGISTERS:
+        if register in OPTIONAL_REGISTERS and not read("has-register", register):
+            continue
         pages.append(f"{anchors.REGISTER_FOLDERS[register]}/")
         for ref in read("register", register):
             pages.append(anchors.entry_url(register, ref))

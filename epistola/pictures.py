@@ -470,6 +470,8 @@ def network_svg(edges: Mapping[tuple[str, str], int] | Iterable[tuple[str, str, 
             boxes.append((min(x, ex) - narrow / 2, min(y, ey) - narrow / 2,
                           max(x, ex) + narrow / 2, max(y, ey) + narrow / 2))
     pad = 16
+    if not boxes:  # (no letter between registered correspondents: an empty frame)
+        boxes.append((0.0, 0.0, 0.0, 0.0))
     left = min(b[0] for b in boxes) - pad
     top_y = min(b[1] for b in boxes) - pad
     width = max(b[2] for b in boxes) + pad - left

@@ -1387,9 +1387,10 @@ def _read_text(root, text_el, path: str, diags: list[Diagnostic]) -> dict:
     except RecursionError:
         diags.append(error(path, body_line, "the text is nested too deeply to be read", "tei-depth"))
     diags.extend(reader.diags)
-    # the persons only: an edition keeps its places, organisations and works in indices of their
-    # own far more often than its persons (read_tei_register reads a letter's other lists)
-    entries = [entry for lst in _register_lists(text_el, "listPerson")
+    # every list: the persons make an edition's persons when it has no index of them
+    # (persons_from_forms); a place, body or work its index lacks is taken from them too
+    # (entries_missing_from)
+    entries = [entry for lst in _register_lists(text_el)
                for entry in _entries_of(lst, path, diags, from_letter=True)]
     return {"blocks": blocks, "notes": notes, "body_line": body_line,
             "source": SourceSpan(path, body_line, max(_last_line(regions), body_line)),
@@ -1832,6 +1833,56 @@ def person_forms(letter: Letter) -> tuple[tuple[str, str, str], ...]:
         if inline.kind == "person":
             out.append((inline.text, "text", _spelling(inline, parent) or ""))
     return tuple(out)
+
+
+_REGISTER_OF_KIND = {"place": "places", "organisation": "organisations", "work": "works"}
+
+
+def named_forms(letter: Letter) -> tuple[tuple[str, str, str], ...]:
+    """(register, ref, spelling) of each naming of a place, body or work in a letter's text
+    and notes, in order (what entries_named_only needs of a letter)."""
+    out: list[tuple[str, str, str]] = []
+    for inline, parent in letter_inlines(letter):
+        register = _REGISTER_OF_KIND.get(inline.kind)
+        if register is not None and inline.text:
+            out.append((register, inline.text, _spelling(inline, parent) or ""))
+    return tuple(out)
+
+
+def entries_named_only(entries: Iterable[Person],
+                       form_lists: Iterable[Iterable[tuple[str, str, str]]]) -> list[Person]:
+    """A place, body or work the letters name by a key that no index and no letter's own list
+    describes: an entry named by its most frequent spelling (the key itself when it is never
+    spelt out), the other spellings its variants; in register and ref order."""
+    known = {(e.register, e.ref) for e in entries}
+    forms: dict[tuple[str, str], Counter[str]] = {}
+    for named in form_lists:
+        for register, ref, spelling in named:
+            if (register, ref) not in known:
+                counter = forms.setdefault((register, ref), Counter())
+                if spelling:
+                    counter[spelling] += 1
+    out = []
+    for (register, ref), spellings in sorted(forms.items()):
+        ordered = _by_frequency(spellings) or [ref]
+        out.append(Person(ref=ref, name=ordered[0], variants=tuple(ordered[1:]),
+                          register=register, kind=_ENTRY_KINDS[register]))
+    return out
+
+
+def entries_missing_from(entries: Iterable[Person], entry_lists: Iterable[Iterable[Person]]
+                         ) -> list[Person]:
+    """The places, bodies and works the letters' own lists hold and the edition's indices lack
+    (a letter names a place the index was never given): the first letter's copy of each, in
+    register and ref order. Persons are left to persons_from_forms."""
+    known = {(e.register, e.ref) for e in entries}
+    found: dict[tuple[str, str], Person] = {}
+    for own in entry_lists:
+        for entry in own:
+            key = (entry.register, entry.ref)
+            if entry.register != "persons" and key not in known:
+                found.setdefault(key, entry)
+    return [found[key] for key in sorted(found)]
 
 
 def persons_from_forms(entry_lists: Iterable[Iterable[Person]],

@@ -16,10 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from epistola.engine.store import STORE_FOLDER
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini-edition"
-DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>[1-9][0-9]*): (?P<level>error|warning): "
+DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>[1-9][0-9]*): (?P<level>error|warning|note): "
                         r"(?P<message>\S.*) \[(?P<code>[a-z0-9][a-z0-9-]*)\]$")
+#: The line `build`, `check` and `ingest` end with: what was read and made, how many problems.
+SUMMARY = re.compile(r"^(?P<command>build|check|ingest): (?P<what>[^:]+): "
+                     r"(?P<errors>[0-9,]+) errors?, (?P<warnings>[0-9,]+) warnings? "
+                     r"\([0-9.]+ s\)$")
+#: The line that counts the warnings a rebuild held back (those of records it did not read).
+HELD = re.compile(r"^\((?P<count>[0-9,]+) more warnings? not shown: (?P<codes>.*); --verbose "
+                  r"shows them\)$")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -30,12 +39,27 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return done
 
 
-def diagnostics(done: subprocess.CompletedProcess) -> list[re.Match]:
-    """Every line on stderr, each of which must be one diagnostic."""
+def diagnostics(done: subprocess.CompletedProcess, notes: bool = False) -> list[re.Match]:
+    """The errors and warnings on stderr (and the notes too, with `notes`). Every line must be
+    one diagnostic, but for the summary line a build or check ends with, whose counts must be
+    those of the lines above it."""
     lines = [line for line in done.stderr.splitlines() if line.strip()]
+    summary = SUMMARY.match(lines[-1]) if lines else None
+    if summary:
+        lines.pop()
+    held = HELD.match(lines[-1]) if summary and lines else None
+    if held:
+        lines.pop()
     bad = [line for line in lines if not DIAGNOSTIC.match(line)]
     assert not bad, "not in the form 'path:line: level: message [code]':\n" + "\n".join(bad)
-    return [DIAGNOSTIC.match(line) for line in lines]
+    found = [DIAGNOSTIC.match(line) for line in lines]
+    if summary:
+        assert int(summary["errors"].replace(",", "")) == \
+            sum(d["level"] == "error" for d in found), done.stderr
+        assert int(summary["warnings"].replace(",", "")) == \
+            sum(d["level"] == "warning" for d in found) \
+            + (int(held["count"].replace(",", "")) if held else 0), done.stderr
+    return [d for d in found if notes or d["level"] != "note"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -79,6 +103,19 @@ def test_help_exits_0(tmp_path):
         assert command in done.stdout
 
 
+def test_the_console_script_is_the_same_command_line(tmp_path):
+    script = Path(sys.executable).parent / "epistola"
+    if not script.is_file():
+        pytest.skip("the console script is installed with the project (pip install -e .)")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: epistola "), done.stdout
+    done = subprocess.run([str(script), "check", "--editions", str(MINI)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert diagnostics(done) == []
+    assert done.stderr.splitlines()[-1].startswith("check: 2 letters, 3 persons: 0 errors, ")
+
+
 # --- success --------------------------------------------------------------------------------------
 
 def test_build_of_a_sound_edition_exits_0(edition, tmp_path):
@@ -112,6 +149,44 @@ def test_check_reports_errors_and_still_writes_nothing(edition, tmp_path):
     assert snapshot(tmp_path) == before
 
 
+def test_build_and_check_end_with_a_summary_line(edition, tmp_path):
+    replace_in(edition / "letters" / "174.md", "physical:", "colour: blue\nphysical:")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(diagnostics(done)) == 1  # the counts of the summary are checked there
+    last = SUMMARY.match(done.stderr.splitlines()[-1])
+    assert last["command"] == "build", done.stderr
+    assert re.fullmatch(r"2 letters, 3 persons, [0-9]+ files made", last["what"]), last[0]
+    assert (last["errors"], last["warnings"]) == ("0", "1")
+    again = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert ", nothing changed: 0 errors, 1 warning (" in again.stderr.splitlines()[-1]
+    checked = run("check", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert SUMMARY.match(checked.stderr.splitlines()[-1])["command"] == "check"
+    assert "made" not in checked.stderr.splitlines()[-1]
+
+
+def test_a_rebuild_prints_the_warnings_of_the_records_it_read_again(edition, tmp_path):
+    """The warnings of records a rebuild did not read again are counted, not printed, unless
+    --verbose asks for them; the first build prints them all."""
+    replace_in(edition / "letters" / "174.md", "physical:", "colour: blue\nphysical:")
+    replace_in(edition / "letters" / "176.md", "physical:", "mood: calm\nphysical:")
+    args = ("build", "--editions", str(edition), "--out", "out")
+    first = run(*args, cwd=tmp_path)
+    assert {d["code"] for d in diagnostics(first)} == {"record-unknown-key"}
+    assert len(diagnostics(first)) == 2 and "not shown" not in first.stderr
+    replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
+    second = run(*args, cwd=tmp_path)
+    assert [Path(d["path"]).name for d in diagnostics(second)] == ["176.md"]
+    assert HELD.match(second.stderr.splitlines()[-2])["codes"] == "record-unknown-key 1"
+    replace_in(edition / "letters" / "176.md", "title: Copy of ", "title: ")
+    verbose = run(*args, "--verbose", cwd=tmp_path)
+    assert sorted(Path(d["path"]).name for d in diagnostics(verbose)) == ["174.md", "176.md"]
+    assert "not shown" not in verbose.stderr
+    unchanged = run(*args, cwd=tmp_path)  # nothing read again: nothing printed but the count
+    assert diagnostics(unchanged) == []
+    assert HELD.match(unchanged.stderr.splitlines()[-2])["count"] == "2"
+
+
 # --- an edition with errors -----------------------------------------------------------------------
 
 def test_edition_with_errors_exits_1_with_one_line_each(edition, tmp_path):
@@ -143,10 +218,10 @@ def test_failed_build_leaves_the_published_site_untouched(edition, tmp_path):
     done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
     assert done.returncode == 1
     assert snapshot(tmp_path / "out") == published
-    # no half-built staging folder left beside it (the build's lock file and the incremental
-    # build cache may stay)
+    # no half-built staging folder left beside it (the build's lock file and the store of what
+    # the last build made may stay)
     assert sorted(p.name for p in tmp_path.iterdir()
-                  if p.name not in (".out.lock", ".build-cache")) == ["editions", "out"]
+                  if p.name not in (".out.lock", STORE_FOLDER)) == ["editions", "out"]
 
 
 def test_strict_turns_warnings_into_failure(edition, tmp_path):
@@ -211,6 +286,29 @@ def test_empty_letter_file(edition, tmp_path):
     _only_errors_name(done, "998.md")
 
 
+def test_a_register_that_cannot_be_read_stands_alone(edition, tmp_path):
+    """Its error comes first, before the errors of other files, and the refs to it are not each
+    reported as unknown."""
+    (edition / "persons.yaml").write_text("stalin: [unclosed\n", encoding="utf-8")
+    replace_in(edition / "letters" / "174.md", "excesses[^2].", "excesses[^2][^9].")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    assert done.returncode == 1
+    found = [(Path(d["path"]).name, d["code"]) for d in diagnostics(done)]
+    assert found == [("persons.yaml", "yaml"), ("174.md", "note-mark-undefined")], found
+
+
+def test_a_record_that_cannot_be_read_comes_first_and_its_reply_is_no_error(edition, tmp_path):
+    """No. 176 answers No. 174: with 174.md unreadable, the reply is not reported as a link to
+    nothing, and the one line says what to fix."""
+    letter = edition / "letters" / "174.md"
+    letter.write_bytes(letter.read_bytes().replace(b"Dear comrade.", b"Dear comrade\xff."))
+    replace_in(edition / "letters" / "176.md", "ref: stalin}]", "ref: stallin}]")
+    done = run("check", "--editions", str(edition), cwd=tmp_path)
+    assert done.returncode == 1
+    found = [(Path(d["path"]).name, d["code"]) for d in diagnostics(done)]
+    assert found == [("174.md", "encoding"), ("176.md", "person-unknown")], found
+
+
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_missing_editions_folder(tmp_path, command):
     done = run(command, "--editions", "nowhere", "--out", "out", cwd=tmp_path)
@@ -272,9 +370,9 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_the_site(edition, s
     assert d["level"] == "error" and d["code"] == "io", d.group(0)
     assert d["message"].startswith("No space left on device; the build stopped and left out "
                                    "as it was: free some space"), d.group(0)
-    # the file the system refused: one of the new site's, in the folder built beside it
-    spare = ".build-cache/out/spare/"
-    assert d["path"].startswith(spare) and d["path"][len(spare):] in published, d.group(0)
+    # the file the system refused: one of the site's
+    assert d["path"].startswith("out/") and d["path"].removeprefix("out/") in published, \
+        d.group(0)
     assert snapshot(out) == published
     assert not [p for p in small_disk.rglob("*") if p.name.endswith((".partial", ".tmp"))]
 
@@ -347,7 +445,7 @@ def test_a_site_folder_that_is_a_mount_point_is_refused(edition, small_disk):
 
 def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):
     assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
-    shutil.rmtree(tmp_path / ".build-cache")  # (what the folder is, is read from the folder)
+    shutil.rmtree(tmp_path / STORE_FOLDER)  # (what the folder is, is read from the folder)
     replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
     done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -355,29 +453,34 @@ def test_a_site_folder_a_build_made_is_built_again(edition, tmp_path):
         encoding="utf-8")
 
 
-def test_a_file_added_to_the_site_by_hand_stops_the_build_and_stays(edition, tmp_path):
-    """A build replaces the site folder whole: a CNAME or a .git put beside the pages would
-    go with the old site. The build says so and leaves them, with the site, as they were."""
+def test_a_file_added_to_the_site_by_hand_is_never_lost(edition, tmp_path):
+    """A CNAME or a .git put beside the pages is never lost. A build that knows what the build
+    before made (its store) writes only its own files and leaves it; one that does not would
+    replace the folder whole, and says so instead, leaving the file and the site as they were."""
     assert run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path).returncode == 0
     (tmp_path / "out" / "CNAME").write_text("letters.example.org\n", encoding="utf-8")
     (tmp_path / "out" / ".DS_Store").write_bytes(b"\0")  # (a Finder's: not worth a refusal)
     replace_in(edition / "letters" / "176.md", "title: ", "title: Copy of ")
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "CNAME").read_text(encoding="utf-8") == "letters.example.org\n"
+    assert "Copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
+        encoding="utf-8")
+
+    replace_in(edition / "letters" / "176.md", "title: Copy of ", "title: Second copy of ")
     published = snapshot(tmp_path / "out")
-    for cache in (True, False):  # what the build before made is known, or not
-        if not cache:
-            shutil.rmtree(tmp_path / ".build-cache")
-        done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
-        assert done.returncode == 1
-        [d] = diagnostics(done)
-        assert (d["path"], d["code"]) == ("out", "out-folder"), d.group(0)
-        assert d["message"].startswith("the site folder holds CNAME, which no build made"), \
-            d.group(0)
-        assert snapshot(tmp_path / "out") == published
+    shutil.rmtree(tmp_path / STORE_FOLDER)  # what the build before made is not known
+    done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
+    assert done.returncode == 1
+    [d] = diagnostics(done)
+    assert (d["path"], d["code"]) == ("out", "out-folder"), d.group(0)
+    assert d["message"].startswith("the site folder holds CNAME, which no build made"), d.group(0)
+    assert snapshot(tmp_path / "out") == published
 
     (tmp_path / "out" / "CNAME").unlink()
     done = run("build", "--editions", str(edition), "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
+    assert "Second copy of" in (tmp_path / "out" / "letters" / "176" / "index.html").read_text(
         encoding="utf-8")
 
 

@@ -8,22 +8,16 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from epistola.body import Inline, parse_inline
-from epistola.corpus import (
-    build_corpus,
-    cited_in_notes,
-    concordance,
-    link_names,
-    link_spans,
-    name_index,
-    name_spans,
-    natural_key,
-)
+import core
+from epistola.body import Inline, parse_inline, plain_text
+from epistola.corpus import natural_key
 from epistola.model import ArchiveRef, Correspondent, Edition, Letter, LetterDate, Note, Person
+from epistola.names import apply_names, find_names, link_names, linked_targets, name_index, name_key
+
 
 def persons_in(inlines: tuple[Inline, ...]) -> list[str]:
     """Refs of the "person" inlines, in reading order (repeats kept)."""
-    return [span[2] for span in link_spans(inlines)]
+    return [ref for kind, ref in linked_targets(inlines) if kind == "person"]
 
 
 REGISTER = (
@@ -39,7 +33,6 @@ INDEX, _ = name_index(REGISTER)
 
 def names(text: str) -> list[tuple[str, str]]:
     """(ref, text as printed) of every name linked in text."""
-    from epistola.body import plain_text
     return [(i.text, plain_text(i.children)) for i in link_names(parse_inline(text), INDEX)
             if i.kind == "person"]
 
@@ -72,7 +65,6 @@ def test_a_name_never_splits_an_editorial_bracket():
 
 
 def test_text_is_kept_whole_around_names():
-    from epistola.body import plain_text
     text = "Dear comrade St[alin], Arvid and Andr[ey] met *Ilyich* [...] today."
     linked = link_names(parse_inline(text), INDEX)
 
@@ -87,49 +79,58 @@ def test_text_is_kept_whole_around_names():
     assert [c.kind for c in em.children] == ["person"]
 
 
-def test_linking_again_gives_the_same_inlines_and_the_memo_keeps_no_inlines():
-    """The memo of link_names keeps where the names are, not the linked inlines (at 10,000
-    letters those were a fifth of the build's memory): the inlines are sliced again from it."""
-    index, _ = name_index(REGISTER)
+def test_where_the_names_are_is_plain_data_that_links_the_same_inlines():
+    """A letter's summary keeps where its names are (find_names), not the linked inlines; the
+    pages link the parsed text again from it, with the same result as linking it anew."""
     texts = ["Dear comrade St[alin], Arvid and Andr[ey] met *Ilyich and Radek* [...] today.",
              "Ruth [Fischer] wrote to Lenin.^[1]^ Brandler", "nobody here", "**Trotsky**"]
-    first = [link_names(parse_inline(t), index) for t in texts]
-    assert [link_names(parse_inline(t), index) for t in texts] == first  # from the memo
-    assert [persons_in(x) for x in first] == [["pyatakov", "radek", "lenin", "radek"],
-                                              ["fischer", "lenin", "brandler"], [], ["trotsky"]]
-    assert first[2] == parse_inline(texts[2])
+    inlines = [parse_inline(t) for t in texts]
+    found = [find_names(i, INDEX) for i in inlines]
+    assert [apply_names(i, f) for i, f in zip(inlines, found)] == \
+        [link_names(i, INDEX) for i in inlines]
+    assert [persons_in(link_names(i, INDEX)) for i in inlines] == [
+        ["pyatakov", "radek", "lenin", "radek"], ["fischer", "lenin", "brandler"], [], ["trotsky"]]
+    assert found[2] == () and apply_names(inlines[2], found[2]) == inlines[2]
 
-    def holds_inlines(value) -> bool:
-        return isinstance(value, Inline) or (isinstance(value, tuple)
-                                              and any(holds_inlines(v) for v in value))
+    def plain(value) -> bool:
+        return value is None or isinstance(value, (str, int)) or (
+            isinstance(value, tuple) and all(plain(v) for v in value))
 
-    assert len(index.linked) == len(texts)
-    assert not any(holds_inlines(v) for v in index.linked.values())
+    assert all(plain(f) for f in found), found
 
 
 _PIECES = ["Arvid", "Ar[vid]", "A[rvid]", "[Lenin]", "Lenin", "Ilyich", "Ruth", "[Fischer]",
            "Fischer", "Andrei", "[ey]", "Radek's", "L. D.", "[Trotsky]", "Trotsky", "[...]", "*",
            "**", " ", " ", ", ", ". ", "and", "the", "[word]", "\n", "^1^", "[^1]", "Brandler",
            "B", "r", "[", "]"]
+FORMS = {ref: [name_key(f) for f in (p.name, *p.variants)] for p in REGISTER for ref in [p.ref]}
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=24))
-def test_name_spans_are_the_spans_of_the_linked_inlines(pieces):
-    """The mentions read where the names are without making the linked inlines: the same
-    places, whatever the brackets, emphasis and note marks around them."""
+def test_linking_keeps_the_text_and_links_only_register_forms(pieces):
+    """Whatever the brackets, emphasis and note marks around them: the places find_names keeps
+    link the same words as linking anew, linking changes no word of the text, and each linked
+    run of words begins with a form of its entry."""
     inlines = parse_inline("".join(pieces))
-    index, _ = name_index(REGISTER)
-    assert name_spans(inlines, index) == link_spans(link_names(inlines, index))
-    assert name_spans(inlines, index) == link_spans(link_names(inlines, INDEX))  # from the memo
-    # inlines with a name linked already (as after link_names) count it too
     linked = link_names(inlines, INDEX)
-    assert name_spans(linked, index) == link_spans(link_names(linked, index))
+    assert apply_names(inlines, find_names(inlines, INDEX)) == linked
+    assert plain_text(linked) == plain_text(inlines)
+
+    def check(found):
+        for inline in found:
+            if inline.kind == "person":
+                printed = name_key(plain_text(inline.children))
+                assert any(printed.startswith(form) for form in FORMS[inline.text]), printed
+            check(inline.children)
+
+    check(linked)
 
 
 def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():
     index, diags = name_index((Person("a", "A. Ivanov", variants=("Ivanov",), line=1),
-                               Person("b", "B. Ivanov", variants=("Ivanov",), line=4)), "persons.yaml")
+                               Person("b", "B. Ivanov", variants=("Ivanov",), line=4)),
+                              {"persons": "persons.yaml"})
     assert [d.code for d in diags] == ["persons-ambiguous-name"]
     assert "'Ivanov'" in diags[0].message and diags[0].path == "persons.yaml"
     assert link_names(parse_inline("Ivanov came"), index) == parse_inline("Ivanov came")
@@ -138,7 +139,7 @@ def test_a_form_claimed_by_two_persons_links_to_neither_with_a_warning():
 def test_a_one_character_form_is_not_linked_with_a_warning():
     """"I" as a variant of Ivanov would link every "I" of every letter."""
     index, diags = name_index((Person("ivanov", "A. Ivanov", variants=("I", "[I]van"), line=3),),
-                              "persons.yaml")
+                              {"persons": "persons.yaml"})
     assert [(d.path, d.line, d.level, d.code) for d in diags] == [
         ("persons.yaml", 3, "warning", "persons-short-name")]
     assert "'I'" in diags[0].message
@@ -161,32 +162,38 @@ def test_correspondence_is_the_same_pair_either_way_in_date_order():
                letter("2", 2, "1923-11-10", ("magidov",), ("stalin",)),
                letter("3", 3, "1923-11-15", ("stalin",), ("pyatakov",)),
                letter("4", 4, "1923-11-22", ("stalin",), ("magidov",), in_reply_to="2"))
-    corpus, diags = build_corpus(Edition("E"), letters[::-1], ())
-    assert not diags
+    site, _ = core.read(Edition("E"), letters[::-1])
+    corpus = site.corpus
     assert [l.id for l in corpus.letters] == ["1", "2", "3", "4"]
-    one, two, three, four = corpus.letters
-    assert corpus.correspondence_neighbours(one) == (None, three)
-    assert corpus.correspondence_neighbours(three) == (one, None)
-    assert corpus.correspondence_neighbours(four) == (two, None)
-    assert corpus.neighbours(two) == (one, three)
+    assert corpus.correspondence_neighbours("1") == (None, "3")
+    assert corpus.correspondence_neighbours("3") == ("1", None)
+    assert corpus.correspondence_neighbours("4") == ("2", None)
+    assert corpus.correspondence("2") == ("2", "4")
+    assert corpus.neighbours("2") == ("1", "3")
     assert corpus.replies == {"2": ("4",)}
+    assert corpus.by_sender["persons", "stalin"] == ("3", "4")
+    assert corpus.by_recipient["persons", "stalin"] == (("1", "to"), ("2", "to"))
 
 
 def test_mentions_point_at_the_paragraph_or_note():
     body = "{.salutation}\nDear Arvid!\n\nIlyich is better.[^1]\n"
-    corpus, _ = build_corpus(Edition("E"), (letter("9", 9, "1923-11-01", ("radek",), ("pyatakov",),
-                                                   body, (Note(1, "Lenin; see Trotsky."),)),), REGISTER)
-    assert [(m.letter_id, m.anchor) for m in corpus.mentions["pyatakov"]] == [("9", "p1")]
-    assert [(m.anchor, m.in_note) for m in corpus.mentions["lenin"]] == [("p2", False), ("note-1", True)]
-    assert [m.anchor for m in corpus.mentions["trotsky"]] == ["note-1"]
-    assert "radek" not in corpus.mentions
+    site, _ = core.read(Edition("E"), (letter("9", 9, "1923-11-01", ("radek",), ("pyatakov",),
+                                               body, (Note(1, "Lenin; see Trotsky."),)),), REGISTER)
+    mentions = site.corpus.mentions
+    assert [(m.letter_id, m.anchor) for m in mentions["person", "pyatakov"]] == [("9", "p1")]
+    assert [(m.anchor, m.in_note) for m in mentions["person", "lenin"]] == [("p2", False),
+                                                                            ("note-1", True)]
+    assert [m.anchor for m in mentions["person", "trotsky"]] == ["note-1"]
+    assert ("person", "radek") not in mentions
+    assert site.corpus.mentioned("9") == ("lenin", "pyatakov", "trotsky")
 
 
 def test_body_markup_problems_are_reported_with_their_line():
     bad = letter("5", 5, "1923-11-01", ("a",), ("b",), "Fine.\n\n{.adress}\nComrade.\n")
     bad = replace(bad, path="letters/5.md", body_line=20)
-    _, diags = build_corpus(Edition("E"), (bad,), ())
-    assert [(d.path, d.line, d.code) for d in diags] == [("letters/5.md", 22, "body-unknown-part")]
+    _, diags = core.read(Edition("E"), (bad,))
+    assert [(d.path, d.line, d.code) for d in diags if d.code.startswith("body-")] == [
+        ("letters/5.md", 22, "body-unknown-part")]
 
 
 def test_note_citations_resolve_ibid_against_the_previous_citation():
@@ -195,8 +202,9 @@ def test_note_citations_resolve_ibid_against_the_previous_citation():
              Note(3, "Source. 1995. No. 5. P. 138."),
              Note(4, "Ibid., pp. 128-129."))
     own = ArchiveRef("RTsKhIDNI", "558", "1", "2565", "2-7", "RTSKHIDNI. F. 558. On. 1. D. 2565. L. 2-7.")
-    cited = cited_in_notes((letter("174", 174, "1923-11-10", ("a",), ("b",), notes=notes, archive=own),))
-    refs = [(n, r.file_key, r.folios) for n, r in cited["174"]]
+    site, _ = core.read(Edition("E"), (letter("174", 174, "1923-11-10", ("a",), ("b",),
+                                              notes=notes, archive=own),))
+    refs = [(n, r.file_key, r.folios) for n, r in site.corpus.by_id["174"].cited]
     assert refs == [(1, ("RTsKhIDNI", "17", "112", "486"), "1"),
                     (2, ("RTsKhIDNI", "17", "112", "561"), "56-56v")]
 
@@ -206,15 +214,18 @@ def test_concordance_groups_by_file_in_archive_order():
                archive=ArchiveRef("RTsKhIDNI", "558", "1", "2565", "2-7", "x"))
     b = letter("176", 176, "1923-11-22", ("b",), ("a",),
                archive=ArchiveRef("RTsKhIDNI", "558", "1", "2565", "1", "y"))
-    c = letter("173", 173, "1923-11-01", ("c",), ("a",),
+    c = letter("173", 173, "1923-11-01", ("c",), ("a",), "Text[^3].",
+               (Note(3, "Cited (RTsKhIDNI. F. 76. Op. 3. D. 162. L. 14)."),),
                archive=ArchiveRef("RTsKhIDNI", "558", "2", "137", "1-5", "z"))
-    files = concordance((c, a, b), {"173": ((3, ArchiveRef("RTsKhIDNI", "76", "3", "162", "14", "n")),)})
+    site, _ = core.read(Edition("E"), (c, a, b))
+    files = site.corpus.archive_files
     assert [(f.fond, f.opis, f.delo) for f in files] == [("76", "3", "162"), ("558", "1", "2565"),
                                                          ("558", "2", "137")]
     shared = files[1]
     assert [(e.letter_id, e.folios, e.note) for e in shared.entries] == [("176", "1", None),
                                                                          ("174", "2-7", None)]
     assert files[0].entries[0].note == 3
+    assert site.corpus.notes_citing == {"173": {3: (("RTsKhIDNI", "76", "3", "162"),)}}
 
 
 def test_natural_key_orders_numbers_as_numbers():
@@ -222,36 +233,14 @@ def test_natural_key_orders_numbers_as_numbers():
 
 
 def test_natural_key_orders_numbers_as_numbers_and_other_digits_as_text():
-    from epistola.corpus import natural_key
-
     assert sorted(["56v", "137", "2565", "56"], key=natural_key) == ["56", "56v", "137", "2565"]
     assert natural_key("F²") == ((1, 0, "f²"),)  # a superscript two is not a number
 
 
-def test_a_memo_names_the_same_letters_once_for_every_stage():
-    """The stages that go through all letters (checks, mentions, the list exports) share one
-    naming of them per build; the next build names them anew."""
-    from epistola.corpus import Memo, memoized_each
-
-    named = []
-    memo = Memo(identify=lambda l: named.append(l.id) or l.id)
-    letters = (letter("1", 1, "1923-11-01", ("a",), ("b",)),
-               letter("2", 2, "1923-11-02", ("b",), ("a",)))
-    assert memoized_each(memo, "first", letters, lambda l: l.id + "!") == ["1!", "2!"]
-    assert memoized_each(memo, "second", letters, lambda l: l.number) == [1, 2]
-    assert named == ["1", "2"]
-    assert memoized_each(memo, "first", list(letters), lambda l: "not again") == ["1!", "2!"]
-    memo.forget_names()
-    assert memoized_each(memo, "second", letters, lambda l: "not again") == [1, 2]
-    assert named == ["1", "2", "1", "2", "1", "2"]
-
-
-def test_link_spans_says_which_words_link_and_leaves_no_reference_cycle():
-    """The build runs with the cycle collector off: a cycle made for each paragraph (a
-    recursive closure, say) would stay for the whole build, 115 MiB at 10,000 letters."""
+def test_linked_targets_says_which_words_link_and_leaves_no_reference_cycle():
+    """A recursive closure would be a reference cycle for every paragraph of every letter,
+    which only the cycle collector frees."""
     import gc
-
-    from epistola.corpus import link_spans
 
     inlines = (Inline("text", "To "), Inline("person", "stalin", children=(
         Inline("text", "St"), Inline("supplied", "alin"))), Inline("text", " and "),
@@ -259,7 +248,7 @@ def test_link_spans_says_which_words_link_and_leaves_no_reference_cycle():
     gc.collect()
     gc.disable()
     try:
-        assert link_spans(inlines) == ((3, 11, "stalin"), (16, 21, "trotsky"))
+        assert linked_targets(inlines) == [("person", "stalin"), ("person", "trotsky")]
         assert gc.collect() == 0
     finally:
         gc.enable()

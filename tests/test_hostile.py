@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import core
 from epistola.body import parse_body, plain_text
-from epistola.corpus import build_corpus
-from epistola.fs import load_editions
+from epistola.engine.recipe import load
 from epistola.model import (
     ArchiveRef,
     Correspondent,
@@ -24,10 +24,9 @@ from epistola.model import (
     Place,
 )
 from epistola.records import dump_edition, dump_letter, dump_persons, parse_letter
-from epistola.validate import check_corpus
 
 #: `path:line: error|warning: message [code]`.
-DIAGNOSTIC = re.compile(r"^.+:\d+: (error|warning): .+ \[[a-z0-9-]+\]$", re.DOTALL)
+DIAGNOSTIC = re.compile(r"^.+:\d+: (error|warning|note): .+ \[[a-z0-9-]+\]$", re.DOTALL)
 
 
 def assert_one_line(line: str) -> None:
@@ -55,10 +54,9 @@ def _letter(**changes) -> Letter:
 def _check_text(text: str, path: str = "ed/letters/a.md") -> list[str]:
     """Read one record and run the gate over it; every diagnostic as its line."""
     letter, diags = parse_letter(text, path)
-    lines = [str(d) for d in diags]
     if letter is not None:
-        corpus, more = build_corpus(Edition("Test", year=1996), (letter,), PERSONS)
-        lines += [str(d) for d in more + check_corpus(corpus)]
+        _, diags = core.read(Edition("Test", year=1996), [(path, text)], PERSONS)
+    lines = [str(d) for d in diags]
     for line in lines:
         assert_one_line(line)
     return lines
@@ -156,22 +154,23 @@ def test_invalid_utf8_is_refused_with_its_line(tmp_path):
     line = text.split("\n").index("Your letter received.") + 1
     data = text.encode().replace(b"Your letter", b"Your \xc3\x28 letter")
     root = _edition_folder(tmp_path, {"a.md": data})
-    files, diags = load_editions(root)
-    assert files.letters == ()
-    assert len(diags) == 1 and diags[0].code == "encoding" and diags[0].line == line, diags
+    site, diags = load(root)
+    assert site.corpus.letters == ()
+    errors = [d for d in diags if d.level == "error"]
+    assert len(errors) == 1 and errors[0].code == "encoding" and errors[0].line == line, diags
 
 
 def test_crlf_and_bom_read_like_lf(tmp_path):
-    text = dump_letter(_letter(body="{.salutation}\nDear comrade.\n\nText[^1].",
+    text = dump_letter(_letter(number=None, body="{.salutation}\nDear comrade.\n\nText[^1].",
                                notes=(Note(1, "A note."),)))
     root = _edition_folder(tmp_path, {
         "a.md": text.encode(),
         "b.md": b"\xef\xbb\xbf" + text.replace("id: a", "id: b").replace("\n", "\r\n").encode(),
         "c.md": text.replace("id: a", "id: c").replace("\n", "\r").encode(),
     })
-    files, diags = load_editions(root)
-    assert diags == []
-    a, b, c = files.letters
+    site, diags = load(root)
+    assert [d for d in diags if d.level != "note"] == []
+    a, b, c = (site.read("reading", letter_id).letter for letter_id in "abc")
     assert b == _replace_id(a, "b") and c == _replace_id(a, "c")
     assert (a.body_line, a.notes[0].line) == (b.body_line, b.notes[0].line)
 
@@ -225,9 +224,8 @@ def test_arbitrary_records_read_and_check_without_a_traceback(tmp_path_factory, 
     folder = tmp_path_factory.mktemp("ed")
     root = _edition_folder(folder, {f"{i}-{r.id}.md": dump_letter(r).encode()
                                     for i, r in enumerate(records)})
-    files, diags = load_editions(root)
-    corpus, more = build_corpus(files.edition, files.letters, files.persons)
-    for d in diags + more + check_corpus(corpus):
+    _, diags = load(root)
+    for d in diags:
         assert_one_line(str(d))
 
 
@@ -253,7 +251,6 @@ def test_record_shaped_text_never_raises(pieces):
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(tmp_path_factory, data):
     root = _edition_folder(tmp_path_factory.mktemp("ed"), {"a.md": data})
-    files, diags = load_editions(root)
-    corpus, more = build_corpus(files.edition, files.letters, files.persons)
-    for d in diags + more + check_corpus(corpus):
+    _, diags = load(root)
+    for d in diags:
         assert_one_line(str(d))

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from epistola.diagnostics import has_errors
+from epistola.engine.recipe import build
 from epistola.ingest.command import run_ingest
 from epistola.model import (
     ArchiveRef,
@@ -23,7 +24,6 @@ from epistola.model import (
     Person,
     Place,
 )
-from epistola.pipeline import run_build
 from epistola.records import dump_edition, dump_letter, dump_persons
 
 from test_hostile import JINJA, JS_LINK, SCRIPT, _line, _text, assert_one_line, letters
@@ -31,6 +31,11 @@ from test_hostile import JINJA, JS_LINK, SCRIPT, _line, _text, assert_one_line, 
 PAYLOADS = (SCRIPT, JS_LINK, JINJA, "<img src=x onerror=alert(2)>", "</p></li></ol><h1>x</h1>",
             "\" onmouseover=\"alert(3)", "' autofocus onfocus='alert(4)")
 EVIL = " ".join(PAYLOADS)
+
+
+def run_build(editions: Path, out: Path) -> list:
+    """`build`, as the command line runs it; its diagnostics."""
+    return build(editions, out).diagnostics
 
 
 def write_edition(root: Path, letters_: list[Letter], persons: list[Person],
@@ -286,3 +291,16 @@ def test_the_seed_ingests_and_builds_cleanly(tmp_path):
     diags = run_build(editions, tmp_path / "site")
     assert not has_errors(diags), [str(d) for d in diags]
     assert len(list((tmp_path / "site" / "letters").glob("*/index.html"))) == 4
+
+
+def test_letters_between_unregistered_correspondents_build(tmp_path):
+    """No letter names a writer and a recipient from the register: the picture of who wrote to
+    whom has nobody to draw, and the build goes on."""
+    letter = Letter(id="a", number=None, title="t", senders=(Correspondent("Somebody"),),
+                    recipients=(Correspondent("Nobody"),), date=LetterDate("undated"),
+                    place=None, archive=None, physical=None, body="Text.")
+    editions = write_edition(tmp_path / "ed", [letter], _PERSONS,
+                             Edition("T", year=1996, published="2026-11-26"))
+    diags = run_build(editions, tmp_path / "site")
+    assert not has_errors(diags), [str(d) for d in diags]
+    assert (tmp_path / "site" / "letters" / "a" / "index.html").is_file()

@@ -1,35 +1,39 @@
-"""Incremental builds are byte-identical to clean full builds, and re-render only what changed.
+"""An incremental build equals a clean build byte for byte, and makes only what a change touches.
 
-Each test edits a copy of a small synthetic edition (40 letters with replies, correspondences, name
-variants and archival citations) in one way, builds incrementally over the previous build, builds
-the same records from scratch into another folder, and compares the two sites file by file.
+Each test edits a copy of a synthetic edition (tests/synthetic.py: 40 letters with replies,
+correspondences, name variants and archival citations) in one way, builds over the previous
+build (with the store beside the site, as the command line does), builds the same records from
+nothing into another folder, and compares the two sites file by file. `Outcome.made` says which
+files a build wrote; a build that fails leaves the site and the store as they were.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from bench.corpus import generate
+from epistola import fs
 from epistola.diagnostics import EpistolaError, has_errors
-from epistola.incremental import BuildCache, cache_folder
-from epistola.pipeline import DEFAULT_TEMPLATES, discard_old_index, index_later, run_build
-from epistola.records import parse_letter
+from epistola.engine import recipe
+from epistola.engine import store as stores
+from epistola.engine.recipe import DEFAULT_TEMPLATES, Options, Outcome
+from epistola.engine.writer import PENDING, Writer
+from synthetic import write_edition
 
 N = 40
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    editions = tmp_path_factory.mktemp("corpus") / "editions"
-    generate(N, editions, seed=3)
-    return editions
+    return write_edition(tmp_path_factory.mktemp("corpus") / "editions", N, seed=3)
 
 
 @pytest.fixture(autouse=True)
@@ -47,18 +51,29 @@ class Workspace:
         self.out = root / "site"
         self.clean_count = 0
 
-    def build(self, cache: BuildCache | None = None, search: bool = False) -> list[str]:
-        diags = run_build(self.editions, self.out, templates=self.templates, search=search,
-                          cache=cache)
-        assert not has_errors(diags), [str(d) for d in diags]
-        return [str(d) for d in diags]
+    def build(self, search: bool = False, strict: bool = False) -> Outcome:
+        """`build` over the site and its store; the build must succeed."""
+        outcome = self.try_build(search, strict)
+        assert not has_errors(outcome.diagnostics, strict), [str(d) for d in outcome.diagnostics]
+        assert outcome.written
+        return outcome
+
+    def try_build(self, search: bool = False, strict: bool = False) -> Outcome:
+        return recipe.build(self.editions, self.out, self.templates, strict=strict, search=search)
+
+    def made(self) -> set[str]:
+        """The files a build wrote (or removed)."""
+        outcome = self.build()
+        return set(outcome.made) | set(outcome.removed)
 
     def clean(self, search: bool = False) -> Path:
+        """The same records built from nothing into a folder of their own."""
         self.clean_count += 1
         out = self.root / f"clean-{self.clean_count}"
-        diags = run_build(self.editions, out, templates=self.templates, search=search,
-                          incremental=False)
-        assert not has_errors(diags), [str(d) for d in diags]
+        outcome = recipe.build(self.editions, out, self.templates, search=search)
+        assert not has_errors(outcome.diagnostics), [str(d) for d in outcome.diagnostics]
+        assert outcome.first
+        self.clean_diagnostics = outcome.diagnostics
         return out
 
     def record(self, letter_id: str) -> Path:
@@ -69,6 +84,13 @@ class Workspace:
         new = change(text)
         assert new != text
         path.write_text(new, encoding="utf-8")
+
+    def store(self) -> bytes:
+        return stores.store_path(self.out).read_bytes()
+
+    def letters(self) -> list[dict]:
+        """The entries of letters.json, in date order."""
+        return json.loads((self.out / "data" / "letters.json").read_bytes())["letters"]
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -83,6 +105,13 @@ def assert_same_site(incremental: Path, clean: Path) -> None:
     assert differ == [], differ[:10]
 
 
+def assert_nothing_left_over(ws: Workspace) -> None:
+    """No file half-written, no staging folder: only the site, the store and the lock."""
+    assert not [p for p in ws.root.rglob(f"*{PENDING}")]
+    assert not [p for p in ws.root.iterdir() if p.name.startswith(".site.")
+                and p.name != ".site.lock"]
+
+
 @pytest.fixture
 def ws(tmp_path, corpus) -> Workspace:
     w = Workspace(tmp_path, corpus)
@@ -90,89 +119,42 @@ def ws(tmp_path, corpus) -> Workspace:
     return w
 
 
-def made(ws: Workspace) -> set[str]:
-    """Files the last build made (in a fresh BuildCache, as the command line does)."""
-    cache = BuildCache(ws.out)
-    ws.build(cache)
-    return set(cache.last_made)
-
-
 def middle_letter(ws: Workspace) -> str:
-    data = json.loads((ws.out / "data" / "letters.json").read_bytes())
-    return data["letters"][N // 2]["id"]
+    return ws.letters()[N // 2]["id"]
 
 
 def pages_of_letters(paths: set[str]) -> set[str]:
     return {p.split("/")[1] for p in paths if p.startswith("letters/") and p.count("/") == 2}
 
 
-# --- nothing changed ------------------------------------------------------------------------------
-
-def test_nothing_changed_makes_nothing_and_keeps_the_site(ws):
-    before = tree(ws.out)
-    assert made(ws) == set()
-    assert tree(ws.out) == before
-    assert_same_site(ws.out, ws.clean())
+def person_pages(paths: set[str]) -> set[str]:
+    return {p.split("/")[1] for p in paths if p.startswith("persons/") and p.count("/") == 2}
 
 
-def test_nothing_changed_still_reports_the_warnings(ws):
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: t.replace("in_reply_to: null", "in_reply_to: null\nmood: calm", 1)
-            if "in_reply_to: null" in t else t.replace("---\n", "---\nmood: calm\n", 1))
-    first = ws.build()
-    assert any("[record-unknown-key]" in line for line in first)
-    cache = BuildCache(ws.out)
-    assert ws.build(cache) == first and cache.last_made == set()
+def text_edit(word: str) -> Callable[[str], str]:
+    """A word put at the start of the letter's first paragraph of running text."""
+    def change(text: str) -> str:
+        body = text.index("\n---\n") + 5
+        at = text.index("\n\n", text.index("{.salutation}", body)) + 2
+        return text[:at] + f"{word} " + text[at:]
+    return change
 
 
-def test_first_incremental_build_equals_a_clean_build(ws):
-    assert_same_site(ws.out, ws.clean())
+def retitled(title: str) -> Callable[[str], str]:
+    return lambda text: re.sub(r"(?m)^title: .*$", f"title: {title}", text, count=1)
 
 
-# --- edits, each compared with a clean build -----------------------------------------------------
-
-def test_a_text_edit_remakes_that_letter_and_the_lists_only(ws):
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: t.replace("\n\n{.closing}", " An added sentence.\n\n{.closing}", 1)
-            if "{.closing}" in t else t.rstrip("\n") + "\n\nAn added paragraph.\n")
-    remade = made(ws)
-    assert pages_of_letters(remade) == {letter}
-    assert {f"letters/{letter}/index.html", f"letters/{letter}/tei.xml",
-            f"letters/{letter}/letter.json", "data/letters.json"} <= remade
-    assert not any(p.startswith("persons/") and p != "persons/index.html" for p in remade)
-    assert_same_site(ws.out, ws.clean())
+def _named_by(ws: Workspace) -> dict[str, set[str]]:
+    """Letter id -> the refs its page links to, as the live site shows them."""
+    found = {}
+    for entry in ws.letters():
+        text = (ws.out / "letters" / entry["id"] / "index.html").read_text(encoding="utf-8")
+        found[entry["id"]] = set(re.findall(r'href="\.\./\.\./persons/([a-z0-9-]+)/"', text))
+    return found
 
 
-def _add_body_paragraph(text: str) -> str:
-    """A paragraph at the end of the body, before the notes (the record ends with them)."""
-    at = text.find("\n\n[^")
-    at = len(text.rstrip("\n")) if at < 0 else at
-    return text[:at] + "\n\nAn added paragraph." + text[at:]
-
-
-def test_a_text_edit_parses_that_body_only(ws, monkeypatch):
-    """The other bodies are neither parsed nor loaded: what is wrong with a body is remembered
-    apart from the body (the memo files shrink to what a one-letter build uses)."""
-    from epistola import corpus as corpus_module
-
-    parsed = []
-    real = corpus_module.parse_body
-    monkeypatch.setattr(corpus_module, "parse_body", lambda body: parsed.append(body) or real(body))
-    made(ws)  # the first build after the full one forgets the bodies it did not use
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), _add_body_paragraph)
-    parsed.clear()
-    cache = BuildCache(ws.out)
-    ws.build(cache)
-    assert pages_of_letters(set(cache.last_made)) == {letter}
-    assert len(parsed) == 1 and "An added paragraph." in parsed[0]
-    kept = [key for key in cache.memo.entries if key[0] == "body"]
-    assert len(kept) == 1 and "An added paragraph." in kept[0][1]
-    assert_same_site(ws.out, ws.clean())
-
-
-def _person_not_in(ws: Workspace, letter: str) -> tuple[str, str]:
-    """(ref, a name form) of a person the letter neither names nor is written by or to."""
+def _person_not_in(ws: Workspace, letter: str) -> str:
+    """A person the letter neither names nor is written by or to."""
     import yaml
 
     text = ws.record(letter).read_text(encoding="utf-8")
@@ -180,74 +162,137 @@ def _person_not_in(ws: Workspace, letter: str) -> tuple[str, str]:
     for ref, person in sorted(persons.items()):
         forms = [person["name"], *person.get("variants", ())]
         if ref not in text and not any(form in text for form in forms):
-            return ref, forms[-1]
+            return ref
     raise AssertionError("every person is in the letter")
 
 
-@pytest.mark.parametrize("warm", [False, True], ids=["fresh process", "warm cache"])
-def test_a_name_added_to_a_letter_and_taken_out_again(ws, warm):
-    """A person's page and the register follow the names a letter gains and loses, and no other
-    person's page is made again (the person keys of the other persons are reused)."""
+def add_variant(ref: str, form: str) -> Callable[[str], str]:
+    return lambda text: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)", rf"\g<1>{form}, ",
+                               text, count=1)
+
+
+# --- nothing changed ------------------------------------------------------------------------------
+
+def test_a_first_build_equals_a_clean_build(ws):
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_nothing_changed_makes_nothing_and_keeps_the_site(ws):
+    before = tree(ws.out)
+    outcome = ws.build()
+    assert (outcome.made, outcome.removed, outcome.analysed) == ([], [], [])
+    assert outcome.unchanged and not outcome.first
+    assert tree(ws.out) == before
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_with_nothing_changed_a_build_answers_from_the_store(ws, monkeypatch):
+    """No file of the editions or the templates changed since the build before (their names,
+    sizes and times say so): the build reads no record and says what the last one said."""
+    monkeypatch.setattr(recipe, "SETTLED_NS", 0)  # (the files were copied a moment ago)
+    first = ws.build(search=True)
+    before = tree(ws.out)
+    read: list[str] = []
+    real = fs.read_text
+    monkeypatch.setattr(fs, "read_text", lambda path, shown=None: read.append(str(path))
+                        or real(path, shown))
+    again = ws.build(search=True)
+    assert read == [] and again.unchanged and again.made == []
+    assert (again.diagnostics, again.letters, again.entries) == \
+        (first.diagnostics, N, {"persons": first.entries["persons"]})
+    assert tree(ws.out) == before
     letter = middle_letter(ws)
-    ref, form = _person_not_in(ws, letter)
-    cache = BuildCache(ws.out) if warm else None
-    original = ws.record(letter).read_text(encoding="utf-8")
-    ws.edit(ws.record(letter), lambda t: t.rstrip("\n") + f"\n\nGreetings to {form}.\n")
-    for _ in range(2):
-        if warm:
-            ws.build(cache)
-            remade = set(cache.last_made)
-        else:
-            remade = made(ws)
-        persons = {p.split("/")[1] for p in remade if p.startswith("persons/") and p.count("/") == 2}
-        assert persons == {ref}
-        assert "persons/index.html" in remade
-        assert_same_site(ws.out, ws.clean())
-        ws.record(letter).write_text(original, encoding="utf-8")
+    ws.edit(ws.record(letter), text_edit("Indeed"))
+    changed = ws.build(search=True)
+    assert not changed.unchanged and f"letters/{letter}/index.html" in changed.made
+    assert_same_site(ws.out, ws.clean(search=True))
+
+
+def test_nothing_changed_still_reports_the_warnings(ws):
+    ws.edit(ws.record(middle_letter(ws)), lambda t: t.replace("---\n", "---\nmood: calm\n", 1))
+    first = ws.build()
+    assert any(d.code == "record-unknown-key" for d in first.diagnostics)
+    again = ws.build()
+    assert again.diagnostics == first.diagnostics and again.made == [] and again.analysed == []
+    ws.clean()
+    assert again.diagnostics == ws.clean_diagnostics
+
+
+# --- one change, compared with a clean build -------------------------------------------------------
+
+def test_a_text_edit_remakes_that_letter_s_own_files_and_its_entry_in_the_data_only(ws):
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Indeed"))
+    outcome = ws.build()
+    assert outcome.analysed == [fs.display_path(ws.record(letter))]
+    assert set(outcome.made) == {f"letters/{letter}/index.html", f"letters/{letter}/tei.xml",
+                                 f"letters/{letter}/letter.json", "data/letters.json"}
+    assert "Indeed" in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_note_edit_remakes_that_letter_s_files_and_its_entry_in_the_data(ws):
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: t.replace("\n[^1]: ", "\n[^1]: Indeed, ", 1))
+    made = ws.made()
+    assert made == {f"letters/{letter}/index.html", f"letters/{letter}/tei.xml",
+                    f"letters/{letter}/letter.json", "data/letters.json"}
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_paragraph_added_remakes_the_pages_of_the_persons_named_after_it(ws):
+    """The places a letter names someone move with a new paragraph (¶ 4 becomes ¶ 5): the
+    person pages listing them follow, and no other letter's files are made again."""
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), lambda t: t.replace("\n\n{.closing}", "\n\nAn added paragraph."
+                                                   "\n\n{.closing}", 1))
+    made = ws.made()
+    assert pages_of_letters(made) == {letter}
+    assert person_pages(made) and person_pages(made) <= _named_by(ws)[letter]
+    assert_same_site(ws.out, ws.clean())
 
 
 def test_a_date_edit_moves_the_letter_and_remakes_old_and_new_neighbours(ws):
-    data = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
-    moved, first = data[N // 2]["id"], data[0]
+    data = ws.letters()
+    moved, first = data[N // 2]["id"], data[0]["id"]
     old_neighbours = {data[N // 2 - 1]["id"], data[N // 2 + 1]["id"]}
     ws.edit(ws.record(moved), lambda t: re.sub(r"date: \{.*\}", "date: {text: 'January 1, 1912', "
                                                "when: '1912-01-01'}", t, count=1))
-    remade = pages_of_letters(made(ws))
-    assert {moved, first["id"]} | old_neighbours <= remade
+    remade = pages_of_letters(ws.made())
+    assert {moved, first} | old_neighbours <= remade
     assert len(remade) < N // 2
+    assert ws.letters()[0]["id"] == moved
     assert_same_site(ws.out, ws.clean())
 
 
 def test_a_title_edit_remakes_the_pages_that_link_to_the_letter(ws):
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: A new title", t, count=1))
-    remade = pages_of_letters(made(ws))
-    assert letter in remade and 2 <= len(remade) < N
+    data = ws.letters()
+    letter = data[N // 2]["id"]
+    neighbours = {data[N // 2 - 1]["id"], data[N // 2 + 1]["id"]}
+    ws.edit(ws.record(letter), retitled("A new title"))
+    remade = pages_of_letters(ws.made())
+    assert {letter} | neighbours <= remade and len(remade) < N // 2
+    for other in neighbours:
+        assert "A new title" in (ws.out / "letters" / other / "index.html").read_text(
+            encoding="utf-8")
     assert_same_site(ws.out, ws.clean())
 
 
-def test_a_person_edit_in_the_register(ws):
+def test_a_person_s_name_edited_in_the_register(ws):
     persons = ws.editions / "persons.yaml"
     ws.edit(persons, lambda t: re.sub(r"(?m)^(  name: )(.*)$", r"\1\2 Jr.", t, count=1))
-    made(ws)
+    ws.build()
     assert_same_site(ws.out, ws.clean())
 
 
-def test_a_persons_dates_and_description_remake_that_persons_page_and_the_list_only(ws, monkeypatch):
-    """What only a person's own page and the list of persons show: no letter is linked or
-    checked again, and no other page is made."""
-    import epistola.corpus
-
+def test_a_person_s_dates_and_description_remake_that_person_s_page_and_the_list_only(ws):
     persons = ws.editions / "persons.yaml"
     ref = re.match(r"([a-z0-9-]+):", persons.read_text(encoding="utf-8")).group(1)
     ws.edit(persons, lambda t: re.sub(r"(?m)^(  dates: )(.*)$", r"\1c. \2", t, count=1))
     ws.edit(persons, lambda t: re.sub(r"(?m)^(  description: )(.*)$", r"\1Later \2", t, count=1))
-    linked = []
-    real = epistola.corpus._letter_mentions
-    monkeypatch.setattr(epistola.corpus, "_letter_mentions",
-                        lambda *args: linked.append(args[0].id) or real(*args))
-    assert made(ws) == {f"persons/{ref}/index.html", "persons/index.html"}
-    assert linked == []
+    outcome = ws.build()
+    assert set(outcome.made) == {f"persons/{ref}/index.html", "persons/index.html"}
+    assert outcome.analysed == []  # no letter is read again
     assert_same_site(ws.out, ws.clean())
 
 
@@ -256,201 +301,58 @@ def test_a_register_entry_moved_in_the_file_changes_only_the_lines_of_its_warnin
     unused = "nobody:\n  name: A. Nobody\n  variants: [Nobodyovich]\n"
     ws.edit(persons, lambda t: unused + t)
     first = ws.build()
-    assert any("persons.yaml:1: warning: person 'nobody'" in d for d in first)
+    assert any(str(d).endswith("persons.yaml:1: warning: person 'nobody' (A. Nobody) is named "
+                               "in no letter or note under any of its names; remove the entry "
+                               "or add the spelling the text uses to its variants "
+                               "[person-unused]") for d in first.diagnostics)
     ws.edit(persons, lambda t: t.removeprefix(unused) + unused)
-    cache = BuildCache(ws.out)
-    moved = ws.build(cache)
-    assert cache.last_made == set()
+    moved = ws.build()
+    assert moved.made == []
     line = persons.read_text(encoding="utf-8").count("\n") - 2
-    assert any(f"persons.yaml:{line}: warning: person 'nobody'" in d for d in moved)
-    clean = run_build(ws.editions, ws.root / "clean-moved", templates=ws.templates, search=False,
-                      incremental=False)
-    assert moved == [str(d) for d in clean]
-    assert_same_site(ws.out, ws.root / "clean-moved")
+    assert [d.line for d in moved.diagnostics if d.code == "person-unused"] == [line]
+    ws.clean()
+    assert moved.diagnostics == ws.clean_diagnostics
+    assert_same_site(ws.out, ws.root / "clean-1")
 
 
-def test_a_new_name_variant_links_names_in_other_letters(ws):
-    persons = ws.editions / "persons.yaml"
-    ws.edit(persons, lambda t: re.sub(r"(?m)^(  variants: \[)", r"\1Comrade, ", t, count=1))
-    made(ws)
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_new_variant_remakes_the_letters_whose_words_it_links_and_no_other(ws):
-    """Each letter's pages are keyed by its view of the register (which words link to whom,
-    and the names of those persons and of its writers and recipients): a new variant remakes
-    the letter whose word it links and those that name the person already (their pages list
-    the person's names for the search), and no other letter's files."""
+def test_a_new_name_variant_links_words_in_other_letters_and_remakes_only_those(ws):
+    """A variant added to the register links the words it matches in any letter: the letters
+    that print it and those whose pages show the person's names (for the search) are made
+    again, and no other letter's files."""
     letter = middle_letter(ws)
-    ref, _ = _person_not_in(ws, letter)
+    ref = _person_not_in(ws, letter)
     ws.edit(ws.record(letter), text_edit("Quuxlingham"))
     ws.build()
-    naming = {lid for lid, refs in _named_by(ws).items() if ref in refs}
-    assert letter not in naming and len(naming | {letter}) < N
-    persons = ws.editions / "persons.yaml"
-    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
-                                      r"\1Quuxlingham, ", t, count=1))
-    remade = made(ws)
-    assert pages_of_letters(remade) == naming | {letter}
+    involved = {entry["id"] for entry in ws.letters() if ref in (
+        _named_by(ws)[entry["id"]] | {c["ref"] for c in entry["senders"] + entry["recipients"]})}
+    assert letter not in involved and len(involved | {letter}) < N
+    ws.edit(ws.editions / "persons.yaml", add_variant(ref, "Quuxlingham"))
+    made = ws.made()
+    assert letter in pages_of_letters(made) <= involved | {letter}
     assert ref in _named_by(ws)[letter]
-    assert f"persons/{ref}/index.html" in remade
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_new_variant_makes_again_the_cmif_entries_of_the_letters_whose_view_changed(
-        ws, monkeypatch):
-    """A letter's entry in cmif.xml reads of the register whether its writers and recipients are
-    in it, and their kind: all in the letter's view of the register. A new variant makes again
-    the entries of the letters whose view it changed (those that link the person), no other."""
-    import epistola.export.cmif as cmif
-
-    letter = middle_letter(ws)
-    ref, _ = _person_not_in(ws, letter)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
-    ws.build()
-    entries = []
-    real = cmif._corresp_desc_bytes
-    monkeypatch.setattr(cmif, "_corresp_desc_bytes",
-                        lambda corpus, one, bibl: entries.append(one.id) or real(corpus, one, bibl))
-    persons = ws.editions / "persons.yaml"
-    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
-                                      r"\1Quuxlingham, ", t, count=1))
-    assert "data/cmif.xml" in made(ws)
-    linking = {lid for lid, refs in _named_by(ws).items() if ref in refs}
-    assert letter in linking and len(linking) < N
-    assert sorted(entries) == sorted(linking)
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_an_organisation_in_the_register_remakes_the_letters_that_name_it(ws):
-    """The TEI files call it orgName; every letter that names it or is written by or to it
-    is made again, and the result is the clean build's."""
-    import yaml
-
-    persons = ws.editions / "persons.yaml"
-    ref = next(iter(yaml.safe_load(persons.read_text(encoding="utf-8"))))
-    ws.edit(persons, lambda t: t.replace(f"{ref}:\n", f"{ref}:\n  kind: organisation\n", 1))
-    remade = pages_of_letters(made(ws))
-    named = {lid for lid, places in _named_by(ws).items() if ref in places}
-    assert named and named <= remade
+    assert f"persons/{ref}/index.html" in made
     assert_same_site(ws.out, ws.clean())
 
 
 def test_a_person_added_to_the_register_and_taken_out_again(ws):
-    """Names in the text link to a new entry, and lose the link when it goes; the letters
-    that do not use its names keep their files both times."""
+    """Names in the text link to a new entry, and lose the link when it goes; the letters that
+    do not use its names keep their files both times."""
     letter = middle_letter(ws)
     ws.edit(ws.record(letter), text_edit("Quuxlingham"))
     ws.build()
     persons = ws.editions / "persons.yaml"
     entry = "quux:\n  name: Q. Quuxlingham\n  variants: [Quuxlingham]\n"
     ws.edit(persons, lambda t: t + entry)
-    remade = made(ws)
-    assert pages_of_letters(remade) == {letter} and "persons/quux/index.html" in remade
-    assert _named_by(ws)[letter] >= {"quux"}
+    made = ws.made()
+    assert pages_of_letters(made) == {letter} and "persons/quux/index.html" in made
+    assert "quux" in _named_by(ws)[letter]
     assert_same_site(ws.out, ws.clean())
     ws.edit(persons, lambda t: t.replace(entry, ""))
-    remade = made(ws)
-    assert pages_of_letters(remade) == {letter} and "persons/quux/index.html" not in tree(ws.out)
+    outcome = ws.build()
+    assert pages_of_letters(set(outcome.made)) == {letter}
+    assert "persons/quux/index.html" in outcome.removed
+    assert not (ws.out / "persons" / "quux").exists()
     assert "quux" not in _named_by(ws)[letter]
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_with_the_caches_in_memory_a_register_edit_links_only_the_letters_using_its_forms(
-        ws, monkeypatch):
-    """serve keeps the name index of the build before: a letter whose text holds none of the
-    forms an edit added, took out or gave to another person keeps its name links, and only
-    the letters that hold one are linked again. A person whose entry did not change but who
-    lost or gained a place (a longer form of another person's now links the words) has that
-    page made again all the same."""
-    import epistola.corpus
-    import yaml
-
-    letter = middle_letter(ws)
-    text = ws.record(letter).read_text(encoding="utf-8")
-    entries = yaml.safe_load((ws.editions / "persons.yaml").read_text(encoding="utf-8"))
-    first = next(ref for ref, p in sorted(entries.items()) if ref not in text and not any(
-        form in text for form in (p["name"], *p.get("variants", ()))))
-    second = next(ref for ref in sorted(entries) if ref != first)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham Zed"))
-    cache = BuildCache(ws.out)
-    ws.build(cache)
-    linked = []
-    real = epistola.corpus._letter_mentions
-    monkeypatch.setattr(epistola.corpus, "_letter_mentions",
-                        lambda *args: linked.append(args[0].id) or real(*args))
-    persons = ws.editions / "persons.yaml"
-
-    def variant(ref: str, form: str) -> Callable[[str], str]:
-        return lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)", rf"\1{form}, ",
-                                t, count=1)
-
-    for change, relinked, named, not_named in (
-            (lambda t: t + "zyx:\n  name: Z. Zyxwvut\n  variants: [Zyxwvut]\n", [], set(),
-             {first}),
-            (variant(first, "Quuxlingham"), [letter], {first}, set()),
-            (variant(second, "Quuxlingham Zed"), [letter], {second}, {first}),
-            (lambda t: t.replace("Quuxlingham Zed, ", ""), [letter], {first}, set())):
-        ws.edit(persons, change)
-        linked.clear()
-        ws.build(cache)
-        assert linked == relinked
-        assert named <= _named_by(ws)[letter] and not not_named & _named_by(ws)[letter]
-        assert_same_site(ws.out, ws.clean())
-
-
-@pytest.mark.parametrize("written, form", [("Quux\\Zed", "Quux\\Zed"),
-                                           ("Quux\\\\Zed", "Quux\\Zed"),
-                                           ("Quux\x00Zed", "Quux\ufffdZed")],
-                         ids=["backslash", "escaped backslash", "NUL"])
-def test_with_the_caches_in_memory_a_form_the_source_spells_otherwise_links_again(
-        ws, written, form):
-    """The parsed text keeps a backslash before a letter, makes one of an escaped one and
-    U+FFFD of NUL: a changed form holding one of them is not looked for in the source (where
-    it is spelt otherwise), and every letter is linked again."""
-    letter = middle_letter(ws)
-    ref, _ = _person_not_in(ws, letter)
-    ws.edit(ws.record(letter), text_edit(written))
-    cache = BuildCache(ws.out)
-    ws.build(cache)
-    persons = ws.editions / "persons.yaml"
-    quoted = '"' + form.replace("\\", "\\\\").replace("\ufffd", "\\ufffd") + '"'
-    ws.edit(persons, lambda t: re.sub(rf"(?m)^({ref}:\n(?:  .*\n)*?  variants: \[)",
-                                      lambda m: m.group(1) + quoted + ", ", t, count=1))
-    ws.build(cache)
-    assert ref in _named_by(ws)[letter]
-    assert_same_site(ws.out, ws.clean())
-
-
-def _named_by(ws: Workspace) -> dict[str, set[str]]:
-    """Letter id -> the refs its page links to, as the live site shows them."""
-    found = {}
-    for page in (ws.out / "letters").glob("*/index.html"):
-        text = page.read_text(encoding="utf-8")
-        found[page.parent.name] = set(re.findall(r'href="\.\./\.\./persons/([a-z0-9-]+)/"', text))
-    return found
-
-
-def test_a_register_edit_leaves_the_work_that_does_not_read_the_register(ws, monkeypatch):
-    """A new variant may link names anywhere, so every letter is linked again; but its
-    archival citations, its rows of letters.csv (and entries of letters.json, made alike) and
-    its characters are not looked at again."""
-    import epistola.corpus
-    import epistola.export
-    import epistola.export.tabular
-
-    done = []
-    for module, name in ((epistola.corpus, "cited_in_notes"), (epistola.export, "_unsafe_in"),
-                         (epistola.export.tabular, "_csv_row")):
-        real = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *args, _real=real, _name=name:
-                            done.append(_name) or _real(*args))
-    ws.build(BuildCache(ws.out))
-    assert done == []
-    persons = ws.editions / "persons.yaml"
-    ws.edit(persons, lambda t: re.sub(r"(?m)^(  variants: \[)", r"\1Comrade, ", t, count=1))
-    made(ws)
-    assert done == []
     assert_same_site(ws.out, ws.clean())
 
 
@@ -463,8 +365,10 @@ def test_a_sender_changed_to_another_person(ws):
     ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^senders: .*$",
                                                 f"senders: [{{name: Someone Else, ref: {stranger}}}]",
                                                 t, count=1))
-    remade = made(ws)
-    assert f"persons/{stranger}/index.html" in remade
+    made = ws.made()
+    assert f"persons/{stranger}/index.html" in made
+    assert f"letters/{letter}/" in (ws.out / "persons" / stranger / "index.html").read_text(
+        encoding="utf-8")
     assert_same_site(ws.out, ws.clean())
 
 
@@ -477,7 +381,9 @@ def test_a_deleted_letter_disappears_with_its_files(ws):
             other.write_text(text.replace(f"in_reply_to: '{letter}'", "in_reply_to: null"),
                              encoding="utf-8")
     ws.record(letter).unlink()
-    made(ws)
+    outcome = ws.build()
+    assert {f"letters/{letter}/index.html", f"letters/{letter}/tei.xml",
+            f"letters/{letter}/letter.json"} <= set(outcome.removed)
     assert not (ws.out / "letters" / letter).exists()
     assert_same_site(ws.out, ws.clean())
 
@@ -489,7 +395,7 @@ def test_an_added_letter_and_a_reply(ws):
     text = re.sub(r"(?m)^number: .*$", "number: null", text, count=1)
     text = re.sub(r"(?m)^in_reply_to: .*$", f"in_reply_to: '{letter}'", text, count=1)
     (ws.editions / "letters" / "added.md").write_text(text, encoding="utf-8")
-    remade = pages_of_letters(made(ws))
+    remade = pages_of_letters(ws.made())
     assert {"added", letter} <= remade
     assert_same_site(ws.out, ws.clean())
 
@@ -497,910 +403,207 @@ def test_an_added_letter_and_a_reply(ws):
 def test_a_template_edit_remakes_the_pages_of_that_template(ws):
     letter_html = ws.templates / "letter.html"
     ws.edit(letter_html, lambda t: t.replace("</article>", "<p>Edited template.</p>\n</article>", 1))
-    remade = made(ws)
-    letters = {p for p in remade if p.endswith("/index.html") and p.startswith("letters/")
-               and p.count("/") == 2}
-    assert len(letters) == N
-    assert not any(p.startswith("persons/") for p in remade)
+    made = ws.made()
+    assert pages_of_letters(made) == {entry["id"] for entry in ws.letters()}
+    assert not person_pages(made) and not any(p.endswith((".xml", ".json")) for p in made)
     assert_same_site(ws.out, ws.clean())
-    base = ws.templates / "base.html"
-    ws.edit(base, lambda t: t.replace("</main>", "<p>Edited base.</p>\n</main>", 1))
-    assert any(p.startswith("persons/") for p in made(ws))
+    ws.edit(ws.templates / "base.html", lambda t: t.replace("</main>", "<p>Edited base.</p>\n</main>", 1))
+    made = ws.made()
+    assert {p.relative_to(ws.out).as_posix() for p in ws.out.rglob("*.html")} <= made
     assert_same_site(ws.out, ws.clean())
 
 
-def test_an_asset_edit(ws):
+def test_an_asset_edit_writes_the_asset_only(ws):
     css = ws.templates / "assets" / "edition.css"
     ws.edit(css, lambda t: t + "\n/* edited */\n")
-    assert made(ws) == set()  # no page depends on an asset's content; the file itself is copied
+    assert ws.made() == {"assets/edition.css"}
     assert (ws.out / "assets" / "edition.css").read_text(encoding="utf-8").endswith("/* edited */\n")
     assert_same_site(ws.out, ws.clean())
 
 
-def test_several_edits_in_a_row_with_a_warm_cache(ws):
-    """The serve loop keeps one cache in memory across builds."""
-    cache = BuildCache(ws.out)
-    ids = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
-    for i, entry in enumerate(ids[:5]):
-        ws.edit(ws.record(entry["id"]), lambda t, i=i: re.sub(r"(?m)^title: .*$",
-                                                             f"title: Edited {i}", t, count=1))
-        ws.build(cache)
-        assert pages_of_letters(set(cache.last_made)) >= {entry["id"]}
-    assert_same_site(ws.out, ws.clean())
-
-
-@pytest.mark.parametrize("warm", [False, True], ids=["fresh process", "warm cache"])
-def test_spare_files_the_last_build_checked_are_not_checked_again(ws, warm, monkeypatch):
-    """The spare folder is the site the last build swapped out, whose files that build found
-    unchanged but for those it made: only those are looked at again. A page vandalised in place
-    (which also changes its hard link in the spare folder) is still made again, and the site
-    equals a clean build."""
-    import epistola.incremental as incremental
-
-    checks = []
-    real = incremental._unchanged
-    monkeypatch.setattr(incremental, "_unchanged", lambda *a: checks.append(a) or real(*a))
-    warm_cache = BuildCache(ws.out)
-    letters = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
-
-    def edit_and_build(i: int) -> BuildCache:
-        ws.edit(ws.record(letters[i]["id"]), lambda t: t.replace("\n\n", f"\n\nEdit {i}.\n\n", 1))
-        checks.clear()
-        cache = warm_cache if warm else BuildCache(ws.out)
-        ws.build(cache)
-        return cache
-
-    edit_and_build(0)  # fills the spare folder
-    edit_and_build(1)
-    assert len(checks) < 20, len(checks)  # only the files the build before made
-    (ws.out / "about" / "index.html").write_text("vandalised", encoding="utf-8")
-    assert "about/index.html" in edit_and_build(2).last_made
-    edit_and_build(3)
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_build_that_stops_while_writing_the_spare_folder_leaves_it_untrusted(ws, monkeypatch):
-    """A build that wrote an edited page into the spare folder and then stopped (an error, a
-    kill) must not leave that page to be taken for the live one: the edit is undone before the
-    next build, which would otherwise reuse it."""
-    import epistola.incremental as incremental
-
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Firstly"))
-    ws.build(BuildCache(ws.out))  # fills the spare folder
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Secondly"))
-    ws.build(BuildCache(ws.out))
-    letter = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"][0]["id"]
-    record = ws.record(letter)
-    before = record.read_bytes()
-    ws.edit(record, text_edit("Quuxlingham"))
-
-    def killed(*args):
-        raise KeyboardInterrupt
-
-    swap = incremental._swap
-    monkeypatch.setattr(incremental, "_swap", killed)
-    with pytest.raises(KeyboardInterrupt):
-        ws.build(BuildCache(ws.out))
-    monkeypatch.setattr(incremental, "_swap", swap)
-    spare = cache_folder(ws.out) / "spare" / "letters" / letter / "index.html"
-    assert "Quuxlingham" in spare.read_text(encoding="utf-8")
-    record.write_bytes(before)
-    ws.build(BuildCache(ws.out))
-    assert "Quuxlingham" not in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
-    assert_same_site(ws.out, ws.clean())
-
-
-# --- what the cache cannot vouch for --------------------------------------------------------------
-
-def test_a_file_changed_by_hand_in_the_site_is_made_again(ws):
-    page = ws.out / "about" / "index.html"
-    page.write_text("vandalised", encoding="utf-8")
-    assert "about/index.html" in made(ws)
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_lost_or_foreign_cache_means_a_full_build(ws):
-    shutil.rmtree(cache_folder(ws.out))
-    assert len(made(ws)) > 3 * N
-    manifest = cache_folder(ws.out) / "manifest.json"
-    data = json.loads(manifest.read_text())
-    data["code"] = "another version"
-    manifest.write_text(json.dumps(data))
-    assert len(made(ws)) > 3 * N
-    shards = sorted((cache_folder(ws.out) / "memo").glob("*.pickle"))
-    assert shards, "the build keeps its per-letter memo in .build-cache/memo/"
-    for shard in shards:
-        shard.write_bytes(b"not a pickle")
-    middle = middle_letter(ws)  # a change, so that the broken memo is read at all
-    ws.edit(ws.record(middle), lambda t: re.sub(r"(?m)^title: .*$", "title: After a broken memo", t,
-                                                count=1))
-    made(ws)
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_failed_build_leaves_the_site_and_the_cache_as_they_were(ws):
+@pytest.mark.parametrize("template, old, new, record, change", [
+    # a field of a register entry the list of persons did not show
+    ("register.html", "<td>{{ v.entry.description or '' }}</td>",
+     "<td>{{ v.entry.description or '' }} {{ v.entry.full_name }}</td>",
+     "persons.yaml", lambda t: re.sub(r"(?m)^(  full_name: )(.*)$", r"\1\2 the Younger", t, 1)),
+    # a field of another letter the concordance did not show beside a note citing a file
+    ("archive.html", "Cited in <a href=\"{{ e.url }}\">note {{ e.note }}</a> to <a href=\"{{ "
+     "e.letter.url }}\">{{ e.letter.label }}</a>", "Cited in <a href=\"{{ e.url }}\">note {{ "
+     "e.note }}</a> to <a href=\"{{ e.letter.url }}\">{{ e.letter.label }}</a> ({{ "
+     "e.letter.title }})", "letters/110.md", retitled("A title shown anew")),
+], ids=["entry", "letter"])
+def test_a_template_that_shows_a_new_field_never_serves_a_stale_page(ws, template, old, new,
+                                                                     record, change):
+    """What a page shows is what it read: a template that starts showing another field of a
+    register entry or of another letter is followed when that field changes."""
+    ws.edit(ws.templates / template, lambda t: t.replace(old, new, 1))
+    ws.build()
     before = tree(ws.out)
+    ws.edit(ws.editions / record, change)
+    made = ws.made()
+    assert {"register.html": "persons/index.html",
+            "archive.html": "archive/index.html"}[template] in made
+    assert_same_site(ws.out, ws.clean())
+    assert tree(ws.out) != before
+
+
+def test_a_template_cannot_show_a_fact_its_page_did_not_read(ws):
+    """The letter page reads of the letter before it what a link shows (its label and title),
+    not its place: a template that asks for that place is refused with one line, and the site
+    stays as it was, never shown with a value from elsewhere."""
+    before, store = tree(ws.out), ws.store()
+    ws.edit(ws.templates / "letter.html", lambda t: t.replace(
+        "<dt data-pagefind-ignore>Place</dt>", "<dt>Place of the letter before</dt><dd>{{ "
+        "page.previous.place if page.previous else '' }}</dd>\n<dt data-pagefind-ignore>Place"
+        "</dt>", 1))
+    outcome = ws.try_build()
+    errors = {(Path(d.path).name, d.code, d.level) for d in outcome.diagnostics
+              if d.level == "error"}
+    assert errors == {("letter.html", "template", "error")}
+    assert "place" in " ".join(d.message for d in outcome.diagnostics if d.code == "template")
+    assert tree(ws.out) == before and ws.store() == store
+
+
+# --- a build that fails leaves the site and the store as they were ------------------------------
+
+def test_a_record_with_an_error_then_fixed(ws):
+    before, store = tree(ws.out), ws.store()
     letter = middle_letter(ws)
     good = ws.record(letter).read_text(encoding="utf-8")
     ws.record(letter).write_text(good.replace("---\n", "---\nid: [\n", 1), encoding="utf-8")
-    diags = run_build(ws.editions, ws.out, templates=ws.templates, search=False)
-    assert has_errors(diags)
-    assert tree(ws.out) == before
-    ws.record(letter).write_text(good, encoding="utf-8")
-    assert made(ws) == set()
-    assert tree(ws.out) == before
-
-
-def test_with_the_search_index(ws):
-    ws.build(search=True)
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Indexed anew", t, count=1))
-    ws.build(search=True)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def _share_spy(job, i):
-    """incremental._make_share, leaving a mark of which process made share i."""
-    import epistola.incremental as incremental
-
-    letters = sorted({path.split("/")[1] for path in job[6][i] if path.startswith("letters/")})
-    (Path(os.environ["SHARD_SPY"]) / f"{i}-{os.getpid()}").write_text(" ".join(letters))
-    return incremental._make_share_original(job, i)
-
-
-def test_made_on_every_core_equals_a_clean_build(tmp_path, corpus, monkeypatch):
-    """Letters' and persons' files are made on every core once there are enough of them: a
-    share in a forked worker, a share in this process."""
-    import epistola.incremental as incremental
-
-    if _ran_alone("test_made_on_every_core_equals_a_clean_build"):
-        return
-    on_two_cores(monkeypatch)
-    monkeypatch.setattr(incremental, "_make_share_original", incremental._make_share, raising=False)
-    monkeypatch.setattr(incremental, "_make_share", _share_spy)
-    monkeypatch.setenv("SHARD_SPY", str(tmp_path / "spy"))
-    (tmp_path / "spy").mkdir()
-    import epistola.pipeline as pipeline
-
-    import epistola.corpus
-
-    held, parsed = [], []
-
-    def made_files(*args, **kwargs):
-        parse = epistola.corpus.parse_body
-        monkeypatch.setattr(epistola.corpus, "parse_body",
-                            lambda text: parsed.append(text) or parse(text))
-        made = incremental.make_files(*args, **kwargs)
-        monkeypatch.setattr(epistola.corpus, "parse_body", parse)
-        held.append(set(made.data) | set(made.site))
-        return made
-
-    monkeypatch.setattr(pipeline, "make_files", made_files)
-    ws = Workspace(tmp_path, corpus)
-    ws.build()
-    made_by = dict(p.name.split("-") for p in (tmp_path / "spy").iterdir())
-    assert sorted(made_by) == ["0", "1"]  # one share here, one in a worker
-    assert int(made_by["0"]) == os.getpid() and int(made_by["1"]) != os.getpid()
-    # this process's own files (the lists, the data files) went to the spare folder as they
-    # were made, like the workers': only the assets are held to the end
-    assert held and all(path.startswith("assets/") for path in held[0]), sorted(held[0])[:5]
-    # and it parsed the bodies of its own share once each while it made the files: the bodies
-    # parsed before the worker was forked were dropped (the worker parses its share's); none is
-    # kept for the next build, which renders a few letters at most
-    here = (tmp_path / "spy" / f"0-{os.getpid()}").read_text().split()
-    assert here and sorted(parsed) == sorted(
-        parse_letter(ws.record(letter).read_text(encoding="utf-8"), str(ws.record(letter)))[0].body
-        for letter in here)
-    assert not [key for key in pipeline._kept.memo.entries if key[0] == "body"]
-    assert_same_site(ws.out, ws.clean())
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Made in a worker", t,
-                                                count=1))
+    outcome = ws.try_build()
+    assert has_errors(outcome.diagnostics) and not outcome.written
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
+    ws.edit(ws.record(letter), lambda t: t.replace("---\nid: [\n", "---\n", 1)
+            .replace("title: ", "title: Fixed ", 1))
     ws.build()
     assert_same_site(ws.out, ws.clean())
 
 
-def test_a_first_build_reads_the_records_on_every_core(tmp_path, corpus, monkeypatch):
-    """Many records new to the cache are read and parsed in shares, one in a forked worker and
-    one here, each once; their diagnostics are reported as if read here."""
-    import epistola.incremental as incremental
-    import epistola.records
-
-    if _ran_alone("test_a_first_build_reads_the_records_on_every_core"):
-        return
-    on_two_cores(monkeypatch)
-    monkeypatch.setattr(incremental, "SETTLED_NS", 0)  # (the files were copied a moment ago)
-    parsed: list[str] = []
-    parse = epistola.records.parse_letter
-
-    def counted(text, shown):
-        parsed.append(shown)
-        return parse(text, shown)
-
-    monkeypatch.setattr(epistola.records, "parse_letter", counted)
-    import epistola.pipeline
-    monkeypatch.setattr(epistola.pipeline, "parse_letter", counted)
-    ws = Workspace(tmp_path, corpus)
-    last = sorted(ws.editions.glob("letters/*.md"))[-1]  # in the worker's share
-    ws.edit(last, lambda t: t.replace("\n---\n", "\nsurprise: 1\n---\n", 1))
-    diags = ws.build()
-    assert [d for d in diags if last.name in d and "surprise" in d], diags
-    records = sorted(str(p) for p in ws.editions.glob("letters/*.md"))
-    assert sorted(parsed) == records[:len(records) // 2]  # this share once, none after
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time(tmp_path, corpus,
-                                                                         monkeypatch):
-    """A share makes all the files of a few letters (page, TEI, JSON), then drops their parsed
-    bodies before the next few: each body is parsed once, and never the whole share's held."""
-    import epistola.corpus
-    import epistola.incremental as incremental
-
-    if _ran_alone("test_a_share_holds_the_parsed_bodies_of_one_run_of_letters_at_a_time"):
-        return
-    on_two_cores(monkeypatch)
-    monkeypatch.setattr(incremental, "ITEMS_AT_ONCE", 3)
-    held: list[int] = []  # bodies held as each body is parsed, while this process makes a share
-    parsed: list[str] = []
-    making = []
-    parse = epistola.corpus._Bodies._parse
-
-    def counted(self, letter):
-        if making:
-            held.append(len(self._parsed))
-            parsed.append(letter.id)
-        return parse(self, letter)
-
-    def share(job, i):
-        making.append(i)
-        try:
-            return make_share(job, i)
-        finally:
-            making.clear()
-
-    make_share = incremental._make_share
-    monkeypatch.setattr(epistola.corpus._Bodies, "_parse", counted)
-    monkeypatch.setattr(incremental, "_make_share", share)
-    ws = Workspace(tmp_path, corpus)
-    ws.build()
-    assert len(parsed) > 3 and len(parsed) == len(set(parsed))  # once each
-    assert max(held) < 3, held
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_the_renderers_link_names_where_finding_the_mentions_found_them(tmp_path, corpus,
-                                                                     monkeypatch):
-    """A first build looks for the register's names in each paragraph and note once, to find
-    the mentions; the page and the TEI file link them where that found them."""
-    import epistola.corpus
-    import epistola.incremental as incremental
-    from epistola.body import parse_body, parse_inline, plain_text
-
-    if _ran_alone("test_the_renderers_link_names_where_finding_the_mentions_found_them"):
-        return
-    on_two_cores(monkeypatch)
-    looked: list[str] = []  # texts searched for names while this process made its share
-    making = []
-    made_here: set[str] = set()
-    find = epistola.corpus._find_names
-
-    def searched(inlines, index):
-        if making:
-            looked.append(plain_text(inlines))
-        return find(inlines, index)
-
-    def share(job, i):
-        making.append(i)
-        made_here.update(job[6][i])  # (a worker's share is recorded in the worker only)
-        try:
-            return make_share(job, i)
-        finally:
-            making.pop()
-
-    make_share = incremental._make_share
-    monkeypatch.setattr(epistola.corpus, "_find_names", searched)
-    monkeypatch.setattr(incremental, "_make_share", share)
-    ws = Workspace(tmp_path, corpus)
-    ws.build()
-    letters = {path.split("/")[1] for path in made_here if path.startswith("letters/")}
-    texts = set()
-    for letter_id in letters:
-        letter = parse_letter(ws.record(letter_id).read_text(encoding="utf-8"), "x")[0]
-        texts |= {plain_text(block.inlines) for block in parse_body(letter.body)[0]}
-        texts |= {plain_text(parse_inline(note.text)) for note in letter.notes}
-    assert letters and texts
-    assert not texts & set(looked), sorted(texts & set(looked))[:3]
-    assert_same_site(ws.out, ws.clean())
-
-
-def test_making_the_pages_leaves_nothing_for_the_cycle_collector(corpus):
-    """The build runs with the cycle collector off: what it renders must be freed by reference
-    counts alone once the corpus is dropped."""
-    import gc
-
-    from epistola import fs
-    from epistola.corpus import build_corpus
-    from epistola.export import export_files
-    from epistola.pipeline import load_templates
-    from epistola.render import render_site
-
-    files, _ = fs.load_editions(corpus)
-    templates, assets, _ = load_templates(DEFAULT_TEMPLATES)
-    gc.collect()
-    gc.disable()
-    try:
-        made, _ = build_corpus(files.edition, files.letters, files.persons)
-        export_files(made)
-        render_site(made, templates, assets)
-        del made
-        left = gc.collect()
-    finally:
-        gc.enable()
-    assert left == 0
-
-
-def test_a_build_on_one_core_keeps_no_name_places_for_the_renderers(ws, monkeypatch):
-    """Where the mentions found the names is kept only for renderers in forked workers, which
-    parse the bodies again; on one core the parsed and linked bodies are still at hand."""
-    import epistola.pipeline as pipeline
-
-    kept = []
-    make_files = pipeline.make_files
-
-    def counted(plan, corpus, *args, **kwargs):
-        kept.append(len(plan.cache.memo.found))
-        return make_files(plan, corpus, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "make_files", counted)
-    shutil.rmtree(cache_folder(ws.out))
-    ws.build()
-    assert kept == [0]
-
-
-def test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was(tmp_path, corpus,
-                                                                            monkeypatch):
-    """The lists of every letter are written as they are rendered: a template error after the
-    first pieces are written is one diagnostic, the site stays as it was, and no piece is left
-    behind."""
-    import epistola.incremental as incremental
-
-    if _ran_alone("test_a_template_error_in_a_list_made_in_pieces_leaves_the_site_as_it_was"):
-        return
-    on_two_cores(monkeypatch)
-    streamed: list[str] = []
-    put_pieces = incremental.Plan._put_pieces
-
-    def spied(self, target, known, pieces, made_dirs):
-        streamed.append(os.path.relpath(target, self.cache.folder / "spare"))
-        return put_pieces(self, target, known, pieces, made_dirs)
-
-    monkeypatch.setattr(incremental.Plan, "_put_pieces", spied)
-    ws = Workspace(tmp_path, corpus)
-    ws.build()
-    before = tree(ws.out)
-    page = ws.templates / "archive.html"
+def test_a_template_error_leaves_the_site_and_the_store(ws):
+    before, store = tree(ws.out), ws.store()
+    page = ws.templates / "entry.html"
     good = page.read_text(encoding="utf-8")
-    assert good.count("{% endblock %}") == 1
-    # after the whole concordance: 100 kB of it, more than a piece, is written by then
-    page.write_text(good.replace("{% endblock %}", "{{ no_such_name.attribute }}{% endblock %}"),
+    page.write_text(good.replace("{% endblock %}", "{{ no_such_name.attribute }}{% endblock %}", 1),
                     encoding="utf-8")
-    shutil.rmtree(cache_folder(ws.out))  # a first build: every page made, the lists streamed
-    streamed.clear()
-    diags = run_build(ws.editions, ws.out, templates=ws.templates, search=False)
-    errors = [d for d in diags if d.code == "template"]
-    assert len(errors) == 1 and errors[0].path.endswith("archive.html"), [str(d) for d in diags]
-    assert "archive/index.html" in streamed and len(before["archive/index.html"]) > 1 << 16
-    assert tree(ws.out) == before
-    assert list(tmp_path.rglob("*.partial")) == []
+    ws.edit(ws.record(middle_letter(ws)), retitled("Retitled before the error"))
+    outcome = ws.try_build()
+    errors = [d for d in outcome.diagnostics if d.level == "error"]
+    assert errors and {d.code for d in errors} == {"template"}
+    assert all(d.path.endswith("entry.html") for d in errors)
+    assert not outcome.written
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
     page.write_text(good, encoding="utf-8")
     ws.build()
-    assert tree(ws.out) == before
+    assert_same_site(ws.out, ws.clean())
 
 
-def test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_the_site(
-        tmp_path, corpus, monkeypatch):
-    """An error writing this process's files (a full disk) ends the build at once: the worker
-    is stopped, not waited for or left behind, and the site stays as it was."""
-    import errno
-    import multiprocessing
-
-    import epistola.incremental as incremental
-
-    if _ran_alone("test_a_disk_error_while_the_lists_are_written_stops_the_workers_and_keeps_"
-                  "the_site"):
-        return
-    on_two_cores(monkeypatch)
-    ws = Workspace(tmp_path, corpus)
-    ws.build()
-    before = tree(ws.out)
-    put_pieces = incremental.Plan._put_pieces
-
-    def full(self, target, known, pieces, made_dirs):
-        def failing():
-            yield next(pieces)
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return put_pieces(self, target, known, failing(), made_dirs)
-
-    monkeypatch.setattr(incremental.Plan, "_put_pieces", full)
-    shutil.rmtree(cache_folder(ws.out))  # a first build: every page made, the lists streamed
-    with pytest.raises(EpistolaError, match=r"/index\.html:1: error: No space left on device; "
-                                            r"the build stopped and left .*site as it was"):
-        run_build(ws.editions, ws.out, templates=ws.templates, search=False)
-    assert multiprocessing.active_children() == []
-    assert tree(ws.out) == before
-    assert list(tmp_path.rglob("*.partial")) == []
+WRITER_PUT = Writer.put
 
 
-def test_caches_that_cannot_be_saved_after_the_swap_are_a_warning(ws, monkeypatch):
-    """The new site is in place when its caches fail to save (a full disk): the build says so
-    in a warning, leaves no half-written cache file, and the next build still equals a clean
-    one."""
-    import errno
+def full_disk_after(count: int, here: bool = True, there: bool = True):
+    """Writer.put as on a disk that fills up after `count` files in a process (this one, the
+    crew's workers, or both)."""
+    real = WRITER_PUT
+    parent = os.getpid()
+    written = [0]
 
-    ws.build()
-    ws.edit(ws.record(middle_letter(ws)), _add_body_paragraph)
+    def put(self, relative: str, data: bytes) -> None:
+        if (here if os.getpid() == parent else there):
+            written[0] += 1
+            if written[0] > count:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, relative, data)
 
-    import epistola.incremental as incremental
+    return put
 
-    replace = os.replace
 
-    def full(source, target):  # the caches' files written, but never in place
-        if str(target).endswith(("manifest.json", ".pickle")):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        replace(source, target)
-
-    with monkeypatch.context() as patched:
-        patched.setattr(incremental.os, "replace", full)
-        diags = ws.build()
-    assert not list(cache_folder(ws.out).rglob("*.tmp"))
-    [warned] = [d for d in diags if "[io]" in d]
-    assert re.fullmatch(r".*\.build-cache/site:1: warning: the site was built, but its build "
-                        r"cache could not be saved \(No space left on device\); the next build "
-                        r"may take longer \[io\]", warned), warned
-    assert "An added paragraph" in (ws.out / "letters" / middle_letter(ws) / "index.html"
-                                    ).read_text(encoding="utf-8")
-    ws.edit(ws.record(middle_letter(ws)), lambda text: text.replace("An added", "A changed"))
+def test_a_disk_error_leaves_the_site_and_the_store(ws, monkeypatch):
+    before, store = tree(ws.out), ws.store()
+    ws.edit(ws.templates / "letter.html", lambda t: t.replace("</article>", "<p>More.</p>\n</article>", 1))
+    monkeypatch.setattr(Writer, "put", full_disk_after(3))
+    with pytest.raises(EpistolaError, match=r":1: error: No space left on device; the build "
+                                            r"stopped and left .*site as it was"):
+        ws.try_build()
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
+    monkeypatch.undo()
     ws.build()
     assert_same_site(ws.out, ws.clean())
 
 
-def test_an_old_site_that_cannot_be_removed_after_the_swap_is_a_warning(ws, monkeypatch):
-    """With no cache, the site before is removed once the new one is live: when that fails,
-    the build says the new site is in place (a warning), not that it left the old one."""
-    import errno
-
-    import epistola.incremental as incremental
-
-    ws.build()
-    shutil.rmtree(cache_folder(ws.out))  # nothing known of the live site
+def test_a_store_that_cannot_be_saved_is_a_warning_and_the_next_build_is_a_clean_one(
+        ws, monkeypatch):
     letter = middle_letter(ws)
-    ws.edit(ws.record(letter), _add_body_paragraph)
-    rmtree = shutil.rmtree
+    ws.edit(ws.record(letter), text_edit("Indeed"))
 
-    def refused(path, *args, **kwargs):
-        if Path(path).name == "spare":
-            raise PermissionError(errno.EACCES, "Permission denied", "letter.json")
-        rmtree(path, *args, **kwargs)
-
-    with monkeypatch.context() as patched:
-        patched.setattr(incremental.shutil, "rmtree", refused)
-        [warned] = [d for d in ws.build() if "[io]" in d]
-    assert "warning: the site was built, but its build cache could not be saved (Permission " \
-           "denied)" in warned, warned
-    assert "An added paragraph" in (ws.out / "letters" / letter / "index.html").read_text(
-        encoding="utf-8")
-    ws.edit(ws.record(letter), lambda text: text.replace("An added", "A changed"))
-    ws.build()
-    assert_same_site(ws.out, ws.clean())
-
-
-@pytest.mark.parametrize("stage", ["_read_records", "_prefill"])
-def test_an_error_in_the_first_build_s_reading_stops_its_workers(tmp_path, corpus, monkeypatch,
-                                                                stage):
-    """An error in this process while the workers read the records or do the per-letter
-    work stops them at once: none is waited for or left behind."""
-    import multiprocessing
-    import time
-
-    import epistola.incremental as incremental
-
-    if _ran_alone(f"test_an_error_in_the_first_build_s_reading_stops_its_workers[{stage}]"):
-        return
-    on_two_cores(monkeypatch)
-    monkeypatch.setattr(incremental, "SETTLED_NS", 0)
-    here = os.getpid()
-    original = getattr(incremental, stage)
-
-    finished = tmp_path / "a worker finished its share"
-
-    def failing(*args):
-        if os.getpid() == here:
-            raise MemoryError("stopped here")
-        time.sleep(5)  # (stopped before this is over, unless the build waits for it)
-        finished.touch()
-        return original(*args)
-
-    monkeypatch.setattr(incremental, stage, failing)
-    ws = Workspace(tmp_path, corpus)
-    with pytest.raises(MemoryError):
-        run_build(ws.editions, ws.out, templates=ws.templates, search=False)
-    assert multiprocessing.active_children() == []
-    assert not finished.exists()
-
-
-def on_two_cores(monkeypatch) -> None:
-    """Builds fork one worker, whatever the size of the edition and of the machine."""
-    import epistola.incremental as incremental
-
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental.os, "cpu_count", lambda: 2)
-
-
-def _ran_alone(test: str) -> bool:
-    """Builds fork only from a single-threaded process, and earlier tests in this session may
-    have left server threads running: then run the test alone in a fresh interpreter (True)."""
-    import subprocess
-    import sys
-    import threading
-
-    if threading.active_count() == 1:
-        return False
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          f"{__file__}::{test}"], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    return True
-
-
-def test_the_first_build_s_workers_send_back_no_parsed_bodies(corpus, monkeypatch):
-    """A first build does the per-letter work on every core; a worker sends back what the
-    corpus needs (name links, citations, checks), not the parsed bodies, which the renderers
-    parse again for their own share (forget_texts)."""
-    from collections import Counter
-
-    import epistola.incremental as incremental
-    from epistola import fs
-    from epistola.corpus import Memo
-
-    if _ran_alone("test_the_first_build_s_workers_send_back_no_parsed_bodies"):
-        return
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    files, _ = fs.load_editions(corpus)
-    memo = Memo(token="register")
-    incremental.prefill_memo(memo, files.edition, files.letters, files.persons, "persons.yaml",
-                             workers=2)
-    stages = Counter(key[0] for key in memo.entries)
-    assert stages["mentions"] == stages["cited"] == stages["body-problems"] == N
-    assert stages["check"] == stages["check-people"] == N  # the checks of each letter too
-    assert stages["body"] == 0
-
-
-def test_workers_share_whole_letters_and_persons_in_runs():
-    """Each worker gets whole items (a letter's page, TEI and JSON together) in one run of the
-    order they were read, so that it touches only its own letters' objects."""
-    from epistola.incremental import _shares
-
-    paths = sorted([f"letters/{i:03d}/{name}" for i in range(7)
-                    for name in ("index.html", "letter.json", "tei.xml")]
-                   + [f"persons/p{i}/index.html" for i in range(3)])
-    shares = _shares(paths, [0.75, 1.0])
-    assert sorted(p for share in shares for p in share) == paths
-    assert sum(len(share) for share in shares) == len(paths)  # no path made twice
-    items = [sorted({p.rsplit("/", 1)[0] for p in share}) for share in shares]
-    assert items[0] == ["letters/000", "letters/001", "letters/002", "persons/p0", "persons/p1"]
-    assert items[1] == ["letters/003", "letters/004", "letters/005", "letters/006", "persons/p2"]
-    assert [len(s) for s in _shares(paths, [1.0, 1.0, 1.0])] == [9 + 1, 6 + 1, 6 + 1]
-
-
-# --- serve: the pages first, the search index after ------------------------------------------------
-
-def text_edit(word: str) -> Callable[[str], str]:
-    """A word added to the first sentence of a letter's text."""
-    def change(text: str) -> str:
-        body = text.index("\n---\n") + 5
-        at = text.index(". ", text.index("\n\n", body + 1) + 2)
-        return text[:at] + f" {word}" + text[at:]
-    return change
-
-
-def search_build(ws: Workspace, cache: BuildCache) -> None:
-    diags = run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True)
-    assert not has_errors(diags), [str(d) for d in diags]
-
-
-def test_a_deferred_index_goes_live_after_the_pages_and_equals_a_clean_build(ws):
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    assert not (ws.out / "pagefind").exists() and cache.search_pending
-    assert index_later(ws.out, cache) == []
-    assert cache.search_pending is None
-    assert_same_site(ws.out, ws.clean(search=True))
-    index_before = tree(ws.out / "pagefind")
-
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    # the page is live at once, with the index it replaced
-    assert "Quuxlingham" in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
-    assert tree(ws.out / "pagefind") == index_before
-    assert index_later(ws.out, cache) == []
-    assert tree(ws.out / "pagefind") != index_before
-    assert_same_site(ws.out, ws.clean(search=True))
-    # the index it replaced is removed later, not while a save may wait for index_later
-    assert tree(cache.folder / "pagefind.new") == index_before
-    discard_old_index(cache)
-    assert not (cache.folder / "pagefind.new").exists()
-
-    search_build(ws, cache)  # nothing changed since the index was made
-    assert cache.last_made == frozenset() and cache.search_pending is None
-    fresh = BuildCache(ws.out)  # nor for the command line
-    ws.build(fresh, search=True)
-    assert fresh.last_made == frozenset()
-
-
-def test_a_new_index_whose_caches_cannot_be_saved_is_live_and_says_so(ws, monkeypatch):
-    """index_later swaps the new index in, then saves the caches: when that fails (a full
-    disk), the index is live and the build says so in a warning."""
-    import errno
-
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    assert index_later(ws.out, cache) == []
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    index_before = tree(ws.out / "pagefind")
-    cache.flush()  # (the build's own caches saved, as the first thing index_later does)
-
-    def full(self):
+    def full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patched:
-        patched.setattr(BuildCache, "save_manifest", full)
-        [warned] = [str(d) for d in index_later(ws.out, cache)]
-    assert re.fullmatch(r".*site:1: warning: the site was built, but its build cache could not "
-                        r"be saved \(No space left on device\); the next build may take longer "
-                        r"\[io\]", warned), warned
-    assert tree(ws.out / "pagefind") != index_before
-    assert_same_site(ws.out, ws.clean(search=True))
+        patched.setattr(stores, "write_file_atomic", full)
+        outcome = ws.build()
+    [warned] = [d for d in outcome.diagnostics if d.code == "store-unsaved"]
+    assert warned.level == "warning" and "No space left on device" in warned.message
+    assert "Indeed" in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
+    assert not stores.store_path(ws.out).exists()  # nothing stale to trust
+    ws.edit(ws.record(letter), text_edit("Moreover"))
+    assert ws.build().first
+    assert_same_site(ws.out, ws.clean())
 
 
-def test_the_manifest_holds_what_the_cache_knows_after_every_save(ws):
-    """save_manifest keeps the JSON of the files' entries between saves: after builds that
-    replace them and an index that changes the inputs alone, the manifest is still json.dumps
-    of exactly what the cache holds."""
-    import epistola.incremental as incremental
+# --- the store ------------------------------------------------------------------------------------
 
-    cache = BuildCache(ws.out, keep_memo=False)
-    manifest = cache.folder / "manifest.json"
-
-    def expected() -> bytes:
-        return json.dumps({
-            "format": incremental.FORMAT, "code": cache.code,
-            "live": {p: [e.key, e.sha, e.size, e.mtime_ns] for p, e in sorted(cache.live.items())},
-            "spare": {p: [e.sha, e.size, e.mtime_ns] for p, e in sorted(cache.spare.items())},
-            "live_made": None if cache.live_made is None else sorted(cache.live_made),
-            "inputs": cache.inputs,
-            "diagnostics": [[d.path, d.line, d.level, d.message, d.code]
-                            for d in cache.diagnostics]}).encode()
-
-    search_build(ws, cache)
-    index_later(ws.out, cache)  # saves the build's caches, then the index's inputs
-    assert manifest.read_bytes() == expected()
-    for word in ("Quuxlingham", "Frobnicate"):
-        before = dict(cache.live)
-        ws.edit(ws.record(middle_letter(ws)), text_edit(word))
-        search_build(ws, cache)
-        index_later(ws.out, cache)
-        assert cache.live != before and manifest.read_bytes() == expected()
-    assert cache.spare  # the second build's spare folder was known to the manifest
+def _stamped_otherwise(ws: Workspace, monkeypatch, name: str, value) -> None:
+    """Save the store again as another version or other code would have written it."""
+    store, _ = stores.load(ws.out)
+    with monkeypatch.context() as patched:
+        patched.setattr(stores, name, value)
+        stores.save(ws.out, store)
 
 
-def test_serve_saves_the_caches_after_the_reload_and_a_stop_before_that_loses_nothing(ws):
-    """A build that defers its index goes live before its manifest is written (the reload
-    comes first); index_later writes it. Until then the spare folder counts as dirty, so a
-    serve killed in between leaves nothing that vouches for files it may have changed."""
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    manifest = cache.folder / "manifest.json"
-    saved = manifest.read_bytes()
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    assert manifest.read_bytes() == saved and (cache.folder / "spare.dirty").exists()
-    index_later(ws.out, cache)
-    assert manifest.read_bytes() != saved and not (cache.folder / "spare.dirty").exists()
-
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Frobnicate"))
-    search_build(ws, cache)  # and the process is killed here
-    fresh = BuildCache(ws.out)
-    ws.build(fresh, search=True)
-    assert_same_site(ws.out, ws.clean(search=True))
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Zyzzyva"))
-    ws.build(BuildCache(ws.out), search=True)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_builds_by_another_process_between_two_serve_builds(ws):
-    """serve keeps its caches in memory; when command-line builds swap the site meanwhile, the
-    next serve build goes by their manifest, not by what serve remembers of the folders."""
-    serve_cache = BuildCache(ws.out, keep_memo=False)
-    letters = json.loads((ws.out / "data" / "letters.json").read_bytes())["letters"]
-    ws.edit(ws.record(letters[0]["id"]), text_edit("Firstly"))
-    search_build(ws, serve_cache)
-    index_later(ws.out, serve_cache)
-    ws.edit(ws.record(letters[1]["id"]), text_edit("Secondly"))
-    search_build(ws, serve_cache)  # and its caches not yet saved
-    record = ws.record(letters[2]["id"])
-    before = record.read_bytes()
-    ws.edit(record, text_edit("Quuxlingham"))
-    ws.build(BuildCache(ws.out), search=True)  # the command line, twice
-    record.write_bytes(before)
-    ws.build(BuildCache(ws.out), search=True)
-    ws.edit(ws.record(letters[3]["id"]), text_edit("Thirdly"))
-    search_build(ws, serve_cache)
-    index_later(ws.out, serve_cache)
-    assert_same_site(ws.out, ws.clean(search=True))
-    ws.edit(ws.record(letters[4]["id"]), text_edit("Fourthly"))
-    search_build(ws, serve_cache)
-    index_later(ws.out, serve_cache)
-    assert_same_site(ws.out, ws.clean(search=True))
+@pytest.mark.parametrize("how", ["version", "code", "garbage", "truncated"])
+def test_a_store_from_elsewhere_is_set_aside_with_a_note_and_the_build_goes_on(ws, monkeypatch,
+                                                                             how):
+    if how == "version":
+        _stamped_otherwise(ws, monkeypatch, "STORE_VERSION", stores.STORE_VERSION + 1)
+    elif how == "code":
+        _stamped_otherwise(ws, monkeypatch, "code_fingerprint", lambda: "other code")
+    elif how == "garbage":
+        stores.store_path(ws.out).write_bytes(b"not a pickle")
+    else:
+        stores.store_path(ws.out).write_bytes(ws.store()[:-100])
+    ws.edit(ws.record(middle_letter(ws)), retitled("After the store was set aside"))
+    outcome = ws.build()
+    [note] = [d for d in outcome.diagnostics if d.code == "store-discarded"]
+    assert note.level == "note" and not has_errors([note], strict=True)  # never a failure
+    assert note.code == "store-discarded" and note.path == str(stores.store_path(ws.out))
+    assert "this build makes every page again" in note.message
+    assert outcome.first
+    assert_same_site(ws.out, ws.clean())
+    again = ws.build()
+    assert again.made == [] and not [d for d in again.diagnostics
+                                     if d.code == "store-discarded"]
 
 
-def test_priming_writes_nothing_to_the_site_and_leaves_the_first_save_only_its_own_work(ws, monkeypatch):
-    """serve primes its cache while it waits for the first save: nothing is written to the site
-    (only the spare folder is brought up to date, see below), and the save's build then reads
-    one record and reuses the results over all letters."""
-    import epistola.corpus as corpus_module
-
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)  # serve started on a site built before: nothing changed
-    index_later(ws.out, cache)
-    site, manifest = tree(ws.out), json.loads((cache.folder / "manifest.json").read_bytes())
-    diags = run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
-                      defer_search=True, prime=True)
-    assert not has_errors(diags)
-    assert tree(ws.out) == site
-    primed = json.loads((cache.folder / "manifest.json").read_bytes())
-    assert primed.pop("spare").keys() == primed["live"].keys()  # the spare folder filled
-    assert primed == {k: v for k, v in manifest.items() if k != "spare"}
-    assert cache.memo.whole and cache.search_pending is None
-
-    computed = []
-    real = corpus_module.concordance
-    monkeypatch.setattr(corpus_module, "concordance",
-                        lambda *a, **k: computed.append(1) or real(*a, **k))
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    assert computed == [] and pages_of_letters(set(cache.last_made)) == {middle_letter(ws)}
-    index_later(ws.out, cache)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_priming_fills_the_spare_folder_a_site_made_from_nothing_lacks(ws, monkeypatch):
-    """The first build after a site made from nothing would link every live file into the
-    empty spare folder; priming does it while serve waits. A page changed by hand is left for
-    the build to make, and the first save does only its own work."""
-    import epistola.export.tabular as tabular
-    import epistola.fs as fs
-
-    shutil.rmtree(ws.out)
-    shutil.rmtree(cache_folder(ws.out))
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    assert not cache.spare and not (cache.folder / "spare").exists()
-    (ws.out / "about" / "index.html").write_text("vandalised", encoding="utf-8")
-    site = tree(ws.out)
-    assert not has_errors(run_build(ws.editions, ws.out, templates=ws.templates, cache=cache,
-                                    defer_search=True, prime=True))
-    assert tree(ws.out) == site
-    assert not (cache.folder / "spare.dirty").exists()
-    spare = tree(cache.folder / "spare")
-    assert set(spare) == set(cache.live) - {"about/index.html"}
-    assert all(spare[path] == site[path] for path in spare)
-    assert json.loads((cache.folder / "manifest.json").read_bytes())["spare"].keys() == spare.keys()
-
-    linked, entries = [], []
-    real_link, real_entry = fs.link_or_copy, tabular.letter_entry
-    monkeypatch.setattr(fs, "link_or_copy", lambda *a: linked.append(a) or real_link(*a))
-    monkeypatch.setattr(tabular, "letter_entry", lambda *a: entries.append(a) or real_entry(*a))
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    assert linked == []  # every file was in place
-    assert len(entries) == 2  # its letter.json and its entry in letters.json: the memo kept
-    assert "about/index.html" in cache.last_made
-    index_later(ws.out, cache)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_a_spare_folder_filled_but_not_yet_known_to_the_manifest_is_not_trusted(ws, monkeypatch):
-    """Priming stopped between the links and the manifest's save: the next process makes the
-    spare folder afresh."""
-    shutil.rmtree(ws.out)
-    shutil.rmtree(cache_folder(ws.out))
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    cache.save_memo()
-
-    def stopped(self):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(BuildCache, "save_manifest", stopped)
-    with pytest.raises(KeyboardInterrupt):
-        run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
-                  prime=True)
-    monkeypatch.undo()
-    assert (cache.folder / "spare.dirty").exists()
-    (cache.folder / "spare" / "stray.html").write_text("x", encoding="utf-8")
-    (cache.folder / "spare" / "about" / "index.html").unlink()
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))  # a new process
-    ws.build(BuildCache(ws.out), search=True)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_priming_leaves_no_stale_spare_file_for_a_page_changed_by_hand(ws):
-    """The spare folder holds the page as it was before the last build, the live page has been
-    changed by hand: priming cannot link it, and must not leave the old one behind unrecorded,
-    for a later build that drops the page would swap it in."""
-    cache = BuildCache(ws.out, keep_memo=False)
+def test_a_lost_store_means_a_clean_build(ws):
+    stores.forget(ws.out)
     letter = middle_letter(ws)
-    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Retitled", t, count=1))
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    (ws.out / "letters" / letter / "index.html").write_text("vandalised", encoding="utf-8")
-    run_build(ws.editions, ws.out, templates=ws.templates, cache=cache, defer_search=True,
-              prime=True)
-    ws.record(letter).unlink()
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    assert not (ws.out / "letters" / letter).exists()
-    assert_same_site(ws.out, ws.clean(search=True))
+    ws.edit(ws.record(letter), text_edit("Indeed"))
+    outcome = ws.build()
+    assert outcome.first and len(outcome.analysed) == N
+    assert_same_site(ws.out, ws.clean())
 
 
-def test_an_index_never_made_is_made_by_the_next_build(ws):
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
-    search_build(ws, cache)  # and serve stops before the index is made
-    cache.save_memo()
-    fresh = BuildCache(ws.out)
-    ws.build(fresh, search=True)
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_an_interrupted_index_keeps_the_index_it_had_and_is_made_by_the_next_call(ws):
-    cache = BuildCache(ws.out, keep_memo=False)
-    search_build(ws, cache)
-    index_later(ws.out, cache)
-    before = tree(ws.out / "pagefind")
-    ws.edit(ws.record(middle_letter(ws)), text_edit("Quuxlingham"))
-    search_build(ws, cache)
-    asked = []
-
-    def newer_save() -> bool:  # a save arrives while the index is being made
-        asked.append(True)
-        return len(asked) > 1
-
-    assert index_later(ws.out, cache, interrupted=newer_save) == []
-    assert len(asked) == 2
-    assert tree(ws.out / "pagefind") == before
-    assert cache.search_pending and not (cache.folder / "pagefind.new").exists()
-    assert index_later(ws.out, cache) == []
-    assert_same_site(ws.out, ws.clean(search=True))
-
-
-def test_a_record_is_read_again_only_when_its_size_times_or_inode_changed(ws, monkeypatch):
-    import epistola.fs as fs
-    import epistola.incremental as incremental
-
-    monkeypatch.setattr(incremental, "SETTLED_NS", 0)  # the copies were made a moment ago
-    shutil.rmtree(cache_folder(ws.out))
-    cache = BuildCache(ws.out)
-    ws.build(cache)  # every record read: its signature is kept
+def test_an_unchanged_record_is_not_read_again(ws, monkeypatch):
+    """A record whose size, times and inode are those the store knows is taken from the store
+    unread (a record changed a moment ago is read all the same, as its time may not show a
+    second change within the same tick of the clock)."""
+    monkeypatch.setattr(recipe, "SETTLED_NS", 0)  # (the records were copied a moment ago)
+    stores.forget(ws.out)
+    ws.build()
     read: list[str] = []
     real = fs.read_text
 
@@ -1410,65 +613,175 @@ def test_a_record_is_read_again_only_when_its_size_times_or_inode_changed(ws, mo
         return real(path, shown)
 
     monkeypatch.setattr(fs, "read_text", spy)
+    assert ws.build().made == [] and read == []
+    letter = middle_letter(ws)
+    ws.edit(ws.record(letter), text_edit("Indeed"))
+    ws.build()
+    assert read == [f"{letter}.md"]
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_a_record_changed_in_place_with_its_size_and_time_kept_is_read_again(ws, monkeypatch):
+    """Its change time tells it (a copy with `cp -p`, a restore from a backup)."""
+    monkeypatch.setattr(recipe, "SETTLED_NS", 0)
+    stores.forget(ws.out)
+    ws.build()
     letter = middle_letter(ws)
     path = ws.record(letter)
     before = path.stat()
     text = path.read_text(encoding="utf-8")
-    at = text.index("e", text.index("\n\n", text.index("\n---\n") + 5))
+    at = text.index("e", text.index("{.salutation}"))
     path.write_text(text[:at] + "E" + text[at + 1:], encoding="utf-8")  # the same size
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
-    ws.build(cache)
-    assert read == [f"{letter}.md"]  # told by its change time
-    assert_same_site(ws.out, ws.clean())
-    read.clear()
-    other = sorted(p.stem for p in (ws.editions / "letters").glob("*.md") if p.stem != letter)[0]
-    ws.edit(ws.record(other), text_edit("Quuxlingham"))
-    ws.build(BuildCache(ws.out))  # a fresh process knows the signatures from the cache folder
-    assert read == [f"{other}.md"]
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time
+    assert path.stat().st_size == before.st_size and path.stat().st_ino == before.st_ino
+    ws.build()
     assert_same_site(ws.out, ws.clean())
 
 
-def test_a_text_edit_that_names_nobody_new_computes_no_person_key_again(ws, monkeypatch):
-    from epistola.incremental import PersonKeys
+# --- the crew: worker processes for large builds --------------------------------------------------
 
-    found = []
-    real = PersonKeys.stale
-    monkeypatch.setattr(PersonKeys, "stale", lambda self, *args: found.append(real(self, *args))
-                        or found[-1])
-    letter = middle_letter(ws)
-    ws.edit(ws.record(letter), text_edit("Quuxlingham"))
-    made(ws)
-    assert found == [frozenset()]
-    ws.edit(ws.record(letter), lambda t: re.sub(r"(?m)^title: .*$", "title: Retitled", t, count=1))
-    made(ws)  # a title shows on the pages of its persons
-    assert found[-1]
+def on_two_cores(monkeypatch) -> list:
+    """Builds fork a crew of two, whatever the size of the edition and of the machine; the
+    list returned collects each crew started."""
+    from epistola.engine.crew import Crew
+
+    started: list = []
+    monkeypatch.setattr(recipe, "CREW_WORK", 1)
+    monkeypatch.setattr(recipe, "cores", lambda: 2)
+    monkeypatch.setattr(recipe, "Crew", lambda size: started.append(size) or Crew(size))
+    return started
+
+
+def _ran_alone(test: str) -> bool:
+    """A crew is forked from this process, which must then have no other thread (an earlier
+    test may have left a server running): when it has, the test runs alone in a fresh
+    interpreter (True)."""
+    import subprocess
+    import sys
+
+    if threading.active_count() == 1:
+        return False
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          f"{__file__}::{test}"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    return True
+
+
+def children() -> set[str]:
+    """The processes this one forked and has not reaped (running or ended)."""
+    return set(Path(f"/proc/self/task/{os.getpid()}/children").read_text().split())
+
+
+def test_the_crew_makes_the_same_bytes_as_one_process(tmp_path, corpus, monkeypatch):
+    if _ran_alone("test_the_crew_makes_the_same_bytes_as_one_process"):
+        return
+    before = children()
+    alone = Workspace(tmp_path / "alone", corpus)
+    alone_diagnostics = alone.build().diagnostics
+    started = on_two_cores(monkeypatch)
+    ws = Workspace(tmp_path / "crew", corpus)
+    outcome = ws.build()
+    assert started == [2]  # one crew, for the reading and the making
+    assert_same_site(ws.out, alone.out)
+    assert [str(d).replace("/crew/", "/") for d in outcome.diagnostics] == \
+        [str(d).replace("/alone/", "/") for d in alone_diagnostics]
+    # and an incremental build whose work is shared (every letter page, for a template edit)
+    ws.edit(ws.templates / "letter.html", lambda t: t.replace("</article>", "<p>Crew.</p>\n</article>", 1))
+    ws.edit(ws.record(middle_letter(ws)), retitled("Made by the crew"))
+    ws.build()
+    assert len(started) == 2
+    assert_same_site(ws.out, ws.clean())
+    assert children() == before
+
+
+@pytest.mark.parametrize("where", ["worker", "here"])
+def test_a_disk_error_with_a_crew_leaves_the_site_and_the_store(tmp_path, corpus, monkeypatch,
+                                                                where):
+    """A full disk in a worker or in this process stops the build: the workers end, and the
+    files they wrote go with this process's, so the site and the store stay as they were."""
+    if _ran_alone(f"test_a_disk_error_with_a_crew_leaves_the_site_and_the_store[{where}]"):
+        return
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    before, store, forked = tree(ws.out), ws.store(), children()
+    on_two_cores(monkeypatch)
+    ws.edit(ws.templates / "letter.html", lambda t: t.replace("</article>", "<p>Crew.</p>\n</article>", 1))
+    monkeypatch.setattr(Writer, "put", full_disk_after(5, here=where == "here",
+                                                       there=where == "worker"))
+    with pytest.raises(EpistolaError, match="No space left on device; the build stopped"):
+        ws.try_build()
+    assert children() == forked
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
+    monkeypatch.setattr(Writer, "put", WRITER_PUT)  # space again
+    ws.build()
     assert_same_site(ws.out, ws.clean())
 
 
-def test_the_slotted_dataclasses_pickle_as_their_field_values():
-    """The memo pickles the build's slotted dataclasses as (class, field values): each class so
-    registered must be rebuilt by calling it with them, and a corpus's objects survive."""
-    import copyreg
-    import dataclasses
-    import pickle
+def test_a_template_error_with_a_crew_leaves_the_site_and_the_store(tmp_path, corpus,
+                                                                     monkeypatch):
+    """Each process reports the error of the pages it made, as one line, and the files the
+    workers wrote go with the build."""
+    if _ran_alone("test_a_template_error_with_a_crew_leaves_the_site_and_the_store"):
+        return
+    ws = Workspace(tmp_path, corpus)
+    ws.build()
+    before, store = tree(ws.out), ws.store()
+    on_two_cores(monkeypatch)
+    page = ws.templates / "letter.html"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good.replace("</article>", "{% if page.row.number > 120 %}{{ no_such.name }}"
+                                 "{% endif %}</article>", 1), encoding="utf-8")
+    outcome = ws.try_build()
+    errors = [d for d in outcome.diagnostics if d.level == "error"]
+    assert len(errors) == 1 and errors[0].code == "template", [str(d) for d in errors]
+    assert Path(errors[0].path).name == "letter.html"
+    assert not outcome.written
+    assert tree(ws.out) == before and ws.store() == store
+    assert_nothing_left_over(ws)
+    page.write_text(good, encoding="utf-8")
+    ws.build()
+    assert_same_site(ws.out, ws.clean())
 
-    from epistola.corpus import build_corpus
-    from epistola.fs import load_editions
 
-    registered = [cls for cls in copyreg.dispatch_table
-                  if getattr(cls, "__module__", "").startswith("epistola.")
-                  and dataclasses.is_dataclass(cls)]
-    assert len(registered) >= 30
-    for cls in registered:
-        fields = dataclasses.fields(cls)
-        assert fields and all(f.init and not f.kw_only for f in fields), cls
-        assert not hasattr(cls, "__post_init__"), cls
-    files, _ = load_editions(Path(__file__).parent / "fixtures" / "mini-edition")
-    corpus, diags = build_corpus(files.edition, files.letters, files.persons)
-    things = (corpus.letters, tuple(corpus.persons.values()), corpus.archive_files, diags,
-              {ref: corpus.mentions[ref] for ref in corpus.mentions},
-              [corpus.blocks(letter) for letter in corpus.letters],
-              [corpus.notes(letter) for letter in corpus.letters])
-    data = pickle.dumps(things, protocol=pickle.HIGHEST_PROTOCOL)
-    assert pickle.loads(data) == things
-    assert b"__dict__" not in data and b"_dataclass_setstate" not in data
+# --- serve: one store kept in memory across builds -------------------------------------------------
+
+def serve_build(ws: Workspace, kept: dict) -> Outcome:
+    """A build as serve runs it: with the store of the build before, kept in memory (the first
+    build without the search index), and the store saved after a build that wrote."""
+    options = Options(ws.editions, ws.out, ws.templates, write=True, search=kept["store"] is None)
+    with fs.build_lock(ws.out):
+        outcome, store = recipe.run(options, kept["store"])
+        if outcome.written:
+            kept["store"] = store
+            stores.save(ws.out, store)
+    return outcome
+
+
+def test_builds_with_the_store_kept_in_memory_equal_clean_builds(ws):
+    kept: dict = {"store": None}
+    first = serve_build(ws, kept)
+    assert first.written and first.made == []  # (the store on disk: nothing to do)
+    data = ws.letters()
+    edits = [(data[0]["id"], text_edit("Firstly")), (data[1]["id"], retitled("Secondly")),
+             (data[2]["id"], lambda t: t.replace("---\n", "---\nid: [\n", 1)),  # an error
+             (data[2]["id"], lambda t: retitled("Thirdly")(t.replace("---\nid: [\n", "---\n", 1))),
+             (data[3]["id"], lambda t: re.sub(r"date: \{.*\}", "date: {text: 'May 1, 1927', "
+                                              "when: '1927-05-01'}", t, count=1))]
+    for letter, change in edits:
+        ws.edit(ws.record(letter), change)
+        outcome = serve_build(ws, kept)
+        if has_errors(outcome.diagnostics):
+            assert not outcome.written
+            continue
+        assert outcome.made and pages_of_letters(set(outcome.made)) < {e["id"] for e in data}
+        assert_same_site(ws.out, ws.clean())
+    # the command line goes on from the store serve saved: nothing to make
+    assert ws.build().made == []
+
+
+def test_with_the_search_index(ws):
+    ws.build(search=True)
+    ws.edit(ws.record(middle_letter(ws)), retitled("Indexed anew"))
+    ws.build(search=True)
+    assert_same_site(ws.out, ws.clean(search=True))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from epistola.diagnostics import has_errors
-from epistola.fs import load_editions
+from epistola.engine.recipe import load
 from epistola.ingest.command import run_ingest
 from epistola.records import parse_letter, parse_persons
 
@@ -61,11 +61,11 @@ def test_fresh_ingest_writes_records_registers_and_manifest(editions):
     assert sorted(manifest) == ["edition.yaml", *LETTERS, "persons.yaml"]
     for name, digest in manifest.items():
         assert hashlib.sha256(files[name]).hexdigest() == digest
-    loaded, diags = load_editions(editions)
+    site, diags = load(editions)
     assert not [d for d in diags if d.level == "error"]
-    assert [l.id for l in loaded.letters] == ["173", "174", "175", "176"]
-    refs = {p.ref for p in loaded.persons}
-    for letter in loaded.letters:
+    assert [l.id for l in site.corpus.letters] == ["173", "174", "175", "176"]
+    refs = set(site.corpus.persons)
+    for letter in site.corpus.letters:
         for c in letter.senders + letter.recipients:
             assert c.ref in refs
 
@@ -157,23 +157,22 @@ def test_new_refs_are_appended_to_an_untouched_register(editions, tmp_path, capf
     assert (editions / "letters" / "177.md").exists()
 
 
-def test_new_refs_for_a_curated_register_need_force(editions, tmp_path, capfd):
+def test_new_refs_join_a_curated_register_and_its_entries_stay_as_they_are(editions, tmp_path,
+                                                                         capfd):
+    """New persons named by new sources are added to a register the editors edited by hand, as a
+    merge (a warning says so): their entries stay verbatim, and no --force is needed."""
     more = tmp_path / "more.txt"
     more.write_text(MORE)
     persons = editions / "persons.yaml"
     curated = persons.read_text() + "trotsky:\n  name: L. D. Trotsky\n"
     persons.write_text(curated)
     code, err = ingest(SEED, more, "--editions", editions, capfd=capfd)
-    assert code == 1
-    assert "persons.yaml:1: error: edited by hand" in err
-    assert persons.read_text() == curated
-    assert (editions / "letters" / "177.md").exists()  # other files are still written
-    code, err = ingest(SEED, more, "--editions", editions, "--force", capfd=capfd)
-    assert code == 0
+    assert code == 0, err
+    assert "persons.yaml:1: warning: edited by hand;" in err and "[ingest-merged]" in err
+    assert (editions / "letters" / "177.md").exists()
     text = persons.read_text()
     assert text.startswith(curated)  # every hand-curated entry kept verbatim
     assert {p.ref for p in parse_persons(text, "persons.yaml")[0]} >= {"trotsky", "molotov", "stalin"}
-    assert list((editions / ".backup").glob("persons.yaml.*"))[0].read_text() == curated
 
 
 def test_edition_yaml_with_added_keys_is_kept(editions, capfd):

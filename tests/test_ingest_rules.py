@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
-from epistola.body import escape_markdown
-from epistola.corpus import note_marks
+from epistola.body import escape_markdown, note_marks, parse_body
 from epistola.ingest.core import ingest_text
 from epistola.ingest.dates import parse_date, parse_dateline
 from epistola.ingest.headers import parse_heading
@@ -17,6 +16,11 @@ from epistola.ingest.parts import mark_parts, paragraphs
 from epistola.ingest.segment import source_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def marks_in(body: str) -> list[int]:
+    """The note numbers marked in a record's body, in reading order."""
+    return note_marks(parse_body(body)[0])
 
 
 def cases(name):
@@ -114,7 +118,7 @@ def summary(text: str) -> list[str]:
                            f"d. {l.archive.delo} l. {l.archive.folios}" if l.archive else "(none)"),
             f"physical: {l.physical or '(none)'}",
             "notes: " + (" ".join(str(n.n) for n in l.notes) or "(none)")
-            + " | marks: " + (" ".join(map(str, note_marks(l.body))) or "(none)")
+            + " | marks: " + (" ".join(map(str, marks_in(l.body))) or "(none)")
             + (" | unnumbered: " + " ".join(map(str, l.unnumbered_notes)) if l.unnumbered_notes else ""),
             f"lines: {l.source.first}-{l.source.last}",
         ]

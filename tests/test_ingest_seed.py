@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from epistola.body import parse_body, plain_text
-from epistola.corpus import note_marks
+from epistola.body import note_marks, parse_body, plain_text
 from epistola.ingest.core import ingest_text
 from epistola.model import ArchiveRef, Correspondent, LetterDate, Place
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "sources/bolshevik-correspondence-1923-nos-173-176.txt"
+
+
+def marks_in(body: str) -> list[int]:
+    """The note numbers marked in a record's body, in reading order."""
+    return note_marks(parse_body(body)[0])
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +64,8 @@ def test_173(letters):
                                    "RTSKHIDNI. F. 558. On. 2. D. 137. L. 1-5.")
     assert l.physical == "Typewritten text."
     assert [n.n for n in l.notes] == list(range(1, 13))
-    assert sorted(set(note_marks(l.body))) == [1, 2, 3, 5, 6, 7, 10, 11, 12]
-    assert note_marks(l.body) == [1, 2, 3, 5, 6, 7, 10, 11, 12]  # each once, in order
+    assert sorted(set(marks_in(l.body))) == [1, 2, 3, 5, 6, 7, 10, 11, 12]
+    assert marks_in(l.body) == [1, 2, 3, 5, 6, 7, 10, 11, 12]  # each once, in order
     assert l.unnumbered_notes == (7,)
     assert l.notes[6].text.startswith("On October 23-25, 1923, an armed uprising")
     assert l.source.first == 5 and l.source.last == 55
@@ -76,7 +80,7 @@ def test_174(letters):
     assert (l.archive.fond, l.archive.opis, l.archive.delo, l.archive.folios) == ("558", "1", "2565", "2-7")
     assert l.physical == "Typewritten text. The signature is an autograph."
     assert [n.n for n in l.notes] == [1, 2]
-    assert note_marks(l.body) == [1, 2]
+    assert marks_in(l.body) == [1, 2]
     assert l.unnumbered_notes == ()
 
 
@@ -89,7 +93,7 @@ def test_175(letters):
     assert l.date.when == "1923-11-13" and not l.date.supplied
     assert (l.archive.fond, l.archive.opis, l.archive.delo, l.archive.folios) == ("76", "3", "162", "15-16")
     assert [n.n for n in l.notes] == [1, 2, 3, 4]
-    assert note_marks(l.body) == [1, 2, 3, 4]
+    assert marks_in(l.body) == [1, 2, 3, 4]
     assert "Working Group[^3] was" in l.body
     assert "Moscow[^4]." in l.body
     assert l.notes[1].text.startswith("On September 7, 1923, Dzerzhinsky")
@@ -104,7 +108,7 @@ def test_176(letters):
     assert l.date == LetterDate("November 22, 1923", "1923-11-22")
     assert (l.archive.fond, l.archive.opis, l.archive.delo, l.archive.folios) == ("558", "1", "2565", "1")
     assert [n.n for n in l.notes] == [1, 2]
-    assert note_marks(l.body) == [1, 2]
+    assert marks_in(l.body) == [1, 2]
     assert l.unnumbered_notes == (1,)
     assert "{.dateline}\n22/XI-23" in l.body
 

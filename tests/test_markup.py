@@ -6,19 +6,32 @@ from __future__ import annotations
 import lxml.html
 from markupsafe import Markup
 
-from epistola.body import parse_body, parse_inline
-from epistola.corpus import NoteView, name_index
+from epistola.body import parse_inline
+from epistola.letters import analyse
 from epistola.markup import inline_html, letter_text
-from epistola.model import Person
+from epistola.model import Correspondent, Letter, LetterDate, Note, Person
+from epistola.names import name_index
 
 INDEX, _ = name_index((Person("stalin", "I. V. Stalin", variants=("Stalin", "St[alin]")),))
 
 
-def render(body: str, notes: dict[int, str], unanchored: tuple[int, ...] = (), supplied: tuple[int, ...] = ()):
-    blocks, problems = parse_body(body)
+def in_register(kind: str, ref: str) -> bool:
+    return (kind, ref) == ("person", "stalin")
+
+
+def reading(body: str, notes: dict[int, str], supplied: tuple[int, ...] = ()):
+    letter = Letter(id="a", number=None, title="t", senders=(Correspondent("x"),),
+                    recipients=(Correspondent("y"),), date=LetterDate("d"), place=None,
+                    archive=None, physical=None, body=body,
+                    notes=tuple(Note(n, text) for n, text in notes.items()),
+                    unnumbered_notes=supplied)
+    found, _, problems = analyse(letter, INDEX)
     assert not problems
-    views = tuple(NoteView(n, text, n not in unanchored, n in supplied) for n, text in notes.items())
-    return letter_text(blocks, views, INDEX, "../../", {"stalin"})
+    return found
+
+
+def render(body: str, notes: dict[int, str], supplied: tuple[int, ...] = ()):
+    return letter_text(reading(body, notes, supplied), "../../", in_register)
 
 
 def test_note_mark_is_exactly_the_design_contract():
@@ -37,7 +50,7 @@ def test_second_mark_of_a_note_gets_its_own_id_and_back_link():
 
 
 def test_a_mark_without_a_note_is_never_a_dead_link():
-    text = render("Lost[^7] mark.", {1: "Other."}, unanchored=(1,))
+    text = render("Lost[^7] mark.", {1: "Other."})
     assert str(text.paragraphs[0].html) == 'Lost<sup class="noteref-unlinked" data-pagefind-ignore>7</sup> mark.'
     assert text.notes[0].backlinks == () and not text.notes[0].anchored
 
@@ -72,12 +85,23 @@ def test_hostile_text_is_escaped_everywhere():
     text = render(f"{evil}[^1]", {1: evil})
     for html in (str(text.paragraphs[0].html), str(text.notes[0].html)):
         assert "<script>" not in html and "&lt;script&gt;" in html and "&amp;" in html
-    assert "<script>" not in str(inline_html(parse_inline(evil), INDEX, ""))
+    assert "<script>" not in str(inline_html(parse_inline(evil), INDEX, "", in_register))
 
 
 def test_unknown_person_refs_are_not_linked():
-    text = letter_text(parse_body("Stalin.")[0], (), INDEX, "", person_refs=())
+    text = letter_text(reading("Stalin.", {}), "", lambda kind, ref: False)
     assert str(text.paragraphs[0].html) == "Stalin."
+    assert str(render("Stalin.", {}).paragraphs[0].html) == \
+        '<a class="person" href="../../persons/stalin/">Stalin</a>.'
+
+
+def test_an_escaped_mark_is_text_and_leaves_its_note_unanchored():
+    text = render(r"Not a mark \[^1] here[^2].", {1: "One.", 2: "Two."})
+    html = str(text.paragraphs[0].html)
+    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert doc.text_content() == "Not a mark [^1] here2."
+    assert doc.xpath("//a/@href") == ["#note-2"]
+    assert [(n.n, n.anchored) for n in text.notes] == [(1, False), (2, True)]
 
 
 def test_plain_text_keeps_names_linked_to_the_register():

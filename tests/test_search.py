@@ -24,14 +24,7 @@ from epistola.search import (DOCUMENTS, MANIFEST, PAGEFIND_DIR, Labels, canonica
                              directory_bundle, document_info, facet_table, facet_totals, name_words,
                              plan_segments, unpack, unpack_json, vocabularies_of_directory)
 
-try:  # the tests' own synthetic edition, where the test suite has one
-    from synthetic import write_edition
-except ImportError:  # pragma: no cover
-    from bench.corpus import generate as _generate
-
-    def write_edition(folder: Path, n: int, seed: int = 1) -> Path:
-        _generate(n, folder, seed)
-        return folder
+from synthetic import write_edition
 
 
 def tree(folder: Path) -> dict[str, bytes]:

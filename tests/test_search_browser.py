@@ -30,14 +30,7 @@ from epistola.engine import recipe
 from epistola.pages import search_names
 from test_search import bilingual  # noqa: F401 - the fixture: an edition with a Russian original
 
-try:  # the tests' own synthetic edition, where the test suite has one
-    from synthetic import write_edition
-except ImportError:  # pragma: no cover
-    from bench.corpus import generate as _generate
-
-    def write_edition(folder: Path, n: int, seed: int = 1) -> Path:
-        _generate(n, folder, seed)
-        return folder
+from synthetic import write_edition
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

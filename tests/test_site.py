@@ -1,31 +1,40 @@
 """The built site, read back with lxml: the endnote contract, letter parts, person links, the
 archive concordance, citation metadata, determinism, and a failed build that changes nothing.
 
-Builds go through `epistola.pipeline.run_build`, as `python build.py build` does.
+Builds go through `epistola.engine.recipe.build`, as `python build.py build` does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 import pytest
 
 from epistola.diagnostics import has_errors
 from epistola.model import LETTER_PARTS
-from epistola.pipeline import run_build
+from epistola.engine.recipe import build as build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini-edition"
 EDITIONS = ROOT / "editions"
 
 
-def build(editions: Path, out: Path, **kwargs) -> Path:
-    diags = run_build(editions, out, write=True, strict=False, templates=None, **kwargs)
+def run_build(editions: Path, out: Path, templates: Path | None = None) -> list:
+    """`build`, as the command line runs it; its diagnostics."""
+    return build_site(editions, out, templates=templates).diagnostics
+
+
+
+def build(editions: Path, out: Path) -> Path:
+    diags = run_build(editions, out)
     assert not has_errors(diags), "\n".join(map(str, diags))
     return out
 
@@ -119,7 +128,7 @@ def test_unanchored_note_is_listed_flagged_and_without_back_link(tmp_path):
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("excesses[^2].", "excesses."), encoding="utf-8")
     site = tmp_path / "site"
-    run_build(editions, site, write=True, strict=False, templates=None)
+    run_build(editions, site)
     doc = parse(site, "letters/174/index.html")
     note = doc.get_element_by_id("note-2")
     assert note.xpath('.//a[@role="doc-backlink"]') == []
@@ -205,11 +214,12 @@ def test_letter_page_shows_dates_place_archive_and_replies(mini):
 
 
 def test_previous_and_next_in_date_order_and_in_the_correspondence(mini):
+    # (beside the metadata at the top, and again below the text)
     first = parse(mini, "letters/174/index.html")
-    assert first.xpath('//a[@rel="next"]/@href') == ["../../letters/176/"]
+    assert set(first.xpath('//a[@rel="next"]/@href')) == {"../../letters/176/"}
     assert first.xpath('//a[@rel="prev"]') == []
     last = parse(mini, "letters/176/index.html")
-    assert last.xpath('//a[@rel="prev"]/@href') == ["../../letters/174/"]
+    assert set(last.xpath('//a[@rel="prev"]/@href')) == {"../../letters/174/"}
     pager = last.xpath('//nav[@class="letter-nav"]//div[@class="pager"]')[1]
     assert "Between I. V. Stalin and B. I. Magidov (2 letters)" in pager.text_content()
     assert pager.xpath(".//a/@href") == ["../../letters/174/"]
@@ -226,7 +236,8 @@ def test_citation_meta_tags_and_downloads(mini):
     assert names["citation_book_title"].startswith("Bolshevik leadership")
     assert ("citation_editor", "O. V. Khlevnyuk") in meta
     downloads = doc.xpath('//ul[@class="downloads"]//a/@href')
-    assert downloads == ["../../letters/174/tei.xml", "../../letters/174/letter.json"]
+    assert downloads == ["../../letters/174/tei.xml", "../../letters/174/letter.json",
+                         "../../letters/174/citation.ris", "../../letters/174/citation.bib"]
     for href in downloads:
         assert (mini / "letters" / "174" / href.rsplit("/", 1)[1]).is_file()
     cite = doc.xpath('//section[@class="cite-letter"]//p[@class="citation"]')[0].text_content()
@@ -274,6 +285,16 @@ def test_every_page_has_one_h1_a_language_a_skip_link_and_the_search_link(site):
                 if target == "search/index.html" and not (site / "search").exists():
                     continue
                 assert (site / target).is_file(), (rel, href)
+
+
+def test_the_sitemap_lists_every_page(site):
+    sitemap = lxml.etree.fromstring((site / "sitemap.xml").read_bytes())
+    mapped = {urlsplit(loc).path for loc in sitemap.xpath(
+        "//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"})}
+    home = min(mapped, key=len)  # the site's own path: "/", "/mini/"
+    pages = {home + p.relative_to(site).as_posix().removesuffix("index.html")
+             for p in site.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.parts}
+    assert mapped == pages, (sorted(pages - mapped)[:5], sorted(mapped - pages)[:5])
 
 
 def test_letters_list_is_a_table_in_date_order(mini):
@@ -334,7 +355,7 @@ def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path):
     record.write_text(record.read_text(encoding="utf-8").replace("in_reply_to: '174'",
                                                                  "in_reply_to: '999'"),
                       encoding="utf-8")
-    diags = run_build(editions, site, write=True, strict=False, templates=None)
+    diags = run_build(editions, site)
     assert has_errors(diags)
     assert snapshot(site) == before
     assert not (tmp_path / ".site.new").exists()
@@ -346,7 +367,7 @@ def test_a_template_error_is_one_diagnostic_and_writes_nothing(tmp_path):
     page = templates / "about.html"
     page.write_text(page.read_text(encoding="utf-8").replace("{{ edition.title }}", "{{ edition.nonexistent }}")
                     .replace("{% block content %}", "{% block content %}{{ no_such_name }}"), encoding="utf-8")
-    diags = run_build(MINI, tmp_path / "site", write=True, strict=False, templates=templates)
+    diags = run_build(MINI, tmp_path / "site", templates=templates)
     errors = [d for d in diags if d.code == "template"]
     assert len(errors) == 1 and "about.html" in errors[0].path, diags
     assert "no_such_name" in errors[0].message
@@ -361,7 +382,7 @@ def test_source_date_epoch_dates_the_build_when_the_edition_does_not(tmp_path, m
                          encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     site = tmp_path / "site"
-    run_build(editions, site, write=True, strict=False, templates=None)
+    run_build(editions, site)
     doc = parse(site, "index.html")
     assert doc.xpath('//footer//time/@datetime') == ["2023-11-14"]
 
@@ -393,7 +414,7 @@ def test_edition_letters_pages_the_unanchored_notes_and_the_reply(edition):
     assert unanchored == ["note-4", "note-8", "note-9"]
     supplied = doc.get_element_by_id("note-7")
     assert "Number supplied by the editors" in supplied.text_content()
-    assert doc.xpath('//a[@rel="next"]/@href') == ["../../letters/174/"]
+    assert set(doc.xpath('//a[@rel="next"]/@href')) == {"../../letters/174/"}
     assert "fond 558, inventory 2, file 137, folios 1–5" in doc.xpath('//dl[@class="letter-meta"]')[0].text_content()
     reply = parse(edition, "letters/176/index.html")
     assert reply.xpath('//dt[text()="In reply to"]/following-sibling::dd[1]//a/@href') == ["../../letters/174/"]
@@ -410,3 +431,91 @@ def test_edition_concordance(edition):
     # the notes of No. 175 cite folios 14 and 17 of the file its own folios 15-16 come from
     assert rows == [("folio 14", "../letters/175/#note-2"), ("folios 15–16", "../letters/175/"),
                     ("folio 17", "../letters/175/#note-4")]
+
+
+# --- long lists split into pages ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory) -> Path:
+    """A synthetic edition of 60 letters built with lists split past 10 letters (500 in use)."""
+    from epistola import pages
+    from synthetic import write_edition
+
+    editions = write_edition(tmp_path_factory.mktemp("split") / "editions", 60, seed=5)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(pages, "LIST_LIMIT", 10)
+        out = build_site(editions, editions.parent / "site", search=False)
+    assert not has_errors(out.diagnostics), "\n".join(map(str, out.diagnostics))
+    return editions.parent / "site"
+
+
+def links(site: Path, page: str, xpath: str = "//main//a/@href") -> list[str]:
+    """The pages a page links to (site-relative files), in document order."""
+    return [resolve(page, href) for href in parse(site, page).xpath(xpath)
+            if not urlsplit(href).scheme]
+
+
+def test_a_long_list_of_letters_is_split_by_year_and_loses_no_letter(split):
+    every = sorted(e["id"] for e in json.loads((split / "data" / "letters.json").read_bytes())
+                   ["letters"])
+    years = sorted(p.relative_to(split).as_posix() for p in (split / "letters").glob(
+        "[0-9][0-9][0-9][0-9]/index.html"))
+    assert len(years) >= 5
+    listed = []
+    for year_page in years:
+        assert set(years) <= set(links(split, year_page)), year_page  # every year from each
+        rows = parse(split, year_page).xpath('//table[@id="letters-table"]/tbody/tr')
+        dates = [r.xpath("td[2]/@data-value")[0] for r in rows]
+        assert dates == sorted(dates) and all(d.startswith(year_page[8:12]) for d in dates)
+        listed += [resolve(year_page, r.xpath("td[1]//a/@href")[0]).split("/")[1] for r in rows]
+    assert sorted(listed) == every  # each letter once
+    for whole in ("letters/index.html", "index.html"):
+        assert not parse(split, whole).xpath('//table[@id="letters-table"]/tbody/tr'), whole
+        assert set(years) <= set(links(split, whole)), whole
+
+
+def test_a_long_concordance_is_split_by_fond(split):
+    fonds = sorted(p.relative_to(split).as_posix() for p in (split / "archive").glob("*/index.html"))
+    assert len(fonds) >= 2
+    assert set(fonds) == set(links(split, "archive/index.html"))
+    files = [f for page in fonds for f in parse(split, page).xpath('//*[starts-with(@id, "rtskhidni-")]/@id')]
+    assert files and len(files) == len(set(files))  # each archival file on one page of its fond
+    # letters and notes link to their file on its fond's page
+    cited = {resolve(p, href) for p in letter_pages(split)
+             for href in parse(split, p).xpath('//main//a[contains(@href, "archive/")]/@href')}
+    assert cited and cited <= set(fonds)
+
+
+def test_a_busy_persons_letters_are_split_by_year(split):
+    busy = [p for p in sorted(split.glob("persons/*/index.html"))
+            if list(p.parent.glob("*/index.html"))]
+    assert busy
+    for page in busy:
+        rel = page.relative_to(split).as_posix()
+        years = sorted(p.relative_to(split).as_posix() for p in page.parent.glob("*/index.html"))
+        assert set(years) <= set(links(split, rel))
+        for year_page in years:
+            targets = {t.split("/")[1] for t in links(split, year_page) if t.startswith("letters/")
+                       and t.count("/") == 2}
+            assert targets, year_page
+            # each letter linked is of that year
+            for letter_id in targets:
+                doc = parse(split, f"letters/{letter_id}/index.html")
+                assert year_page.split("/")[2] in doc.xpath('//time/@datetime')[0], (year_page, letter_id)
+
+
+def test_a_split_site_links_only_to_pages_and_ids_that_exist_and_maps_every_page(split):
+    from conftest import dead_fragments
+
+    assert dead_fragments(split) == []
+    for page in sorted(split.rglob("*.html")):
+        rel = page.relative_to(split).as_posix()
+        for href in parse(split, rel).xpath("//a/@href"):
+            if urlsplit(href).scheme or href.startswith("#") or rel == "404.html":
+                continue
+            assert (split / resolve(rel, href)).is_file(), (rel, href)
+    sitemap = (split / "sitemap.xml").read_text(encoding="utf-8")
+    pages = {p.relative_to(split).as_posix().removesuffix("index.html")
+             for p in split.rglob("*.html") if p.name != "404.html"}
+    mapped = set(re.findall(r"<loc>https://example\.org/synthetic/([^<]*)</loc>", sitemap))
+    assert mapped == pages, (sorted(pages - mapped)[:5], sorted(mapped - pages)[:5])

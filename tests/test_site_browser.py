@@ -39,7 +39,7 @@ def test_letters_table_sorts_by_a_column_and_back(page: Page, mini_url):
 
 def test_letters_table_filters_as_one_types(page: Page, mini_url):
     page.goto(mini_url + "letters/")
-    box = page.get_by_label("Show only letters containing")
+    box = page.get_by_label("Filter the list by number, date, name, place or archival reference")
     expect(box).to_be_visible()
     box.fill("poltava magidov")  # every word, anywhere in the row
     assert rows(page) == ["No. 174"]

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from epistola.corpus import build_corpus
-from epistola.fs import load_editions
+import core
+from epistola.engine.recipe import load
 from epistola.model import Edition, Person
 from epistola.records import parse_letter
-from epistola.validate import check_corpus
 
 MINI = Path(__file__).parent / "fixtures" / "mini-edition"
 
@@ -30,15 +29,16 @@ def record(id="a", *, number="null", senders="[{name: I. V. Stalin, ref: stalin}
 
 
 def check(*texts: str, persons=PERSONS, year: int | None = 1996) -> list[str]:
-    """Lines of `path:line: level: message [code]` for records given as text."""
+    """Lines of `path:line: level: message [code]` for records given as text, sorted."""
     letters = []
-    for i, text in enumerate(texts):
-        letter, diags = parse_letter(text, f"ed/letters/{_id(text)}.md")
+    for text in texts:
+        path = f"ed/letters/{_id(text)}.md"
+        letter, diags = parse_letter(text, path)
         assert letter is not None and not diags, diags
-        letters.append(letter)
-    corpus, diags = build_corpus(Edition("Test", year=year), tuple(letters), tuple(persons))
-    assert not diags
-    return [str(d) for d in check_corpus(corpus)]
+        letters.append((path, text))
+    _, diags = core.read(Edition("Test", year=year), letters, persons,
+                         {"persons": "ed/persons.yaml"})
+    return [str(d) for d in diags]
 
 
 def _id(text: str) -> str:
@@ -50,9 +50,9 @@ def codes(lines: list[str]) -> list[str]:
 
 
 def test_the_mini_edition_is_clean():
-    files, diags = load_editions(MINI)
-    corpus, more = build_corpus(files.edition, files.letters, files.persons)
-    assert diags + more + check_corpus(corpus) == []
+    site, diags = load(MINI)
+    assert site is not None and len(site.corpus.letters) == 2
+    assert [(d.level, d.code) for d in diags] == [("note", "authority-missing")]
 
 
 def test_a_clean_record_gives_nothing():
@@ -206,9 +206,8 @@ def test_duplicate_number():
 
 
 def test_id_differs_from_file_name():
-    letter, _ = parse_letter(record("173"), "ed/letters/174.md")
-    corpus, _ = build_corpus(Edition("Test"), (letter,), PERSONS)
-    assert [d.code for d in check_corpus(corpus)] == ["id-filename"]
+    _, diags = core.read(Edition("Test"), [("ed/letters/174.md", record("173"))], PERSONS)
+    assert [d.code for d in diags] == ["id-filename"]
 
 
 def test_output_is_sorted_and_stable():

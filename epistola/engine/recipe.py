@@ -31,13 +31,14 @@ from jinja2 import TemplateError
 from .. import fs
 from ..authority import check_ids
 from ..corpus import build_corpus
-from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, warning
+from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, note, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
 from ..names import name_index
 from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
-from ..tei import apply_aliases, merge_entries, persons_from_forms, read_tei_letter, read_tei_register
+from ..tei import (apply_aliases, entries_missing_from, entries_named_only, merge_entries,
+                   persons_from_forms, read_tei_letter, read_tei_register)
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
 from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
@@ -91,6 +92,8 @@ class Outcome:
     first: bool = False
     """The store was empty: every record was read (a first or clean build)."""
     fresh_paths: set[str] = field(default_factory=set)
+    seconds_by_kind: dict[str, float] = field(default_factory=dict)
+    """Kind of file -> the time the processes spent making its files, summed."""
     """The input files this build read anew (their diagnostics are news)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds from the start of the build to the end of each stage it went through: "read",
@@ -99,17 +102,19 @@ class Outcome:
 
 # --- reading the inputs --------------------------------------------------------------------------
 
-def _stat(path: str | Path) -> tuple[int, int, int] | None:
+def _stat(path: str | Path) -> tuple[int, int, int, int] | None:
+    """Size, modification and change time (ns) and inode: the change time tells a file
+    rewritten with its size and modification time kept (a copy with `cp -p`, a restore)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def _settled(stat: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+def _settled(stat: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:
     """The stat to keep: None for a file changed a moment ago (read it again next time)."""
-    if stat is None or time.time_ns() - stat[1] < SETTLED_NS:
+    if stat is None or time.time_ns() - max(stat[1], stat[3]) < SETTLED_NS:
         return None
     return stat
 
@@ -218,6 +223,32 @@ CREW_WORK = 300
 _current: "_Build | None" = None
 
 
+def _taken_from_letters(missing: list, unknown: list, register_paths: dict[str, str]
+                        ) -> list[Diagnostic]:
+    """One note for each index the letters' own lists complete; one warning for each whose
+    keys the letters use but nothing describes."""
+    out = []
+    for register in REGISTERS:
+        if register not in register_paths:
+            continue
+        for found, level, code, said in (
+                (missing, note, "entry-from-letters", "taken from the letters' own lists"),
+                (unknown, warning, "entry-unknown", "described in no letter's own list either, "
+                 "so the page of each knows only how the letters spell it")):
+            refs = [e.ref for e in found if e.register == register]
+            if refs:
+                shown = ", ".join(refs[:8]) + (", …" if len(refs) > 8 else "")
+                out.append(level(register_paths[register], 1, f"{_counted(len(refs), register)}"
+                                 f" named in the letters but not in this index: {said} "
+                                 f"({shown})", code))
+    return out
+
+
+def _counted(n: int, register: str) -> str:
+    """"1 place", "60 places"."""
+    return f"{n} {register if n != 1 else register[:-1]}"
+
+
 def _analyse_share(share: list[tuple[str, str, tuple | None, str]]) -> list[tuple[str, RecordState, bool]]:
     _current.crew_child = True
     return _current.analyse_files(share)
@@ -241,6 +272,8 @@ class Made:
     pending: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Kind (or joined file) -> the time this process spent making its files."""
 
 
 class _Build:
@@ -251,6 +284,7 @@ class _Build:
         self.o = options
         self.store = store
         self.progress = progress
+        self.main_pid = os.getpid()  # the process that shows progress
         self.done = shared_counter() if progress is not None else None
         """How many letters (or files) the crew's processes have done in the current stage."""
         self.stage_name, self.stage_total = "", 0
@@ -388,7 +422,7 @@ class _Build:
             out.append((shown, self.analyse(text, shown, _settled(stat), text_digest), True))
         return out
 
-    def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int] | None,
+    def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int, int] | None,
                     known: RecordState | None, known_text: str) -> tuple[str, RecordState, bool]:
         """A TEI letter: read as it stands (tei.read_tei_letter), its keys to other entries
         resolved (tei.apply_aliases), and analysed."""
@@ -413,7 +447,7 @@ class _Build:
                                   digest(summary), digest(text_digest, shown, self.names_digest),
                                   tuple(diags)), True
 
-    def analyse(self, text: str, shown: str, stat: tuple[int, int, int] | None,
+    def analyse(self, text: str, shown: str, stat: tuple[int, int, int, int] | None,
                 text_digest: str) -> RecordState:
         letter, diags = parse_letter(text, shown)
         if letter is None:
@@ -443,8 +477,16 @@ class _Build:
                                          [s.person_forms for s in summaries])
             entries = entries + derived
             self.entry_digests.update({(e.register, e.ref): digest(e) for e in derived})
+        # named in the letters and kept in their own lists only, or named and described nowhere
+        missing = entries_missing_from(entries, [s.entries for s in summaries])
+        unknown = entries_named_only(entries + missing, [s.named_forms for s in summaries])
+        if missing or unknown:
+            entries = entries + missing + unknown
+            self.entry_digests.update({(e.register, e.ref): digest(e)
+                                       for e in (*missing, *unknown)})
         corpus, self.corpus_diags = build_corpus(self.edition, summaries, entries,
                                                  self.register_paths)
+        self.corpus_diags += _taken_from_letters(missing, unknown, self.register_paths)
         self.summary_digests = {state.summary.id: state.summary_digest
                                 for state in records.values() if state.summary is not None}
         self.reading_digests = {state.summary.id: state.reading_digest
@@ -629,8 +671,11 @@ class _Build:
         store = self.store
         last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
                     for key in (job[2],)}
+        seconds = made.seconds
+        clock = time.perf_counter
         for n, (job, i, key, path) in enumerate(jobs):
             self.tick()
+            began = clock()
             if job == "page":
                 kind = KINDS[i]
                 data = self.make_one(site, path, lambda read: kind.make(read, key, env),
@@ -641,11 +686,14 @@ class _Build:
                     made.written.append(path)
                     if self.writer is not None:
                         self.writer.put(path, data)
+                name = kind.name
             else:
                 joined = JOINED[i]
                 data = self.make_one(site, path, lambda read: joined.piece(read, key), None, made)
                 if data is not None:
                     made.pieces[path] = data
+                name = joined.path
+            seconds[name] = seconds.get(name, 0.0) + clock() - began
             if last_use.get(key) == n:  # its letter's files are made: its text is not needed
                 self.readings.pop(key, None)
         if self.writer is not None and self.crew_child:
@@ -732,7 +780,7 @@ class _Build:
         """One step of the current stage done, in whichever process of the crew."""
         if self.done is not None:
             self.done.value += 1
-            if not self.crew_child:
+            if os.getpid() == self.main_pid:  # (a worker's steps are shown by the main one)
                 self.show()
 
     def show(self) -> None:
@@ -807,6 +855,7 @@ class _Build:
             self.writer = self.sink
         else:
             self.writer = Writer(o.out, staged) if o.write else None
+        shares: list[list[tuple]] = []
         try:
             shares = _jobs_for(jobs, self.size, self.owner)
             records = store.records
@@ -825,6 +874,8 @@ class _Build:
                 pieces.update(part.pieces)
                 written += part.written
                 self.diags += part.diagnostics
+                for name, took in part.seconds.items():
+                    outcome.seconds_by_kind[name] = outcome.seconds_by_kind.get(name, 0) + took
                 if self.writer is not None:
                     self.writer.adopt(part.pending)
             self.join(site, pieces, pages, self._put_joined(written))
@@ -857,6 +908,9 @@ class _Build:
         except BaseException:
             if self.writer is not None:
                 self.writer.abort()
+                if isinstance(self.writer, Writer):  # what the crew wrote and did not hand on
+                    self.writer.discard(job[3] for share in shares for job in share
+                                        if job[0] == "page")
             raise
         outcome.written = True
         store.pages, store.facts, store.joined = pages, facts, self.joined

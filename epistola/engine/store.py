@@ -36,8 +36,9 @@ STORE_FOLDER = ".epistola-store"
 class RecordState(NamedTuple):
     """What a build knows of one letter record."""
 
-    stat: tuple[int, int, int] | None
-    """Size, modification time (ns) and inode when it was read (None: read it again)."""
+    stat: tuple[int, int, int, int] | None
+    """Size, modification time (ns), inode and change time (ns) when it was read (None: read
+    it again)."""
     text: str
     """Digest of the file's bytes."""
     names: str
@@ -54,7 +55,7 @@ class RecordState(NamedTuple):
 class FileState(NamedTuple):
     """What a build knows of edition.yaml or a register file."""
 
-    stat: tuple[int, int, int] | None
+    stat: tuple[int, int, int, int] | None
     text: str
     value: Any
     """The parsed edition, or the register's entries."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 from ..diagnostics import EpistolaError
 
@@ -90,8 +91,15 @@ class Writer:
     def put(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
         written = target if self.staged else f"{target}{PENDING}"
-        with open(written, "wb") as handle:
-            handle.write(data)
+        try:
+            with open(written, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            if not self.staged:  # (abort knows only the files written whole)
+                Path(written).unlink(missing_ok=True)
+            if exc.filename is None:  # (a full disk refuses the write, which names no file)
+                exc.filename = target
+            raise
         if not self.staged:
             self._pending.append((written, target))
 
@@ -103,6 +111,16 @@ class Writer:
     def adopt(self, pending: list[tuple[str, str]]) -> None:
         """Files a worker process wrote, to be renamed (or removed) with this writer's own."""
         self._pending += pending
+
+    def discard(self, relatives: Iterable[str]) -> None:
+        """Leave the site as it was when a worker process failed or was stopped: the files it
+        may have written under these paths, and not handed on, are removed (in place; a staged
+        site goes whole with abort)."""
+        if self.staged:
+            return
+        for relative in relatives:
+            Path(os.path.join(self.out, *check_relative(relative)) + PENDING).unlink(
+                missing_ok=True)
 
     def remove(self, relative: str) -> None:
         """A file of the last build this build no longer makes (in place only)."""

@@ -330,9 +330,9 @@ def test_one_letter_changed_is_indexed_alone_into_the_recent_bundle(small, tmp_p
     run_pagefind = engine_index._Index.run_pagefind
     monkeypatch.setattr(engine_index._Index, "run_pagefind",
                         lambda self, docs, language: runs.append(list(docs)) or run_pagefind(self, docs, language))
-    edit(editions, "30", "zebrafish")
+    edit(editions, "130", "zebrafish")
     build(editions, site)
-    assert runs == [["letters/30.html"]]
+    assert runs == [["letters/130.html"]]
     after = manifest(site)
     assert after["segments"] == before["segments"] and after["directory"] == before["directory"]
     assert after["recent"]["pages"] == 1 and after["letters"] == 60
@@ -340,17 +340,17 @@ def test_one_letter_changed_is_indexed_alone_into_the_recent_bundle(small, tmp_p
     side = unpack_json((recent / "epistola.pf_json").read_bytes())
     where = next((k, i) for k, s in enumerate(after["segments"])
                  for i in range(s["pages"])
-                 if fragment(site, s["path"], i)["meta"]["url"] == "letters/30/")
+                 if fragment(site, s["path"], i)["meta"]["url"] == "letters/130/")
     assert side["supersedes"] == [list(where)]
     assert side["place"] == [[where[0], where[1]]]  # its date did not change: before itself
     assert "zebrafish" in fragment(site, after["recent"]["path"], 0)["content"]
     # the folders of an index stay for one more update (a search page may still be reading
     # them), then go
     first = site / PAGEFIND_DIR / after["recent"]["path"]
-    edit(editions, "31", "yakhair")
+    edit(editions, "131", "yakhair")
     build(editions, site)
     assert first.is_dir()
-    edit(editions, "32", "zqcrow")
+    edit(editions, "132", "zqcrow")
     build(editions, site)
     assert not first.exists()
 
@@ -373,9 +373,9 @@ def test_new_and_deleted_letters_go_through_the_recent_bundle(small, tmp_path):
     editions, site = copy_site(base, tmp_path)
     answered = set(re.findall(r"^in_reply_to: '?([\w-]+)'?$", "\n".join(
         p.read_text(encoding="utf-8") for p in (editions / "letters").glob("*.md")), re.M))
-    gone = next(str(i) for i in range(10, 60) if str(i) not in answered)
+    gone = next(str(i) for i in range(110, 160) if str(i) not in answered)
     (editions / "letters" / f"{gone}.md").unlink()
-    shutil.copy(editions / "letters" / "40.md", editions / "letters" / "new-one.md")
+    shutil.copy(editions / "letters" / "140.md", editions / "letters" / "new-one.md")
     text = (editions / "letters" / "new-one.md").read_text(encoding="utf-8")
     (editions / "letters" / "new-one.md").write_text(
         re.sub(r'^id: .*$', 'id: new-one', re.sub(r"^number: .*$", "number: null", text, flags=re.M),
@@ -393,11 +393,11 @@ def test_when_the_recent_bundle_grows_its_letters_are_folded_into_their_segment(
     editions, site = copy_site(base, tmp_path)
     monkeypatch.setattr(search, "RECENT_LETTERS", 2)
     before = manifest(site)
-    for letter_id, word in (("3", "zqalpha"), ("5", "zqbeta")):
+    for letter_id, word in (("103", "zqalpha"), ("105", "zqbeta")):
         edit(editions, letter_id, word)
         build(editions, site)
     assert manifest(site)["recent"]["pages"] == 2
-    edit(editions, "50", "zqgamma")
+    edit(editions, "150", "zqgamma")
     build(editions, site)
     after = manifest(site)
     # the first segment, which held two of the three, was indexed again with them
@@ -443,7 +443,7 @@ def test_an_index_the_state_does_not_describe_is_made_again_whole(small, tmp_pat
     base, _ = small
     editions, site = copy_site(base, tmp_path)
     (site / PAGEFIND_DIR / MANIFEST).write_text("{}", encoding="utf-8")
-    edit(editions, "30", "zebrafish")
+    edit(editions, "130", "zebrafish")
     build(editions, site)
     m = manifest(site)
     assert m["recent"] is None and m["letters"] == 60
@@ -477,7 +477,7 @@ def test_a_search_document_that_cannot_be_read_is_one_error(small, tmp_path):
     base, _ = small
     editions, site = copy_site(base, tmp_path)
     pages = {p.relative_to(site).as_posix(): "x" for p in (site / DOCUMENTS).rglob("*.html")}
-    (site / DOCUMENTS / "letters" / "30.html").write_bytes(b"<html>no head</html>")
+    (site / DOCUMENTS / "letters" / "130.html").write_bytes(b"<html>no head</html>")
     diags, _ = engine_index.update_index(site, site, pages, [], [], {}, fresh=True)
     assert [(d.level, d.code) for d in diags] == [("error", "search-index")]
-    assert "letters/30.html" in diags[0].message
+    assert "letters/130.html" in diags[0].message

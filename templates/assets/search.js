@@ -690,13 +690,33 @@ function fragment(hit) {
 
 /* --- the page ------------------------------------------------------------------------------ */
 
+const collator = new Intl.Collator(document.documentElement.lang || "en", { sensitivity: "base", numeric: true });
+const PARTICLES = new Set(["von", "van", "de", "der", "den", "du", "di", "da", "la", "le", "zu", "ten", "ter"]);
+
+/* How a register sorts a person: by surname ("B. I. Magidov", "Hugo von Hofmannsthal" and
+   "Schnitzler, Arthur" under M, H and S); a body's name ("Central Committee of the RCP(b)"),
+   whose lower-case words are not particles, sorts as written. */
+function surnameKey(name) {
+  const plain = name.replace(/[[\]]/g, "").trim();
+  if (plain.includes(",")) return plain;
+  const words = plain.split(/\s+/);
+  if (words.length < 2) return plain;
+  if (words.some((w) => w === w.toLowerCase() && !PARTICLES.has(w))) return plain;
+  let last = words.length - 1;
+  // "Jr." and roman numerals stay with the surname before them
+  if (/^(jr\.?|sr\.?|[IVX]+)$/i.test(words[last]) && last > 1) last -= 1;
+  return `${words.slice(last).join(" ")}, ${words.slice(0, last).filter((w) => !PARTICLES.has(w)).join(" ")}`;
+}
+
 function buildFacets() {
   facetsBox.replaceChildren();
   for (const [group, label] of FACETS) {
     const known = values[group].map((value, id) => [value, totals[group][id] || 0]).filter(([, n]) => n > 0);
     if (!known.length) continue;
     if (group === "year") known.sort((a, b) => a[0].localeCompare(b[0], "en"));
-    else known.sort((a, b) => (b[1] - a[1]) || a[0].localeCompare(b[0], "en"));
+    else if (group === "sender" || group === "recipient") {
+      known.sort((a, b) => collator.compare(surnameKey(a[0]), surnameKey(b[0])) || collator.compare(a[0], b[0]));
+    } else known.sort((a, b) => (b[1] - a[1]) || a[0].localeCompare(b[0], "en"));
     const fieldset = el("fieldset", { class: "facet" }, el("legend", { text: label }));
     const list = el("ul", { class: "facet-values", id: `facet-${group}` });
     const inputs = new Map();

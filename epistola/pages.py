@@ -832,7 +832,7 @@ def _letter(read: Read, letter_id: Hashable, root: str) -> tuple[str, dict[str, 
     view = letter_page(read, letter_id, root)
     letter = view.letter
     title = letter.title if letter.number is None else f"No. {letter.number}: {letter.title}"
-    return title, {"page": view, "search_names": search_names(read, read("letter", letter_id))}
+    return title, {"page": view}
 
 
 def _entry(register: str) -> Callable[[Read, Hashable, str], tuple[str, dict[str, Any]]]:
@@ -1104,7 +1104,25 @@ def _page_kinds() -> tuple[Kind, ...]:
     )
 
 
-KINDS: tuple[Kind, ...] = _page_kinds()
+# --- search documents (search.py): what the search index is made from -----------------------
+
+def _search_letter(read: Read, letter_id: Hashable, env: Environment) -> bytes:
+    from .search import letter_document
+    return letter_document(read, letter_id)
+
+
+def _search_person(read: Read, ref: Hashable, env: Environment) -> bytes:
+    from .search import person_document
+    return person_document(read, ref)
+
+
+def _search_kinds() -> tuple[Kind, ...]:
+    from . import search
+    return (Kind("search-letter", _letter_ids, search.letter_document_path, _search_letter),
+            Kind("search-person", _refs("persons"), search.person_document_path, _search_person))
+
+
+KINDS: tuple[Kind, ...] = _page_kinds() + _search_kinds()
 
 
 # --- data files joined from one piece a letter -----------------------------------------------

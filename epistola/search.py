@@ -1,419 +1,672 @@
-"""The search index: Pagefind bundles written into a built site, with no network and no server.
+"""The search index (pure): what Pagefind indexes, and the bundles made of what it writes.
 
-Letters are indexed in one bundle per year (`pagefind/years/<year>/`), the register in its own
-(`pagefind/register/`). The search page reads `pagefind/bundles.json`, opens one Pagefind
-instance per bundle and joins their results itself: per-year bundles already come back in date
-order, so joining them in year order gives the whole edition in date order, which Pagefind's own
-`mergeIndex` does not keep (it re-sorts merged results by score).
+Pure: documents are `read -> bytes`, bundles are `{path: bytes} -> {path: bytes}`; running
+Pagefind and reading and writing the index belong to engine/index.py.
 
-Indexing year by year keeps the indexer's memory bounded by the largest year rather than the
-whole edition, and lets a rebuild copy every bundle whose pages did not change from the site it
-replaces: an edited letter re-indexes its own year only.
+**Search documents.** The build writes one small HTML document for each letter and each person
+of the register (`pagefind/documents/`, pages.py), made for the indexer rather than for readers:
+the letter's text in plain words, an empty element with the id of each paragraph and note where
+it begins (so a hit can land on it, and the id's text is not stored twice), the metadata a
+result shows, every name form of the persons involved (so that any spelling the register knows
+finds the letter), and, for the index itself, the letter's place in the edition's order and its
+facet values. The published pages are not indexed: an edit that only changes a letter's
+neighbours' links leaves their documents, and the index, alone.
 
-What goes into the index is said by the pages themselves, with Pagefind's attributes:
-`data-pagefind-body` around the letter text and notes (navigation, headers and footers stay
-outside it), `data-pagefind-meta` for title, number, date and the names a letter can be found
-by, `data-pagefind-filter` for the facets and `data-pagefind-sort="date:…"` for date order.
+**Bundles.** Letters are indexed in date-ordered *segments* of at most SEGMENT_LETTERS letters,
+each its own Pagefind bundle, so that neither the indexer (whose memory grows with the letters
+it holds) nor the browser (whose search time grows faster than the hits) ever meets more than
+one segment at a time. Letters changed since their segment was made go into a small
+*recent* bundle that the search page prefers over the segments for those letters, and which is
+folded into its segments when it grows (a log-structured index). A *directory* bundle, whose
+pages are the segments and the register, tells the search page which segments hold a word, so
+that a word found nowhere costs one small file. The register has a bundle of its own.
+
+Each bundle is canonicalised after Pagefind (`canonical_bundle`): its pages are numbered in the
+edition's order and named by that number (the search page orders and filters results by it, with
+no further download), each word's postings keep one location per letter, whose weight is the sum
+of the word's weights there (all that relevance ranking reads of them: the search page finds the
+passages itself, in the text it shows), the index is cut into small chunks, Pagefind's filters
+and sort orders are left out (the search page keeps the facets in small tables of its own), and
+the bundle's folder is named after its content, so that a browser never mixes two versions of
+one. The same documents give the same bytes on any machine, whatever order the file system
+lists them in.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import bisect
 import gzip
 import hashlib
 import json
-import os
+import math
 import re
-import shutil
-import subprocess
 import zlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 import cbor2
+from markupsafe import escape
 
-from .diagnostics import Diagnostic, error, warning
-from .fs import display_path, link_or_copy
-from .model import LETTER_ID, PERSON_REF
+from . import anchors
+from .body import parse_inline, plain_text
+from .corpus import year_of
+from .display import archive_gloss, date_display
+from .model import Edition
 
-#: Where the bundles and their manifest live, relative to the site root.
+#: Where the index lives, relative to the site root.
 PAGEFIND_DIR = "pagefind"
-MANIFEST = "bundles.json"
-#: Bundle of letters without a year.
-UNDATED = "undated"
-#: What a bundle keeps of what Pagefind writes: its index. The files the browser runs are kept
-#: once, in pagefind/ (the script and the highlighter), and in the first bundle, which the search
-#: page opens first and Pagefind loads its worker and WebAssembly from. Pagefind's prebuilt user
-#: interfaces are not used.
-_KEEP = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta)$")
-_RUNTIME = re.compile(r"^(pagefind\.js|pagefind-highlight\.js|pagefind-worker\.js|wasm\..+\.pagefind)$")
-_FIRST_BUNDLE = re.compile(r"^(pagefind-worker\.js|wasm\..+\.pagefind)$")
-_KEEP_DIRS = ("index", "fragment", "filter")
-_LETTER_PAGE = re.compile(rf"^letters/({LETTER_ID.pattern})/index\.html$")
-_REGISTER_PAGE = re.compile(rf"^persons/({PERSON_REF.pattern})/index\.html$")
-_SORT_DATE = re.compile(rb'data-pagefind-sort="date:([^"]*)"')
-#: Most pages indexed in one Pagefind run. Pagefind holds about 1 MB a letter page while it
-#: indexes, so a year with more letters than this is split, in date order, to stay under 1 GB.
-MAX_BUNDLE = 800
-_HTML_LANG = re.compile(rb'<html[^>]*\slang="([A-Za-z]{2,3})(?:-[A-Za-z0-9-]+)?"')
+#: Where the build writes the documents Pagefind indexes.
+DOCUMENTS = f"{PAGEFIND_DIR}/documents"
+#: What the search page reads first (relative to PAGEFIND_DIR).
+MANIFEST = "manifest.json"
+#: How the bundles are written: an index written another way is made again in whole.
+FORM = 3
+#: Most letters in one segment.
+SEGMENT_LETTERS = 2000
+#: Most letters in the recent bundle before it is folded into its segments.
+RECENT_LETTERS = 100
+#: The facet groups, as the search page shows them.
+FACETS = ("sender", "recipient", "year", "place", "fond", "kind")
+#: Raw bytes of index a chunk holds before the next word starts a new one.
+CHUNK_BYTES = 8_000
+#: A directory location is a word's length times this, plus the pages holding it.
+DIRECTORY_SCALE = 1_000_000
+#: A location in the recent bundle is a position times this, plus the word's length.
+LENGTH_SCALE = 256
+
+Read = Callable[..., Any]
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+def letter_document_path(letter_id: str) -> str:
+    return f"{DOCUMENTS}/letters/{letter_id}.html"
+
+
+def person_document_path(ref: str) -> str:
+    return f"{DOCUMENTS}/persons/{ref}.html"
+
+
+_DOCUMENT_PATH = re.compile(r"^pagefind/documents/(letters|persons)/([a-z0-9]+(?:-[a-z0-9]+)*)\.html$")
+
+
+def document_of(path: str) -> tuple[str, str] | None:
+    """("letters", id) or ("persons", ref) for the path of a search document, else None."""
+    m = _DOCUMENT_PATH.match(path)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def order_key(letter) -> str:
+    """A letter's place in the edition's order as one string: date, number, id (sorts like
+    letters.Summary.sort_key)."""
+    number = f"{letter.number:012d}" if letter.number is not None else "~"
+    return f"{letter.date.sort_key}\t{number}\t{letter.id}"
+
+
+def name_words(forms: Iterable[str]) -> str:
+    """Every word of the name forms, once (the first spelling of each, whatever its case): all a
+    search for any of the forms, or any part of one, needs, in a fraction of the words."""
+    seen: dict[str, str] = {}
+    for form in forms:
+        for word in form.split():
+            seen.setdefault(word.casefold(), word)
+    return " ".join(seen.values())
+
+
+def letter_facets(letter) -> dict[str, list[str]]:
+    """The facet values of a letter, as the search page's filters offer them."""
+    facets: dict[str, list[str]] = {
+        "sender": list(dict.fromkeys(c.name for c in letter.senders)),
+        "recipient": list(dict.fromkeys(c.name for c in letter.recipients)),
+        "year": [],
+        "place": [letter.place.name] if letter.place else [],
+        "fond": [],
+        "kind": [letter.kind],
+    }
+    year = year_of(letter)
+    if year != "undated":
+        facets["year"] = [year]
+    if letter.archive is not None and letter.archive.fond:
+        facets["fond"] = [f"{letter.archive.repository}, fond {letter.archive.fond}"]
+    return facets
+
+
+def _meta(name: str, value: str) -> str:
+    return f'<meta data-pagefind-meta="{name}[content]" content="{escape(value)}">\n'
+
+
+def _head(language: str, title: str, info: dict, metas: Iterable[tuple[str, str]]) -> str:
+    head = [
+        "<!DOCTYPE html>\n",
+        f'<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n',
+        f"<title>{escape(title)}</title>\n",
+        '<meta name="robots" content="noindex">\n',
+        f'<meta name="epistola-search" content="{escape(json.dumps(info, ensure_ascii=False, sort_keys=True))}">\n',
+    ]
+    head += [_meta(name, value) for name, value in metas if value]
+    head.append("</head>\n")
+    return "".join(head)
+
+
+def letter_document(read: Read, letter_id: Hashable) -> bytes:
+    """The search document of a letter."""
+    from .pages import search_names
+
+    edition: Edition = read("edition")
+    letter = read("letter", letter_id)
+    reading = read("reading", letter_id)
+    key = order_key(letter)
+    title = letter.title if letter.number is None else f"No. {letter.number} {letter.title}"
+    date = date_display(letter.date)
+    info = {"kind": "letter", "key": key, "facets": letter_facets(letter)}
+    metas = [("url", anchors.letter_url(letter.id)), ("date", date),
+             ("number", "" if letter.number is None else str(letter.number)),
+             ("place", letter.place.name if letter.place else ""),
+             ("kind", letter.kind), ("names", name_words(search_names(read, letter)))]
+    out = [_head(edition.language, title, info, metas), "<body>\n",
+           f'<article data-pagefind-body data-pagefind-sort="key:{escape(key)}">\n',
+           f'<h1 data-pagefind-meta="title">{escape(title)}</h1>\n']
+    described = [", ".join(c.name for c in letter.senders) + " to "
+                 + ", ".join(c.name for c in letter.recipients),
+                 letter.date.text + ("" if date in ("undated", letter.date.text) else f" ({date})")]
+    if letter.place:
+        described.append(letter.place.name)
+    if letter.archive is not None:
+        a = letter.archive
+        described.append(a.text or "")
+        described.append(f"{a.repository}: {archive_gloss(a)}")
+    if letter.physical:
+        described.append(letter.physical)
+    out.append(f"<p>{escape('. '.join(d.rstrip('.') for d in described if d))}.</p>\n")
+    for text in (reading, *reading.texts):  # (the body, then any further text: an original)
+        prefix = text.prefix
+        if prefix:
+            heading = [text.text.title, text.text.date_text, text.text.archive_text]
+            out.append(f"<p>{escape('. '.join(h for h in heading if h))}</p>\n")
+        for i, block in enumerate(text.blocks, start=1):
+            words = plain_text(block.inlines).strip()
+            out.append(f'<p><span id="{anchors.paragraph_id(i, prefix)}"></span>{escape(words)}</p>\n')
+        for note in text.notes:
+            words = plain_text(note.inlines).strip()
+            out.append(f'<p><span id="{anchors.note_id(note.n, prefix)}"></span>{escape(words)}</p>\n')
+    out.append("</article>\n</body>\n</html>\n")
+    return "".join(out).encode("utf-8")
+
+
+def person_document(read: Read, ref: Hashable) -> bytes:
+    """The search document of a person of the register."""
+    edition: Edition = read("edition")
+    person = read("entry", ("persons", ref))
+    info = {"kind": "person", "key": str(ref)}
+    out = [_head(edition.language, person.name, info, [("url", anchors.person_url(str(ref)))]),
+           "<body>\n", f'<article data-pagefind-body data-pagefind-sort="key:{escape(ref)}">\n',
+           f'<h1 data-pagefind-meta="title">{escape(person.name)}</h1>\n']
+    for text in (person.full_name, person.dates,
+                 plain_text(parse_inline(person.description)) if person.description else None,
+                 ", ".join(person.variants)):
+        if text:
+            out.append(f"<p>{escape(text)}</p>\n")
+    for forms in person.names_other.values():
+        out.append(f"<p>{escape(', '.join(forms))}</p>\n")
+    out.append("</article>\n</body>\n</html>\n")
+    return "".join(out).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
-class Bundle:
-    """One Pagefind index: a set of pages indexed together into one folder."""
+class DocumentInfo:
+    """What the index reads of a search document besides its text."""
 
-    name: str
-    """"register", a year ("1923") or "undated"; "1923-2" for the second part of a large year."""
     kind: str
-    """"letters" or "register"."""
-    folder: str
-    """Folder of the bundle relative to the site root, with a trailing slash."""
-    pages: tuple[str, ...]
-    """The HTML files of the bundle, relative to the site root, sorted."""
-    digest: str
-    """Hash of everything the bundle is made from: pages, language and indexer version."""
+    """"letter" or "person"."""
+    key: str
+    """Its place in the order of its bundle."""
+    facets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    language: str = "en"
 
 
-#: How canonicalise_bundle writes a bundle: a bundle written another way (by an older Epistola)
-#: is indexed again, not reused, so that an incremental build still equals a clean one.
-CANONICAL_FORM = 2
+_INFO = re.compile(rb'<meta name="epistola-search" content="([^"]*)">')
+_LANG = re.compile(rb'<html lang="([^"]*)">')
 
 
-def pagefind_version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("pagefind-bin")
-    except Exception:  # noqa: BLE001 - the version only keys the reuse of old bundles
-        return "unknown"
-
-
-def plan_bundles(pages: Mapping[str, bytes], language: str, version: str,
-                 limit: int = MAX_BUNDLE) -> list[Bundle]:
-    """Which pages go into which bundle (pure).
-
-    `pages` maps each letter and register page (relative path) to its bytes. A letter goes into
-    the bundle of the year its `data-pagefind-sort="date:…"` starts with; register pages into
-    "register". Bundles come in the order the search page joins them: years ascending, letters
-    without a year after them, the register last. A group of more than `limit` pages is split
-    into parts of `limit` in sort order ("1923-1", "1923-2"), so joining the parts keeps it.
-    """
-    groups: dict[str, list[tuple[bytes, str]]] = {}
-    for path in sorted(pages):
-        if _LETTER_PAGE.match(path):
-            m = _SORT_DATE.search(pages[path])
-            key = m.group(1) if m else b"9999"
-            year = key[:4].decode() if key[:4].isdigit() and key[:4] != b"9999" else UNDATED
-            groups.setdefault(year, []).append((key, path))
-        elif _REGISTER_PAGE.match(path):
-            groups.setdefault("register", []).append((b"", path))
-    order = sorted((g for g in groups if g.isdigit()), key=int)
-    order += [g for g in (UNDATED, "register") if g in groups]
-    bundles = []
-    for group in order:
-        members = [path for _, path in sorted(groups[group])]
-        parts = [members[i:i + limit] for i in range(0, len(members), limit)]
-        for i, part in enumerate(parts, start=1):
-            name = group if len(parts) == 1 else f"{group}-{i}"
-            h = hashlib.sha256(f"{version}\n{language}\n".encode())
-            for path in part:
-                h.update(path.encode() + b"\n" + hashlib.sha256(pages[path]).digest())
-            kind = "register" if group == "register" else "letters"
-            folder = f"{PAGEFIND_DIR}/{name}/" if kind == "register" else f"{PAGEFIND_DIR}/years/{name}/"
-            bundles.append(Bundle(name, kind, folder, tuple(part), h.hexdigest()))
-    return bundles
-
-
-def manifest(bundles: Iterable[Bundle], language: str) -> bytes:
-    """pagefind/bundles.json: what the search page loads, in the order it joins results."""
-    data = {
-        "language": language,
-        "bundles": [{"name": b.name, "path": b.folder.removeprefix(PAGEFIND_DIR + "/"),
-                     "kind": b.kind,
-                     "pages": len(b.pages), "digest": b.digest} for b in bundles],
-    }
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
-
-
-def glob_for(pages: Iterable[str]) -> str:
-    """A Pagefind --glob matching exactly these pages."""
-    pages = list(pages)
-    if len(pages) == 1:
-        return pages[0]
-    return "{" + ",".join(pages) + "}"
-
-
-def _site_pages(site_dir: Path) -> dict[str, bytes]:
-    pages: dict[str, bytes] = {}
-    for sub in ("letters", "persons"):
-        for path in sorted((site_dir / sub).glob("*/index.html")):
-            rel = path.relative_to(site_dir).as_posix()
-            if _LETTER_PAGE.match(rel) or _REGISTER_PAGE.match(rel):
-                pages[rel] = path.read_bytes()
-    return pages
-
-
-def _site_language(site_dir: Path) -> str:
-    """The language the search page asks Pagefind for: its own `<html lang>`."""
-    for page in ("search/index.html", "index.html"):
-        path = site_dir / page
-        if path.is_file():
-            m = _HTML_LANG.search(path.read_bytes()[:2048])
-            if m:
-                return m.group(1).decode().lower()
-    return "en"
-
-
-def _previous_site(site_dir: Path) -> Path | None:
-    """The site a build in the staging folder `.site.new` replaces (`site`), if there is one."""
-    name = site_dir.name
-    if name.startswith(".") and name.endswith(".new"):
-        live = site_dir.parent / name[1:-4]
-        if live.is_dir():
-            return live
-    return None
-
-
-def _old_bundles(previous: Path | None) -> dict[str, Path]:
-    """Bundle digest -> the previous site's copy of that bundle (made from exactly the same
-    input), for the bundles it holds."""
-    if previous is None:
-        return {}
-    try:
-        old = json.loads((previous / PAGEFIND_DIR / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    found = {}
-    for entry in old.get("bundles", []) if isinstance(old, dict) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("digest"), str):
-            folder = previous / PAGEFIND_DIR / str(entry.get("path", ""))
-            if (folder / "pagefind-entry.json").is_file():
-                found[entry["digest"]] = folder
-    return found
-
-
-def _prune(folder: Path, runtime: Path) -> None:
-    """Leave in a fresh bundle only its index: move the files the browser runs to `runtime`
-    (once), and drop Pagefind's prebuilt UIs and the WebAssembly of unused languages."""
-    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-    wasm = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
-    for item in sorted(folder.iterdir()):
-        if item.is_dir():
-            if item.name not in _KEEP_DIRS:
-                shutil.rmtree(item)
-        elif _KEEP.match(item.name):
-            continue
-        elif _RUNTIME.match(item.name) and (not item.name.startswith("wasm.") or item.name in wasm) \
-                and not (runtime / item.name).exists():
-            item.rename(runtime / item.name)
-        else:
-            item.unlink()
-
-
-def _run_pagefind(site_dir: Path, bundle: Bundle, language: str, out: Path,
-                  interrupted: Callable[[], bool] | None = None) -> str | None:
-    """Index one bundle with the pinned Pagefind binary. Returns an error message or None."""
-    try:
-        from pagefind_bin import get_executable
-        binary = str(get_executable())
-    except (ImportError, FileNotFoundError):
-        return "the Pagefind binary was not found; install the pinned version with pip install 'pagefind[bin]==1.5.2'"
-    out = out.resolve()
-    args = [binary, "--site", str(site_dir.resolve()), "--glob", glob_for(bundle.pages),
-            "--output-path", str(out), "--force-language", language, "--silent"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
-    try:
-        proc = subprocess.Popen(args, cwd=site_dir, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-    except OSError as exc:
-        return f"cannot run Pagefind: {exc.strerror}"
-    with proc:
-        while True:
-            try:
-                stdout, stderr = proc.communicate(timeout=None if interrupted is None else 0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if interrupted():
-                    proc.kill()
-                    proc.communicate()
-                    raise Interrupted from None
-    if proc.returncode != 0:
-        lines = [l for l in (stderr + stdout).splitlines() if l.strip()]
-        return f"Pagefind failed on the {bundle.name} bundle: {lines[-1] if lines else proc.returncode}"
-    return None
+def document_info(data: bytes) -> DocumentInfo:
+    """The key and facets a search document carries in its head; ValueError when it has none."""
+    head = data[:data.find(b"</head>")] if b"</head>" in data else data[:8192]
+    m = _INFO.search(head)
+    if m is None:
+        raise ValueError("not a search document (no epistola-search line in its head)")
+    import html
+    info = json.loads(html.unescape(m.group(1).decode("utf-8")))
+    lang = _LANG.search(head)
+    facets = info.get("facets") or {}
+    return DocumentInfo(str(info["kind"]), str(info["key"]),
+                        tuple((g, tuple(facets.get(g, ()))) for g in FACETS if facets.get(g)),
+                        lang.group(1).decode() if lang else "en")
 
 
 class Interrupted(Exception):
-    """index_site stopped because its caller asked it to."""
+    """Indexing stopped because its caller asked it to (a newer save, in serve)."""
 
 
-def index_site(site_dir: Path, previous: Path | None = None, output: Path | None = None,
-               interrupted: Callable[[], bool] | None = None) -> list[Diagnostic]:
-    """Write the Pagefind index of a built site into site_dir/pagefind/ (or into `output`).
+# --- planning ------------------------------------------------------------------------------------
 
-    `previous` is the site this build replaces; bundles whose pages are unchanged are taken from
-    it (hard-linked: no file of an index is ever written again in place) instead of being indexed
-    again. By default it is the live site beside a staging folder named `.site.new`. `output`
-    lets the index of a live site be made beside it and swapped in afterwards (serve).
-    `interrupted` is asked between bundles and while Pagefind runs; when it says so, Pagefind
-    is stopped and Interrupted raised (the output folder is then left unfinished).
-    """
-    shown = display_path(site_dir / PAGEFIND_DIR)
-    pages = _site_pages(site_dir)
-    if not pages:
-        return [warning(shown, 1, "no letter or register pages to index; the search page will "
-                                  "find nothing", "search-empty")]
-    language = _site_language(site_dir)
-    bundles = plan_bundles(pages, language, f"{pagefind_version()} {CANONICAL_FORM}",
-                           MAX_BUNDLE)
-    del pages
-    if previous is None:
-        previous = _previous_site(site_dir)
-    root = output if output is not None else site_dir / PAGEFIND_DIR
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    old_bundles = _old_bundles(previous)
-    diags: list[Diagnostic] = []
-    # each bundle is canonicalised in a thread while Pagefind indexes the next one
-    with concurrent.futures.ThreadPoolExecutor(1) as canonicaliser:
-        made: list[tuple[Bundle, concurrent.futures.Future]] = []
-        for bundle in bundles:
-            if interrupted is not None and interrupted():
-                raise Interrupted
-            target = root / bundle.folder[len(PAGEFIND_DIR) + 1:]
-            old = old_bundles.get(bundle.digest)
-            if old is not None:
-                shutil.copytree(old, target, copy_function=link_or_copy,
-                                ignore=lambda _, names: [n for n in names if _RUNTIME.match(n)])
-                continue
-            problem = _run_pagefind(site_dir, bundle, language, target, interrupted)
-            if problem is not None:
-                diags.append(error(shown, 1, problem, "search-index"))
-                return diags
-            _prune(target, root)
-            made.append((bundle, canonicaliser.submit(canonicalise_bundle, target)))
-        for bundle, done in made:
-            try:
-                done.result()
-            except (ValueError, KeyError, IndexError, TypeError, cbor2.CBORError) as exc:
-                diags.append(warning(shown, 1, f"the {bundle.name} bundle is left as Pagefind "
-                                     f"wrote it and may differ from build to build ({exc})",
-                                     "search-unstable"))
-    if not (root / "pagefind.js").exists() and previous is not None:  # every bundle was reused
-        for item in sorted((previous / PAGEFIND_DIR).iterdir()):
-            if item.is_file() and _RUNTIME.match(item.name):
-                link_or_copy(item, root / item.name)
-    first = root / bundles[0].folder[len(PAGEFIND_DIR) + 1:]
-    for item in sorted(root.iterdir()):
-        if _FIRST_BUNDLE.match(item.name) and not (first / item.name).exists():
-            link_or_copy(item, first / item.name)
-    (root / MANIFEST).write_bytes(manifest(bundles, language))
-    return diags
+def plan_segments(keys: Sequence[str], size: int = SEGMENT_LETTERS) -> list[tuple[int, int]]:
+    """Cut the letters (their order keys, sorted) into segments of at most `size`, as even as
+    can be: (first, end) index ranges."""
+    n = len(keys)
+    if n == 0:
+        return []
+    count = -(-n // size)
+    bounds = [n * i // count for i in range(count + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(count)]
 
+
+def place_of(key: str, firsts: Sequence[str], segments_keys: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """Where a letter with this key stands among the segments: (segment, the number of that
+    segment's pages before it). `firsts` are the first keys of the segments but the first."""
+    k = bisect.bisect_right(firsts, key)
+    return k, bisect.bisect_left(segments_keys[k], key)
+
+
+# --- Pagefind's files ----------------------------------------------------------------------------
 
 _SIGNATURE = b"pagefind_dcd"
 
 
-def _unpack(data: bytes):
+def unpack(data: bytes) -> Any:
+    """A Pagefind data file (gzip around a signature and CBOR)."""
     try:
         raw = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:  # (a file cut short or not gzip at all)
+    except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"not a Pagefind data file: {exc}") from None
     if not raw.startswith(_SIGNATURE):
         raise ValueError("not a Pagefind data file")
     return cbor2.loads(raw[len(_SIGNATURE):])
 
 
-def _pack(value) -> bytes:
+def _gzip(raw: bytes) -> bytes:
     # (level 6, not Pagefind's 9: files 0.4 % larger, made in half the time)
-    return gzip.compress(_SIGNATURE + cbor2.dumps(value), compresslevel=6, mtime=0)
+    return gzip.compress(raw, compresslevel=6, mtime=0)
 
 
-def _name(prefix: str, data: bytes, length: int) -> str:
-    return f"{prefix}_{hashlib.sha256(data).hexdigest()[:length]}"
+def pack(value: Any) -> bytes:
+    return _gzip(_SIGNATURE + cbor2.dumps(value))
 
 
-def canonicalise_bundle(folder: Path) -> None:
-    """Make a bundle byte-identical for identical input, on any machine.
-
-    Pagefind 1.5 numbers the pages in the order it finds them in the folders, which is the file
-    system's order (ext4 and tmpfs list the same folder differently), and writes the values of
-    each filter in hash-map order, which changes from run to run; the names of the index,
-    filter and metadata files are hashes of their content. Here the pages are numbered in the
-    order of their fragments' names (hashes of their content) and the numbers replaced wherever
-    they stand: in the metadata's page list and sort orders (which hold distinct values: each
-    letter's date sort key ends with its number or id), in the index (each word's pages and
-    those of its other forms) and in the filters, whose values are sorted too. The files are
-    then renamed after their new content. Everything else Pagefind writes is already stable.
-    The files are read with the codec Pagefind uses (gzip around CBOR), and all are read and
-    checked before the first is written: a file of another shape raises ValueError (or
-    KeyError, IndexError, TypeError) and leaves the bundle as Pagefind wrote it.
-    """
-    entry_path = folder / "pagefind-entry.json"
-    entry = json.loads(entry_path.read_text(encoding="utf-8"))
-    gone: list[Path] = []
-    made: dict[Path, bytes] = {}
-    for language, info in entry["languages"].items():
-        meta_path = folder / f"pagefind.{info['hash']}.pf_meta"
-        meta = _unpack(meta_path.read_bytes())
-        _version, pages, chunks, filters, sorts = meta[:5]
-        order = sorted(range(len(pages)), key=lambda i: (pages[i][0], i))
-        number = {old: new for new, old in enumerate(order)}
-        meta[1] = [pages[i] for i in order]
-        meta[4] = [[name, [number[p] for p in listed]] for name, listed in sorts]
-        names: set[str] = set()
-        for chunk in chunks:
-            path = folder / "index" / f"{chunk[2]}.pf_index"
-            [words] = _unpack(path.read_bytes())
-            for word in words:
-                word[1] = _renumbered(word[1], number)
-                for variant in word[2]:
-                    variant[1] = _renumbered(variant[1], number)
-                word[2].sort(key=lambda variant: variant[0])  # (Pagefind: as it met them)
-            chunk[2] = _moved(path, _pack([words]), language, 7, ".pf_index", names, gone, made)
-        renamed = []
-        for filter_name, chunk in filters:
-            path = folder / "filter" / f"{chunk}.pf_filter"
-            name, values = _unpack(path.read_bytes())
-            values = sorted([value, sorted(number[p] for p in listed)] for value, listed in values)
-            renamed.append([filter_name, _moved(path, _pack([name, values]), language, 7,
-                                                ".pf_filter", names, gone, made)])
-        meta[3] = sorted(renamed)
-        info["hash"] = _moved(meta_path, _pack(meta), language, 10, ".pf_meta", names, gone, made)
-    for path in gone:
-        path.unlink()
-    for path, data in made.items():
-        path.write_bytes(data)
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
-                          encoding="utf-8")
+def pack_json(value: Any) -> bytes:
+    """The search page's own data files: JSON, gzipped (it checks for gzip and inflates)."""
+    return _gzip(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                            sort_keys=True).encode("utf-8"))
 
 
-def _renumbered(pages: list, number: dict[int, int]) -> list:
-    """A word's pages ([page, positions, positions in the metadata]) under their new numbers,
-    in the order of those numbers. Each page stands as the difference to the page before it,
-    as Pagefind writes them."""
-    at, absolute = 0, []
+def unpack_json(data: bytes) -> Any:
+    return json.loads(gzip.decompress(data))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _array_header(n: int) -> bytes:
+    """CBOR's head of a definite-length array of n items."""
+    if n < 24:
+        return bytes([0x80 | n])
+    if n < 0x100:
+        return bytes([0x98, n])
+    if n < 0x10000:
+        return b"\x99" + n.to_bytes(2, "big")
+    return b"\x9a" + n.to_bytes(4, "big")
+
+
+def _prefixes(a: str, b: str) -> tuple[str, str]:
+    """Pagefind's chunk boundaries: the shortest prefixes that still tell a from b."""
+    common = 0
+    for x, y in zip(b, a):
+        if x != y:
+            break
+        common += 1
+    return a[:common + 1], b[:common + 1]
+
+
+def _chunk_meta(firsts_lasts: list[tuple[str, str]]) -> list[list[str]]:
+    """[from, to] of each chunk, trimmed as Pagefind trims them (chunk_meta in its indexer), so
+    that the browser asks for the chunks Pagefind's own would have it ask for."""
+    named = [[first, last] for first, last in firsts_lasts]
+    for i in range(len(named) - 1):
+        left, right = _prefixes(named[i][1], named[i + 1][0])
+        if left >= named[i][0]:
+            named[i][1] = left
+        named[i + 1][0] = right
+    return named
+
+
+def _uint(n: int, major: int = 0) -> bytes:
+    """CBOR's head of major type `major` with value n (an unsigned int when major is 0)."""
+    if n < 24:
+        return bytes([major << 5 | n])
+    if n < 0x100:
+        return bytes([major << 5 | 24, n])
+    if n < 0x10000:
+        return bytes([major << 5 | 25]) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes([major << 5 | 26]) + n.to_bytes(4, "big")
+    return bytes([major << 5 | 27]) + n.to_bytes(8, "big")
+
+
+_SMALL = [_uint(n) for n in range(4096)]
+_SMALL_NEGATIVE = [_uint(n, 1) for n in range(512)]
+
+
+def _int(n: int) -> bytes:
+    if n >= 0:
+        return _SMALL[n] if n < 4096 else _uint(n)
+    n = -1 - n
+    return _SMALL_NEGATIVE[n] if n < 512 else _uint(n, 1)
+
+
+def _ints(values: list) -> bytes:
+    return _array_header(len(values)) + b"".join([_int(v) for v in values])
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _uint(len(data), 3) + data
+
+
+def _pages(pages: list, number: Sequence[int], compact: bool, length: int | None) -> tuple[bytes, set[int]]:
+    """A word's pages (each [page as the difference to the one before, locations, metadata
+    locations]) under their new numbers, in that order, encoded; and those numbers.
+
+    With `compact`, a page keeps one location: the word's first position there (times
+    LENGTH_SCALE, plus `length`, when given), weighted with the sum of its weights, capped as
+    Pagefind caps a weight (relevance reads no more of them)."""
+    small, header, ints = _SMALL, _array_header, _ints
+    rows = []
+    at = 0
     for page in pages:
         at += page[0]
-        absolute.append([number[at], *page[1:]])
-    absolute.sort(key=lambda page: page[0])
+        locs = page[1]
+        if compact and locs:
+            head = locs[0]
+            if head >= 0 and min(locs) >= 0:  # (every occurrence of the default weight)
+                total, first = 25 * len(locs), head
+            elif head < 0 and len(locs) > 1 and min(locs[1:]) >= 0:  # (all of one weight)
+                total, first = (-head - 1) * (len(locs) - 1), locs[1]
+            else:
+                weight, pos, total, first = 25, 0, 0, None
+                for loc in locs:
+                    if loc < 0:
+                        weight, pos = -loc - 1, 0
+                        continue
+                    pos += loc
+                    total += weight
+                    if first is None or pos < first:
+                        first = pos
+            if length is not None:
+                first = first * LENGTH_SCALE + min(length, LENGTH_SCALE - 1)
+            if total == 25:
+                encoded = b"\x81" + (small[first] if first < 4096 else _int(first))
+            else:
+                encoded = b"\x82" + _int(-min(255, total) - 1) + _int(first)
+        else:
+            encoded = ints(locs) if locs else b"\x80"
+        meta = page[2] if len(page) > 2 else None
+        rows.append((number[at], encoded + ints(meta) if meta else encoded + b"\x80"))
+    rows.sort(key=_first)
+    out = [header(len(rows))]
     before = 0
-    for page in absolute:
-        page[0], before = page[0] - before, page[0]
-    return absolute
+    for new, rest in rows:
+        delta = new - before
+        out.append(b"\x83" + (small[delta] if delta < 4096 else _int(delta)) + rest)
+        before = new
+    return b"".join(out), {row[0] for row in rows}
 
 
-def _moved(path: Path, data: bytes, language: str, length: int, suffix: str, names: set[str],
-           gone: list[Path], made: dict[Path, bytes]) -> str:
-    """Plan to replace `path` by a file named after `data` (lengthened, as Pagefind does, if
-    the name is taken); the new name."""
-    name = _name(language, data, length)
-    while name in names:
-        length += 1
-        name = _name(language, data, length)
-    names.add(name)
-    gone.append(path)
-    prefix = "pagefind." if suffix == ".pf_meta" else ""
-    made[path.with_name(f"{prefix}{name}{suffix}")] = data
-    return name
+def _rounded_count(words: int) -> int:
+    """A page's number of words to within a tenth (relevance weighs a page's length against the
+    average; the metadata every search loads is a quarter smaller for it)."""
+    if words < 20:
+        return words
+    return round(1.1 ** round(math.log(words, 1.1)))
+
+
+def _first(row: tuple) -> Any:
+    return row[0]
+
+
+class _Chunker:
+    """Words (already CBOR) into index chunks of about CHUNK_BYTES, named after their content."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.files: dict[str, bytes] = {}
+        self.chunks: list[tuple[str, str, str]] = []
+        self._words: list[bytes] = []
+        self._first = self._last = ""
+        self._size = 0
+
+    def add(self, word: str, encoded: bytes) -> None:
+        if not self._words:
+            self._first = word
+        self._words.append(encoded)
+        self._last = word
+        self._size += len(encoded)
+        if self._size >= CHUNK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._words:
+            return
+        raw = b"\x81" + _array_header(len(self._words)) + b"".join(self._words)
+        # (the bundle's folder is named after its content: its chunks need no such names)
+        name = str(len(self.chunks))
+        self.files[f"index/{name}.pf_index"] = _gzip(_SIGNATURE + raw)
+        self.chunks.append((self._first, self._last, name))
+        self._words, self._size = [], 0
+
+    def meta_chunks(self) -> list[list[str]]:
+        self.flush()
+        trimmed = _chunk_meta([(first, last) for first, last, _ in self.chunks])
+        return [[first, to, name] for (first, to), (_, _, name) in zip(trimmed, self.chunks)]
+
+
+@dataclass
+class Bundle:
+    """A canonical bundle: its files, and the words it holds with the number of its pages
+    holding each (what the directory lists)."""
+
+    files: dict[str, bytes]
+    vocabulary: list[tuple[str, int]] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def name(self) -> str:
+        h = hashlib.sha256()
+        for path in sorted(self.files):
+            h.update(path.encode() + b"\0" + _digest(self.files[path]).encode())
+        return h.hexdigest()[:16]
+
+
+#: How a bundle's pagefind-entry.json names the WebAssembly file: Pagefind fetches
+#: `<bundle>wasm.<name>.pagefind`; every bundle lies two folders below pagefind/, so this name
+#: leads every bundle's instance to the one copy in pagefind/, which the browser then fetches once.
+def _wasm_name(language: str) -> str:
+    return f"x/../../../wasm.{language}"
+
+
+def canonical_bundle(files: Mapping[str, bytes], compact: bool, lengths: bool = False) -> Bundle:
+    """A bundle as Pagefind wrote it -> the canonical bundle (see the module's notes).
+
+    `files` maps paths relative to the bundle folder to their bytes: pagefind-entry.json, the
+    metadata, index/*, fragment/* (anything else is left out). The pages are put in the order of
+    the `key` sort their documents carry. `compact` keeps one location a page; with `lengths`,
+    that location also says the length of the word (the recent bundle, which no directory
+    covers: the search page tells a word Pagefind matched from one it fell back to by it, see
+    directory_bundle). Raises ValueError (or KeyError, IndexError, TypeError) on files of
+    another shape."""
+    entry = json.loads(files["pagefind-entry.json"])
+    [(language, info)] = entry["languages"].items()
+    meta = unpack(files[f"pagefind.{info['hash']}.pf_meta"])
+    version, pages, chunks, _filters, sorts = meta[:5]
+    meta_fields = meta[5] if len(meta) > 5 else []
+    order = dict(sorts).get("key")
+    if order is None or sorted(order) != list(range(len(pages))):
+        raise ValueError("the pages carry no key to order them by")
+    number = [0] * len(pages)
+    for new, old in enumerate(order):
+        number[old] = new
+    out: dict[str, bytes] = {}
+    chunker = _Chunker(language)
+    vocabulary: list[tuple[str, int]] = []
+    for chunk in chunks:
+        [words] = unpack(files[f"index/{chunk[2]}.pf_index"])
+        for word, postings, variants in words:
+            length = len(word) if lengths else None
+            encoded, held = _pages(postings, number, compact, length)
+            parts = [b"\x83", _text(word), encoded, _array_header(len(variants))]
+            for form, variant_pages in sorted(variants, key=lambda variant: variant[0]):
+                variant_encoded, variant_held = _pages(variant_pages, number, compact, length)
+                held |= variant_held
+                parts += [b"\x82", _text(form), variant_encoded]
+            vocabulary.append((word, len(held)))
+            chunker.add(word, b"".join(parts))
+    new_pages = []
+    for new, old in enumerate(order):
+        name = str(new)
+        new_pages.append([name, _rounded_count(pages[old][1])])
+        out[f"fragment/{name}.pf_fragment"] = files[f"fragment/{pages[old][0]}.pf_fragment"]
+    meta_chunks = chunker.meta_chunks()
+    out.update(chunker.files)
+    raw_meta = cbor2.dumps([version, new_pages, meta_chunks, [], [], meta_fields])
+    meta_name = f"{language}_{_digest(raw_meta)[:10]}"
+    out[f"pagefind.{meta_name}.pf_meta"] = _gzip(_SIGNATURE + raw_meta)
+    entry = {"version": entry["version"],
+             "languages": {language: {"hash": meta_name, "wasm": _wasm_name(language),
+                                      "page_count": len(new_pages)}},
+             "include_characters": entry.get("include_characters", [])}
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False,
+                                            separators=(",", ":")).encode("utf-8")
+    vocabulary.sort()
+    return Bundle(out, vocabulary, len(new_pages))
+
+
+def directory_bundle(vocabularies: Sequence[Sequence[tuple[str, int]]], language: str,
+                     version: str, include_characters: Sequence[str] = ()) -> Bundle:
+    """The directory: a bundle whose pages are the given bundles (segments, then the register),
+    each holding the words its bundle holds, once. Searched like any bundle, it answers which
+    bundles hold a word, with Pagefind's own stemming and prefix rules.
+
+    The one location of a word on a page says two things (DIRECTORY_SCALE): the length of the
+    word, and how many of that bundle's pages hold it. Where no word of the index begins with a
+    searched word's stem, Pagefind falls back to the longest word that begins the stem ("reich"
+    for "reichswehr"); the search page tells such a word by its length, which is less than the
+    stem's."""
+    import heapq
+
+    chunker = _Chunker(language)
+    merged = heapq.merge(*[[(word, page, count) for word, count in vocabulary]
+                           for page, vocabulary in enumerate(vocabularies)])
+    current, postings = None, []
+
+    def emit() -> None:
+        before, pages = 0, []
+        for page, count in postings:
+            pages.append([page - before, [len(current) * DIRECTORY_SCALE + min(count, DIRECTORY_SCALE - 1)], []])
+            before = page
+        chunker.add(current, cbor2.dumps([current, pages, []]))
+
+    for word, page, count in merged:
+        if word != current:
+            if current is not None:
+                emit()
+            current, postings = word, []
+        postings.append((page, count))
+    if current is not None:
+        emit()
+    meta_chunks = chunker.meta_chunks()
+    out = dict(chunker.files)
+    pages = [[str(i), len(v)] for i, v in enumerate(vocabularies)]
+    raw_meta = cbor2.dumps([version, pages, meta_chunks, [], [], []])
+    meta_name = f"{language}_{_digest(raw_meta)[:10]}"
+    out[f"pagefind.{meta_name}.pf_meta"] = _gzip(_SIGNATURE + raw_meta)
+    entry = {"version": version,
+             "languages": {language: {"hash": meta_name, "wasm": _wasm_name(language),
+                                      "page_count": len(pages)}},
+             "include_characters": list(include_characters)}
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False,
+                                            separators=(",", ":")).encode("utf-8")
+    return Bundle(out, [], len(pages))
+
+
+def vocabularies_of_directory(files: Mapping[str, bytes]) -> list[list[tuple[str, int]]]:
+    """The vocabularies a directory was made from (directory_bundle, read back)."""
+    entry = json.loads(files["pagefind-entry.json"])
+    [(_, info)] = entry["languages"].items()
+    meta = unpack(files[f"pagefind.{info['hash']}.pf_meta"])
+    found: list[list[tuple[str, int]]] = [[] for _ in meta[1]]
+    for chunk in meta[2]:
+        for word, pages, _ in unpack(files[f"index/{chunk[2]}.pf_index"])[0]:
+            at = 0
+            for page in pages:
+                at += page[0]
+                found[at].append((word, page[1][0] % DIRECTORY_SCALE))
+    return found
+
+
+# --- facets and the manifest ---------------------------------------------------------------------
+
+@dataclass
+class Labels:
+    """The values of each facet group, each with a number that stays the same as long as the
+    index is updated rather than made again (the segments' tables refer to them by it)."""
+
+    values: dict[str, list[str]] = field(default_factory=lambda: {g: [] for g in FACETS})
+    _ids: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, facets: Iterable[Mapping[str, Sequence[str]]]) -> "Labels":
+        """Labels for these letters' facets, each group's values the most frequent first (the
+        tables are the smaller for it)."""
+        found: dict[str, dict[str, int]] = {g: {} for g in FACETS}
+        for letter in facets:
+            for group, values in letter.items():
+                counts = found[group]
+                for value in values:
+                    counts[value] = counts.get(value, 0) + 1
+        return cls({g: sorted(found[g], key=lambda v: (-found[g][v], v)) for g in FACETS})
+
+    def id(self, group: str, value: str) -> int:
+        ids = self._ids.get(group)
+        if ids is None or len(ids) != len(self.values[group]):
+            ids = self._ids[group] = {v: i for i, v in enumerate(self.values[group])}
+        found = ids.get(value)
+        if found is None:
+            found = ids[value] = len(self.values[group])
+            self.values[group].append(value)
+        return found
+
+
+def facet_table(facets: Sequence[Mapping[str, Sequence[str]]], labels: Labels) -> dict[str, list]:
+    """Each group's column for these pages: the number of the page's value, a list of numbers
+    when it has several, or null when it has none."""
+    table: dict[str, list] = {}
+    for group in FACETS:
+        column: list = []
+        for letter in facets:
+            ids = [labels.id(group, v) for v in letter.get(group, ())]
+            column.append(None if not ids else ids[0] if len(ids) == 1 else ids)
+        table[group] = column
+    return table
+
+
+def facet_totals(facets: Iterable[Mapping[str, Sequence[str]]], labels: Labels) -> dict[str, list[int]]:
+    """How many letters have each value of each group."""
+    totals = {g: [0] * len(labels.values[g]) for g in FACETS}
+    for letter in facets:
+        for group, values in letter.items():
+            for value in values:
+                i = labels.id(group, value)
+                column = totals[group]
+                if i >= len(column):
+                    column.extend([0] * (i + 1 - len(column)))
+                column[i] += 1
+    return totals

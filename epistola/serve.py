@@ -565,22 +565,24 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
         return outcome.diagnostics
 
     def index(interrupted: Callable[[], bool]) -> list[Diagnostic]:
+        # the search index first, then the store: the new text is findable the sooner
         store = kept["store"]
-        if store is not None and kept.get("unsaved"):
-            with fs.build_lock(out):
-                _save(stores, out, store)
-            kept["unsaved"] = False
-        if store is None or not (kept["written"] or kept["removed"]):
+        if store is None:
             return []
+        found: list[Diagnostic] = []
         try:
             with fs.build_lock(out):
-                pages = {path: made for path, (_, made) in store.pages.items() if "#" not in path}
-                found, state = update_index(out, out, pages, kept["written"], kept["removed"],
-                                            store.indexed, fresh=False, interrupted=interrupted)
-                if not has_errors(found, strict):
-                    store.indexed = state
-                    kept["written"], kept["removed"] = [], []
+                if kept["written"] or kept["removed"]:
+                    pages = {path: made for path, (_, made) in store.pages.items() if "#" not in path}
+                    found, state = update_index(out, out, pages, kept["written"], kept["removed"],
+                                                store.indexed, fresh=False, interrupted=interrupted)
+                    if not has_errors(found, strict):
+                        store.indexed = state
+                        kept["written"], kept["removed"] = [], []
+                        kept["unsaved"] = True
+                if kept.get("unsaved"):
                     _save(stores, out, store)
+                    kept["unsaved"] = False
         except Interrupted:
             return []
         except OSError as exc:

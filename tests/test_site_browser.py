@@ -102,3 +102,27 @@ def test_print_keeps_the_notes_and_drops_the_navigation(page: Page, mini_url):
     expect(page.locator(".letter-nav")).to_be_hidden()
     expect(page.locator('[role="doc-endnotes"]')).to_be_visible()
     expect(page.locator("#note-2 .note-text")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["", "letters/173/", "about/", "archive/", "search/"])
+def test_on_a_phone_the_navigation_is_one_line_with_search_and_the_current_page_in_view(browser, edition_url, path):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(edition_url + path)
+        page.wait_for_load_state("load")
+        boxes = page.eval_on_selector_all(".site-nav li", """items => items.map(li => {
+            const r = li.querySelector('a').getBoundingClientRect();
+            return {text: li.textContent.trim(), top: r.top, left: r.left, right: r.right,
+                    current: !!li.querySelector('[aria-current]')};
+        })""")
+        assert len({round(b["top"]) for b in boxes}) == 1, boxes  # one line
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page does not scroll
+        search = next(b for b in boxes if b["text"] == "Search")
+        assert 0 <= search["left"] and search["right"] <= 390, search
+        for b in boxes:
+            if b["current"]:
+                assert 0 <= b["left"] and b["right"] <= 390, b
+                if b["text"] != "Search":  # not under the pinned Search link
+                    assert b["right"] <= search["left"], (b, search)
+    finally:
+        page.close()

@@ -1015,7 +1015,7 @@ def _job_order(job: tuple) -> tuple:
 
 
 #: The kinds whose pages read a letter's text (they go where it was analysed).
-LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json", "letter-source"))
+LETTER_KINDS = frozenset(("letter", "letter-tei", "letter-json", "letter-source", "search-letter"))
 
 
 def build(editions: Path, out: Path, templates: Path | None = None, strict: bool = False,

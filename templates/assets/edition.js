@@ -204,9 +204,20 @@
     });
   }
 
+  /* On a phone the navigation scrolls sideways: bring the current page's link into view. */
+  function showCurrentInNav() {
+    var nav = document.querySelector(".site-nav ul"), current = nav && nav.querySelector("[aria-current]");
+    if (!current || nav.scrollWidth <= nav.clientWidth) return;
+    var search = nav.querySelector(".nav-search");
+    var hidden = search && search !== current.parentNode ? search.offsetWidth : 0;
+    var right = current.offsetLeft + current.offsetWidth - nav.offsetLeft;
+    if (right > nav.clientWidth - hidden) nav.scrollLeft = right - (nav.clientWidth - hidden);
+  }
+
   fixFileLinks();
   setUpNotes();
   setUpTables();
+  showCurrentInNav();
 })();
 
 /* A letter with more than one text: on a phone, a switch shows one at a time (the notes

@@ -1929,9 +1929,24 @@ def persons_from_forms(entry_lists: Iterable[Iterable[Person]],
                 variants.append(form)
         base = entry or Person(ref=ref, name=name)
         persons.append(replace(base, name=name, sort_name=sort_name if sort_name != name else None,
-                               variants=tuple(variants), register="persons", kind="person"))
+                               variants=tuple(variants), register="persons", kind="person",
+                               ids=_ids_of_key(ref, base.ids)))
     persons.sort(key=lambda p: (p.sort_key, p.ref))
     return persons
+
+
+#: A key of the PMB (Personen der Moderne Basis), which the ACDH's editions point at as "#pmb123".
+_PMB_KEY = re.compile(r"pmb([1-9][0-9]*)")
+
+
+def _ids_of_key(ref: str, ids: FrozenMap) -> FrozenMap:
+    """An entry's authority IDs, with the PMB ID its key names when it has none of its own:
+    without an index, "#pmb11740" is all an edition says of whom it means, and that is PMB
+    entity 11740."""
+    m = _PMB_KEY.fullmatch(ref)
+    if m is None or "pmb" in ids:
+        return ids
+    return FrozenMap({**ids, "pmb": m.group(1)})
 
 
 def _most_common(forms: Counter[str]) -> str:

@@ -407,3 +407,30 @@ def test_built_site_tei_and_cmif_validate(site, request, tei_all, cmif_rng):
     assert schematron_findings(etree.fromstring(cmif)) == []
     assert len(etree.fromstring(cmif).findall(".//{http://www.tei-c.org/ns/1.0}correspDesc")) \
         == len(pages)
+
+
+# --- a TEI edition's CMIF: its authority URIs, valid ---------------------------------------------
+
+SCHNITZLER = ROOT / "tests" / "fixtures" / "schnitzler-briefe"
+AUTHORITY_URI = re.compile(r"^(https://d-nb\.info/gnd/[0-9X-]+|https://viaf\.org/viaf/[0-9]+|"
+                           r"http://www\.wikidata\.org/entity/Q[0-9]+|https://sws\.geonames\.org/[0-9]+/|"
+                           r"https://pmb\.acdh\.oeaw\.ac\.at/entity/[0-9]+/)$")
+
+
+def test_a_tei_editions_cmif_is_valid_and_names_everyone_by_an_authority_uri(cmif_rng, tei_all):
+    files, diags = make_all(SCHNITZLER)
+    assert not [d for d in diags if d.level == "error"], diags
+    data = files["data/cmif.xml"]
+    assert rng_errors(cmif_rng, data) == [] and rng_errors(tei_all, data) == []
+    assert schematron_findings(etree.fromstring(data)) == []
+    ns = {"t": "http://www.tei-c.org/ns/1.0"}
+    root = etree.fromstring(data)
+    assert len(root.xpath("//t:correspDesc", namespaces=ns)) == 32
+    persons = root.xpath("//t:correspAction/t:persName/@ref", namespaces=ns)
+    # the letters point at PMB (#pmb11740) and give GND URIs for some: no person keeps a URL of
+    # the site's own, and a GND ID the source gives is preferred
+    assert persons and all(AUTHORITY_URI.match(ref) for ref in persons), \
+        sorted({r for r in persons if not AUTHORITY_URI.match(r)})[:5]
+    assert "https://d-nb.info/gnd/118609807" in persons  # Arthur Schnitzler
+    places = root.xpath("//t:correspAction/t:placeName/@ref", namespaces=ns)
+    assert places and sum(bool(AUTHORITY_URI.match(ref)) for ref in places) / len(places) > 0.9

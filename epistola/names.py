@@ -16,6 +16,7 @@ from typing import Iterable
 
 from .body import Inline
 from .diagnostics import Diagnostic, warning
+from .ingest.names import dative_forms, genitive_forms, is_cyrillic, latin_key
 from .model import Person
 
 #: The inline kind a name of each register is linked as.
@@ -61,6 +62,10 @@ class NameIndex:
     starts: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
     """Finds the word starts whose first character begins some form; most words of a letter
     are passed over in one regular-expression scan."""
+    declined: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """A Russian text declines its names and spells them in Cyrillic: the loose Latin key
+    (ingest.names.latin_key) of each one-word form and each person's surname -> its target, so
+    that "Ярославским" and "Магидов" find Yaroslavsky and Magidov."""
 
     def find(self, text: str) -> list[tuple[int, int, tuple[str, str]]]:
         """(start, end, target) of every name form in text, left to right, never overlapping."""
@@ -99,6 +104,12 @@ class NameIndex:
                 i += 1
                 if None in node:
                     ends.append((i, node[None]))
+            if self.declined and bare[pos].isupper() and is_cyrillic(bare[pos]):
+                # (tried first, as the shortest: a form the trie holds whole is longer or equal)
+                word = _CYRILLIC_WORD.match(bare, pos).group(0)
+                target = self._declined(word)
+                if target is not None:
+                    ends.insert(0, (pos + len(word), target))
             for stop, target in reversed(ends):  # the longest that ends at a word boundary
                 end = at(stop - 1) + 1
                 if end < len(text) and text[end] == "]":
@@ -109,6 +120,31 @@ class NameIndex:
                 done = stop
                 break
         return out
+
+    def _declined(self, word: str) -> tuple[str, str] | None:
+        """The entry a capitalised Cyrillic word names, in any case the surname may take."""
+        for form in (word, *_nominatives(word)):
+            target = self.declined.get(latin_key(form))
+            if target is not None:
+                return target
+        return None
+
+
+_CYRILLIC_WORD = re.compile(r"[\w-]+")
+
+
+def _nominatives(word: str) -> list[str]:
+    """What a declined Russian surname or place may stand for in the nominative: the genitive
+    and dative as ingest reads headings, and the instrumental and prepositional of running text
+    ("Сталиным", "Ярославским", "Крупской", "о Сталине", "в Донбассе")."""
+    out = [*genitive_forms(word), *dative_forms(word)]
+    lower = word.lower()
+    for ending, nominatives in (("ским", ("ский",)), ("цким", ("цкий",)), ("ым", ("", "ый")),
+                                ("им", ("ий",)), ("ом", ("",)), ("ем", ("ь", "й")),
+                                ("ой", ("а",)), ("ей", ("я",)), ("е", ("", "а"))):
+        if lower.endswith(ending) and len(lower) > len(ending) + 2:
+            out += [word[: len(word) - len(ending)] + n for n in nominatives]
+    return [form for form in dict.fromkeys(out) if form != word]
 
 
 def name_index(entries: Iterable[Person], paths: Mapping[str, str] | None = None
@@ -150,9 +186,30 @@ def name_index(entries: Iterable[Person], paths: Mapping[str, str] | None = None
                                      f"{what}", f"{entry.register}-ambiguous-name"))
     targets = {k: (LINK_KIND.get(e.register, "person"), e.ref) for k, e in owner.items()
                if k not in ambiguous and re.match(r"\w", k)}
+    declined = _declined_keys(owner, ambiguous)
     firsts = "".join(sorted({re.escape(k[0]) for k in targets}))
+    if declined:
+        firsts += "А-ЯЁ"
     starts = re.compile(rf"(?<!\w)(?=[{firsts}])") if firsts else None
-    return NameIndex(MappingProxyType(targets), trie=_trie(targets), starts=starts), diags
+    return NameIndex(MappingProxyType(targets), trie=_trie(targets), starts=starts,
+                     declined=MappingProxyType(declined)), diags
+
+
+def _declined_keys(owner: Mapping[str, Person], ambiguous: set[str]) -> dict[str, tuple[str, str]]:
+    """Loose Latin keys of the one-word forms and of each person's surname (the last word of a
+    form), each of one entry only; keys of fewer than four letters are left out, as too likely
+    to be some other word."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for form, entry in owner.items():
+        if form in ambiguous:
+            continue
+        words = form.split()
+        if len(words) > 1 and entry.register != "persons":
+            continue
+        key = latin_key(words[-1])
+        if len(key) >= 4:
+            found.setdefault(key, set()).add((LINK_KIND.get(entry.register, "person"), entry.ref))
+    return {key: next(iter(targets)) for key, targets in found.items() if len(targets) == 1}
 
 
 _WHAT = {"persons": "person", "places": "place", "organisations": "organisation", "works": "work"}

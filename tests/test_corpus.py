@@ -52,6 +52,34 @@ def test_editorial_brackets_inside_a_name_are_matched():
     assert names("with Andrei[ey] and") == [("radek", "Andrei[ey]")]
 
 
+RUSSIAN_REGISTER = (
+    Person("stalin", "I. V. Stalin", variants=("Stalin", "Koba")),
+    Person("nazaretyan", "A. M. Nazaretyan"),
+    Person("yaroslavsky", "E. M. Yaroslavsky"),
+    Person("dzerzhinsky", "F. E. Dzerzhinsky"),
+    Person("tsyurupa", "A. D. Tsyurupa"),
+    Person("donbass", "Donbass", names_other={"ru": ("Донбасс",)}, register="places", kind="place"),
+)
+RUSSIAN_INDEX, _ = name_index(RUSSIAN_REGISTER)
+
+
+def russian_names(text: str) -> list[tuple[str, str]]:
+    return [(i.text, plain_text(i.children)) for i in link_names(parse_inline(text), RUSSIAN_INDEX)
+            if i.kind in ("person", "place")]
+
+
+def test_a_russian_text_links_its_declined_names_by_their_transliteration():
+    assert russian_names("Дорогой тов. Магидов! Привет Назаретяну и Коба.") == [
+        ("nazaretyan", "Назаретяну"), ("stalin", "Коба")]
+    assert russian_names("комиссию во главе с т. Ярославским для проверки работы Донбасса.") == [
+        ("yaroslavsky", "Ярославским"), ("donbass", "Донбасса")]
+    assert russian_names("письмо Дзержинского, Цюрупы и Сталина; о Сталине; в Донбассе") == [
+        ("dzerzhinsky", "Дзержинского"), ("tsyurupa", "Цюрупы"), ("stalin", "Сталина"),
+        ("stalin", "Сталине"), ("donbass", "Донбассе")]
+    # neither a word that only begins like a name, nor a lower-case word, nor a short one
+    assert russian_names("Сталинград, сталин, Кобальт, Ваше письмо") == []
+
+
 def test_longest_form_wins_and_only_whole_words_match():
     assert names("Ruth [Fischer] and Helm") == [("fischer", "Ruth [Fischer]")]
     assert names("Ruth said bluntly") == [("fischer", "Ruth")]

@@ -5,9 +5,12 @@ Pure functions over records, shared by the pages and the exports.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 
+from .ingest.names import CYRILLIC, transliterate
 from .model import ArchiveRef, LetterDate
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -142,12 +145,25 @@ def citation_differs(ref: ArchiveRef) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def archive_anchor(repository: str, fond: str = "", opis: str = "", delo: str = "") -> str:
-    """Id of an archival file in the concordance: "rtskhidni-f558-op1-d2565"."""
-    slug = re.sub(r"[^a-z0-9]+", "-", repository.casefold()).strip("-") or "archive"
+    """Id of an archival file in the concordance: "rtskhidni-f558-op1-d2565"; letters with
+    accents and Cyrillic spelt in Latin letters ("salzburg-universitatsbibliothek"). A fond,
+    opis or delo whose punctuation the id cannot keep gets a short digest of it, so that
+    "B 17 (2)" and "B 17-2", two files, are two ids."""
+    slug = _ascii_slug(repository) or "archive"
     for prefix, value in (("f", fond), ("op", opis), ("d", delo)):
         if value:
-            slug += f"-{prefix}" + re.sub(r"[^a-z0-9]+", "-", value.casefold()).strip("-")
+            piece = _ascii_slug(value)
+            if piece != "-".join(value.casefold().split()):
+                piece += "-" + hashlib.blake2b(value.encode(), digest_size=3).hexdigest()
+            slug += f"-{prefix}{piece}"
     return slug
+
+
+def _ascii_slug(text: str) -> str:
+    if CYRILLIC.search(text):
+        text = transliterate(text)
+    text = unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
 
 
 def join_names(names: list[str]) -> str:

@@ -100,6 +100,10 @@ class _Context:
         self.marks: dict[int, list[str]] = {}
         self.signs: set[str] = set()
         """The kinds of editorial sign met (the page's legend explains these)."""
+        self.in_link = False
+        """Inside a link: a link within it (a name inside a name, a note mark inside a name)
+        cannot nest in HTML, and is put right after it instead (self.after)."""
+        self.after: list[str] = []
 
     def mark_id(self, n: int) -> str:
         seen = self.marks.setdefault(n, [])
@@ -125,8 +129,8 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
     if kind == "anchor":  # a TEI letter's commentary note, anchored here
         if inline.n not in ctx.notes:
             return ""
-        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
-                f'id="{escape(ctx.mark_id(inline.n))}">{escape(inline.n)}</a></sup>')
+        return _outside_links(ctx, f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
+                              f'id="{escape(ctx.mark_id(inline.n))}">{escape(inline.n)}</a></sup>')
     if kind == "space":
         return f'<span class="space" title="{SPACE_TITLE}"> </span>'
     if kind == "pagebreak":
@@ -146,8 +150,10 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
         if in_note or inline.n not in ctx.notes:
             # no note to point at: keep the printed number, but never a link that leads nowhere
             return f'<sup class="noteref-unlinked" data-pagefind-ignore>{n}</sup>'
-        return (f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
-                f'id="{escape(ctx.mark_id(inline.n))}">{n}</a></sup>')
+        return _outside_links(ctx, f'<sup data-pagefind-ignore><a role="doc-noteref" href="#{escape(anchors.note_id(inline.n, ctx.prefix))}" '
+                              f'id="{escape(ctx.mark_id(inline.n))}">{n}</a></sup>')
+    if kind in _URL or (kind == "ref" and (inline.text or "").startswith(("http://", "https://"))):
+        return _link(inline, ctx, in_note)
     inner = _inlines(inline.children, ctx, in_note)
     if kind == "em":
         return f"<em>{inner}</em>"
@@ -170,18 +176,47 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
     if kind == "quote":
         return f'<span class="quote">{inner}</span>'
     if kind == "ref":
-        target = inline.text or ""
-        if target.startswith(("http://", "https://")):
-            return f'<a class="ref" href="{escape(target)}" rel="external">{inner or escape(target)}</a>'
-        return inner or escape(target)
-    if kind in _URL:
-        if not ctx.linkable(kind, inline.text):
-            return inner
-        url = ctx.root + _URL[kind](inline.text)
-        return f'<a class="{kind}" href="{escape(url)}">{inner}</a>'
+        return inner or escape(inline.text or "")
     if kind == "other" or inline.children:  # an element the reader did not know: its text
         return inner
     return escape(inline.text)  # a kind added to body.py later still shows its text
+
+
+#: What a link inside another link says where it is put after it ("Wirtin" names a place and,
+#: within it, a person).
+_ALSO_LABEL = {"person": "person", "place": "place", "organisation": "body", "work": "work",
+               "ref": "link"}
+
+
+def _link(inline: Inline, ctx: _Context, in_note: bool) -> str:
+    """A name linked to its register page, or a link out; never one link inside another."""
+    kind = inline.kind
+    if kind == "ref":
+        url, attrs = inline.text or "", ' rel="external"'
+    elif ctx.linkable(kind, inline.text):
+        url, attrs = ctx.root + _URL[kind](inline.text), ""
+    else:
+        return _inlines(inline.children, ctx, in_note)
+    if ctx.in_link:
+        inner = _inlines(inline.children, ctx, in_note)
+        ctx.after.append(f'<sup class="also-link" data-pagefind-ignore><a class="{kind}" '
+                         f'href="{escape(url)}"{attrs}>{_ALSO_LABEL[kind]}</a></sup>')
+        return inner
+    ctx.in_link = True
+    try:
+        inner = _inlines(inline.children, ctx, in_note) or escape(url if kind == "ref" else "")
+    finally:
+        ctx.in_link = False
+    after, ctx.after = "".join(ctx.after), []
+    return f'<a class="{kind}" href="{escape(url)}"{attrs}>{inner}</a>{after}'
+
+
+def _outside_links(ctx: _Context, html: str) -> str:
+    """A note mark where it stands, or right after the link it stands in."""
+    if ctx.in_link:
+        ctx.after.append(html)
+        return ""
+    return html
 
 
 def _inlines(inlines: Iterable[Inline], ctx: _Context, in_note: bool = False) -> str:

@@ -92,3 +92,15 @@ def test_a_letter_links_to_its_shelfmark_and_is_not_titled_twice(site):
         for link in page.xpath('//a[@rel="prev" or @rel="next"]'):
             title = link.xpath('string(span[@class="link-title"])')
             assert not title or title not in link.xpath("string(text())"), path
+
+
+def test_two_shelfmarks_an_id_could_not_tell_apart_get_two_ids_and_accents_are_spelt_out():
+    from epistola.display import archive_anchor
+
+    one = archive_anchor("Cambridge, University Library", "", "", "Schnitzler, B 17 (2)")
+    other = archive_anchor("Cambridge, University Library", "", "", "Schnitzler, B 17-2")
+    assert one != other and one.startswith("cambridge-university-library-dschnitzler-b-17-2-")
+    assert archive_anchor("Salzburg, Universitätsbibliothek") == "salzburg-universitatsbibliothek"
+    assert archive_anchor("РГАСПИ", "558", "11", "79") == "rgaspi-f558-op11-d79"
+    # a plain citation keeps its readable id
+    assert archive_anchor("RTsKhIDNI", "558", "1", "2565") == "rtskhidni-f558-op1-d2565"

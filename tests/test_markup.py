@@ -111,3 +111,24 @@ def test_plain_text_keeps_names_linked_to_the_register():
               Inline("person", "stalin", children=(Inline("text", "St"), Inline("supplied", "alin"))),
               Inline("text", "!"))
     assert plain_text(linked) == "Dear comrade St[alin]!"
+
+
+def test_a_name_inside_a_name_is_never_a_link_inside_a_link():
+    """TEI nests references ("Wirtin" names a place and, within it, a person; "Freunde" two
+    persons): HTML cannot, so the inner link follows the outer."""
+    from epistola.body import Inline
+
+    def linkable(kind, ref):
+        return True
+
+    wirtin = Inline("place", "p1", children=(Inline("person", "a", children=(Inline("text", "Wirtin"),)),))
+    friends = Inline("person", "b", children=(
+        Inline("person", "c", children=(Inline("text", "Freunde"),)),))
+    html = str(inline_html((Inline("text", "bei einer "), wirtin, Inline("text", " und "), friends),
+                           name_index(())[0], "../../", linkable))
+    tree = lxml.html.fragment_fromstring(html, create_parent="p")
+    assert not tree.xpath("//a//a"), html
+    links = [(a.get("href"), a.text_content()) for a in tree.xpath("//a")]
+    assert links == [("../../places/p1/", "Wirtin"), ("../../persons/a/", "person"),
+                     ("../../persons/b/", "Freunde"), ("../../persons/c/", "person")]
+    assert tree.text_content().startswith("bei einer Wirtinperson und Freunde")

@@ -20,6 +20,7 @@ import re
 
 from . import anchors
 from .body import Inline, other_reading, plain_text, shown_reading
+from .languages import language_tag
 from .letters import Reading
 from .names import NameIndex, link_names
 
@@ -170,8 +171,7 @@ def _inline(inline: Inline, ctx: _Context, in_note: bool) -> str:
     if kind == "unclear":
         return f'<span class="unclear" title="{UNCLEAR_TITLE}">{inner}</span>'
     if kind == "foreign":
-        lang = inline.text if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", inline.text or "") \
-            else None
+        lang = language_tag(inline.text)
         return f'<span class="foreign"{f" lang={chr(34)}{lang}{chr(34)}" if lang else ""}>{inner}</span>'
     if kind == "quote":
         return f'<span class="quote">{inner}</span>'

@@ -29,6 +29,7 @@ from .body import Block, Inline
 from .body import plain_text as body_plain_text
 from .diagnostics import Diagnostic, error, warning
 from .frozen import FrozenMap
+from .languages import language_tag
 from .model import (
     ArchiveRef, Correspondent, Letter, LetterDate, Note, Person, Place, Related, Revision,
     SourceSpan,
@@ -557,8 +558,8 @@ def _revisions(header) -> tuple[Revision, ...]:
 
 def _language(root, text_el, header) -> str | None:
     for el in (text_el, _kid(text_el, "body") if text_el is not None else None, root):
-        if el is not None and el.get(XML_LANG):
-            return el.get(XML_LANG)
+        if el is not None and language_tag(el.get(XML_LANG)):
+            return language_tag(el.get(XML_LANG))
     usage = _path(header, "profileDesc", "langUsage")
     if usage is not None:
         languages = [lang for lang in _kids(usage, "language") if lang.get("ident")]
@@ -568,7 +569,7 @@ def _language(root, text_el, header) -> str | None:
                     return float(lang.get("usage") or 0)
                 except ValueError:
                     return 0.0
-            return max(languages, key=share).get("ident")  # the first of equals
+            return language_tag(max(languages, key=share).get("ident"))  # the first of equals
     return None
 
 
@@ -1130,7 +1131,7 @@ def _run_in_salute(reader: _TextReader, el) -> list:
 
 
 def _foreign_language(el) -> str:
-    return el.get(XML_LANG) or ""
+    return language_tag(el.get(XML_LANG)) or ""
 
 
 def _hi_rend(el) -> str:

@@ -6,6 +6,8 @@ from importlib import resources
 
 #: Natural Earth 1:50m country outlines (TopoJSON), from the npm package world-atlas 2.0.2.
 BASEMAP = "countries-50m.json"
+#: ISO 639-2 language codes, each with its ISO 639-1 code where it has one (Debian iso-codes).
+LANGUAGE_CODES = "iso-639-2.json"
 
 
 def read_text(name: str) -> str:

@@ -147,13 +147,13 @@ def citation_differs(ref: ArchiveRef) -> bool:
 def archive_anchor(repository: str, fond: str = "", opis: str = "", delo: str = "") -> str:
     """Id of an archival file in the concordance: "rtskhidni-f558-op1-d2565"; letters with
     accents and Cyrillic spelt in Latin letters ("salzburg-universitatsbibliothek"). A fond,
-    opis or delo whose punctuation the id cannot keep gets a short digest of it, so that
-    "B 17 (2)" and "B 17-2", two files, are two ids."""
+    opis or delo the id cannot spell as it is (spaces, punctuation) gets a short digest of it,
+    so that "B 17 (2)" and "B 17-2", or "32323 I" and "32323-I", two files, are two ids."""
     slug = _ascii_slug(repository) or "archive"
     for prefix, value in (("f", fond), ("op", opis), ("d", delo)):
         if value:
             piece = _ascii_slug(value)
-            if piece != "-".join(value.casefold().split()):
+            if piece != value.casefold():
                 piece += "-" + hashlib.blake2b(value.encode(), digest_size=3).hexdigest()
             slug += f"-{prefix}{piece}"
     return slug

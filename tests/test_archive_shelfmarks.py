@@ -100,6 +100,7 @@ def test_two_shelfmarks_an_id_could_not_tell_apart_get_two_ids_and_accents_are_s
     one = archive_anchor("Cambridge, University Library", "", "", "Schnitzler, B 17 (2)")
     other = archive_anchor("Cambridge, University Library", "", "", "Schnitzler, B 17-2")
     assert one != other and one.startswith("cambridge-university-library-dschnitzler-b-17-2-")
+    assert archive_anchor("Salzburg", "", "", "32323 I") != archive_anchor("Salzburg", "", "", "32323-I")
     assert archive_anchor("Salzburg, Universitätsbibliothek") == "salzburg-universitatsbibliothek"
     assert archive_anchor("РГАСПИ", "558", "11", "79") == "rgaspi-f558-op11-d79"
     # a plain citation keeps its readable id

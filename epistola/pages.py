@@ -746,11 +746,17 @@ def _home(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
     return read("edition").title, context
 
 
+def year_url(year: str) -> str:
+    """The list of one year's letters, when the list is split by year: "years/1923/". (Not
+    under letters/, where a letter numbered 1923 has its page.)"""
+    return f"years/{year}/"
+
+
 def _year_links(read: Read, root: str) -> list[tuple[str, int, str]]:
     """(year, letters, url) of each year of letters, when the list is split by year."""
     if len(read("letters")) <= LIST_LIMIT:
         return []
-    return [(year, count, f"{root}letters/{year}/") for year, count in read("years")]
+    return [(year, count, f"{root}{year_url(year)}") for year, count in read("years")]
 
 
 def _letters(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
@@ -905,7 +911,7 @@ def _refs(register: str) -> Callable[[Read], tuple[str, ...]]:
 def _letters_url(read: Read, root: str) -> Callable[[str], str]:
     """Where a timeline's bar for a year or a month leads: the year's list of letters."""
     split = len(read("letters")) > LIST_LIMIT
-    return lambda key: f"{root}letters/{key[:4]}/" if split else f"{root}letters/"
+    return lambda key: f"{root}{year_url(key[:4])}" if split else f"{root}letters/"
 
 
 def _timeline(read: Read, key: Hashable, root: str) -> tuple[str, dict[str, Any]]:
@@ -1059,7 +1065,7 @@ def _page_kinds() -> tuple[Kind, ...]:
         _page("home", "home.html", "home", _one, lambda k: "index.html", _home),
         _page("letters", "letters.html", "letters", _one, lambda k: "letters/index.html", _letters),
         _page("letters-of-year", "letters.html", "letters", _years,
-              lambda year: f"letters/{year}/index.html", _letters_of_year),
+              lambda year: f"{year_url(year)}index.html", _letters_of_year),
         _page("persons", "register.html", "persons", _one, lambda k: "persons/index.html",
               _register("persons")),
         _page("places", "register.html", "places", _listed("places"),
@@ -1178,7 +1184,7 @@ def sitemap_pages(read: Read) -> list[str]:
     letter in date order, each register and its entries (and a busy entry's years), the
     concordance (and its fonds), about and search."""
     pages = ["", "letters/"]
-    pages += [f"letters/{year}/" for year in _years(read)]
+    pages += [year_url(year) for year in _years(read)]
     pages += [anchors.letter_url(i) for i in read("letters")]
     for register in REGISTERS:
         if register in OPTIONAL_REGISTERS and not read("has-register", register):

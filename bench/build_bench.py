@@ -177,7 +177,8 @@ def stages(run: Run) -> dict[str, float]:
     found = {}
     for part in m.group(1).split(", "):
         name, _, at = part.rpartition(" ")
-        found[name] = float(at)
+        if name and at:  # (a build with nothing to do reports no stages)
+            found[name] = float(at)
     return found
 
 

@@ -211,20 +211,21 @@ class Corpus:
         """(repository, fond, opis, delo) -> the archival file."""
         return {(f.repository, f.fond, f.opis, f.delo): f for f in self.archive_files}
 
-    @cached_property
-    def notes_citing(self) -> Mapping[str, Mapping[int, tuple[tuple[str, str, str, str], ...]]]:
-        """Letter id -> note number -> the archival files the note cites, in the order of the
-        concordance."""
-        found: dict[str, dict[int, list[tuple[str, str, str, str]]]] = {}
-        for f in self.archive_files:
-            key = (f.repository, f.fond, f.opis, f.delo)
-            for e in f.entries:
-                if e.note is not None:
-                    cited = found.setdefault(e.letter_id, {}).setdefault(e.note, [])
-                    if key not in cited:
-                        cited.append(key)
-        return {letter_id: {n: tuple(keys) for n, keys in notes.items()}
-                for letter_id, notes in found.items()}
+    def notes_citing(self, letter_id: str) -> Mapping[int, tuple[tuple[str, str, str, str], ...]]:
+        """Note number -> the archival files the note cites, in the order of the concordance,
+        for each note of a letter that cites one (from the letter alone: a page that shows one
+        letter does not wait for the whole concordance)."""
+        letter = self.by_id.get(letter_id)
+        if letter is None:
+            return {}
+        cited = sorted(((ref.file_key, ref.folios, note) for note, ref in letter.cited),
+                       key=lambda c: (_file_order(c[0]), c[0], natural_key(c[1]), c[2]))
+        found: dict[int, list[tuple[str, str, str, str]]] = {}
+        for key, _, note in cited:
+            keys = found.setdefault(note, [])
+            if key not in keys:
+                keys.append(key)
+        return {n: tuple(keys) for n, keys in found.items()}
 
     @cached_property
     def year_of(self) -> Mapping[str, str]:

@@ -7,7 +7,8 @@ of its facts changed, and only then. There is no second, hand-kept map of what d
 
 Families whose value is a record, a letter's text, a template or an asset (BY_DIGEST) are
 compared between builds by a digest the caller keeps; every other family's value is plain data
-(tuples, strings, numbers), compared as it is.
+(tuples, strings, numbers, frozen records) whose repr says all of it, and is compared by the
+digest of that.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Site:
     def cited_files(self, letter_id: str) -> tuple[tuple[int, tuple[tuple[str, str, str, str], ...]], ...]:
         """(note number, the archival files (repository, fond, opis, delo) it cites) for each
         note of a letter that cites one, in the order of the concordance."""
-        return tuple(self.corpus.notes_citing.get(letter_id, {}).items())
+        return tuple(self.corpus.notes_citing(letter_id).items())
 
     def entry_groups(self, key: tuple[str, str]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         """The letters a register entry's page lists, by group: ("sent", ...), ("received", ...)

@@ -253,7 +253,8 @@ def test_concordance_groups_by_file_in_archive_order():
     assert [(e.letter_id, e.folios, e.note) for e in shared.entries] == [("176", "1", None),
                                                                          ("174", "2-7", None)]
     assert files[0].entries[0].note == 3
-    assert site.corpus.notes_citing == {"173": {3: (("RTsKhIDNI", "76", "3", "162"),)}}
+    assert site.corpus.notes_citing("173") == {3: (("RTsKhIDNI", "76", "3", "162"),)}
+    assert [site.corpus.notes_citing(i) for i in ("174", "175", "176")] == [{}, {}, {}]
 
 
 def test_natural_key_orders_numbers_as_numbers():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import threading
@@ -389,6 +390,39 @@ def test_a_deleted_letter_disappears_with_its_files(ws):
             f"letters/{letter}/letter.json"} <= set(outcome.removed)
     assert not (ws.out / "letters" / letter).exists()
     assert_same_site(ws.out, ws.clean())
+
+
+def test_facts_no_page_reads_any_more_are_let_go(ws):
+    records = sorted((ws.editions / "letters").glob("*.md"))
+    for record in records[len(records) // 2:]:
+        record.unlink()
+    for record in records[:len(records) // 2]:  # (nothing may answer a deleted letter)
+        text = record.read_text(encoding="utf-8")
+        record.write_text(re.sub(r"in_reply_to: '[^']*'", "in_reply_to: null", text),
+                          encoding="utf-8")
+    ws.build()
+    store, _ = stores.load(ws.out)
+    store.complete()
+    read = {fact for packed, _ in store.pages.values() for fact in store.facts.unpack(packed)}
+    assert set(store.facts.facts) == read
+    assert not any(fact[0] in ("letter", "reading") and fact[1] == records[-1].stem
+                   for fact in store.facts.facts)
+    assert_same_site(ws.out, ws.clean())
+
+
+def test_the_fact_table_numbers_facts_and_lets_go_of_those_no_page_reads():
+    table = stores.FactTable()
+    a, b, c = ("letter", "1"), ("letter", "2"), ("years", "")
+    pages = {"one": (table.pack([a, c], {a: "x", c: "y"}), "d1"),
+             "two": (table.pack([b, c], {b: "z"}), "d2")}
+    assert (table.facts, table.prints) == ([a, c, b], ["x", "y", "z"])
+    assert [table.unpack(packed) for packed, _ in pages.values()] == [(a, c), (b, c)]
+    del pages["one"]
+    pruned = table.prune(pages)
+    assert (pruned.facts, pruned.prints) == ([c, b], ["y", "z"])
+    assert pruned.unpack(pages["two"][0]) == (b, c) and pages["two"][1] == "d2"
+    again = pickle.loads(pickle.dumps(pruned))
+    assert again.number == {c: 0, b: 1} and again.unpack(pages["two"][0]) == (b, c)
 
 
 def test_an_added_letter_and_a_reply(ws):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import errno
 import functools
-import gc
 import os
 import re
 import time
@@ -42,10 +41,11 @@ from ..tei import (apply_aliases, entries_missing_from, entries_named_only, merg
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
 from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
+from . import collector
 from . import store as stores
 from .digest import digest
 from .crew import Crew, cores, shared_counter
-from .store import FileState, RecordState, Store
+from .store import FactTable, FileState, RecordState, Store
 from .writer import Writer
 
 #: The templates shipped with Epistola.
@@ -53,7 +53,8 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 #: A record changed less than this long (ns) before it was read may change again within the
 #: same tick of the file system's clock: its size and times are not trusted next time.
 SETTLED_NS = 2_000_000_000
-_MISSING = object()
+#: The fingerprint of a fact that is not there (a letter or entry no more).
+_MISSING = "\0missing"
 #: Told how far a build is: (stage, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
 
@@ -85,6 +86,9 @@ class Outcome:
     """The record files read and analysed again."""
     unchanged: bool = False
     """Nothing had changed since the last build."""
+    settled: bool = False
+    """Nothing was even read: the inputs were as the last build left them, so its store
+    stands as it is."""
     written: bool = False
     search_pending: bool = False
     """The pages changed but the search index was left for later (Options.search False)."""
@@ -251,11 +255,13 @@ def _counted(n: int, register: str) -> str:
 
 def _analyse_share(share: list[tuple[str, str, tuple | None, str]]) -> list[tuple[str, RecordState, bool]]:
     _current.crew_child = True
+    collector.resume_in_worker()
     return _current.analyse_files(share)
 
 
 def _make_share(share: tuple[dict[str, RecordState] | None, list[tuple], tuple | None]) -> "Made":
     _current.crew_child = True
+    collector.resume_in_worker()
     records, jobs, writer = share
     _current.writer = Writer(*writer, fresh=False) if writer is not None else None
     return _current.make_jobs(records, jobs)
@@ -295,7 +301,6 @@ class _Build:
         self.crew: Crew | None = None
         self.readings: dict[str, Reading] = {}
         self.writer: Writer | None = None
-        self.changed: set[tuple] = set()
         self.owner: dict[str, int] = {}
         """Letter id -> the process of the crew that read its text."""
         self.interned: dict[tuple, tuple] = {}
@@ -498,6 +503,12 @@ class _Build:
         self.basemap_digest = digest(_basemap())
         transcriptions = self.read_transcriptions(summaries)
         self.transcription_digests = {name: digest(text) for name, text in transcriptions.items()}
+        # what the whole-edition facts (site.FAMILIES outside BY_DIGEST) are made from
+        self.inventory = digest(self.edition_digest, tuple(self.summary_digests.items()),
+                                tuple(sorted(self.entry_digests.items())),
+                                tuple(sorted(self.register_paths.items())), date,
+                                tuple(sorted(assets)), tuple(sorted(transcriptions)),
+                                tuple(sorted(templates)))
         return Site(corpus, self.reading, date, templates, assets, self.names, _basemap(),
                     self.source, transcriptions)
 
@@ -551,7 +562,7 @@ class _Build:
 
     # what changed ---------------------------------------------------------------------------
 
-    def fingerprint(self, site: Site, fact: tuple) -> Any:
+    def fingerprint(self, site: Site, fact: tuple) -> str | None:
         family, key = fact
         try:
             if family == "letter":
@@ -572,52 +583,68 @@ class _Build:
                 return self.basemap_digest
             if family == "transcription":
                 return self.transcription_digests.get(key)
-            return site.read(family, key)
+            # a whole-edition fact is kept as the digest of how it reads (repr: the same value
+            # gives the same text, however its parts are shared in memory)
+            return digest(repr(site.read(family, key)))
         except KeyError:
             return _MISSING
 
-    def changed_facts(self, site: Site) -> set[tuple]:
-        return {fact for fact, before in self.store.facts.items()
-                if self.fingerprint(site, fact) != before}
+    def changed_facts(self, site: Site) -> set[int]:
+        """The numbers (store.FactTable) of the facts whose fingerprint changed."""
+        table, check = self.store.facts, self.fingerprint
+        pairs = enumerate(zip(table.facts, table.prints))
+        if self.store.inventory == self.inventory:  # only a letter's text, a template, … changed
+            return {n for n, (fact, before) in pairs
+                    if fact[0] in BY_DIGEST and check(site, fact) != before}
+        return {n for n, (fact, before) in pairs if check(site, fact) != before}
 
     # making -----------------------------------------------------------------------------------
 
-    def plan(self, site: Site) -> tuple[list[tuple], dict[str, tuple[tuple, str]], dict[tuple, Any]]:
-        """The files to make (kind index, key, path), and the pages and facts kept as they are."""
+    def plan(self, site: Site) -> tuple[list[tuple], dict[str, tuple[bytes, str]]]:
+        """The files to make (kind index, key, path), and the pages kept as they are."""
         store = self.store
-        self.changed = changed = self.changed_facts(site)
+        changed = self.changed_facts(site)
         jobs: list[tuple] = []
-        kept_pages: dict[str, tuple[tuple, str]] = {}
-        kept_facts: dict[tuple, Any] = {}
+        kept_pages: dict[str, tuple[bytes, str]] = {}
+        ids = FactTable.ids
 
         def stale(path: str) -> bool:
             known = store.pages.get(path)
-            return known is None or any(fact in changed for fact in known[0])
+            return known is None or (bool(changed) and not changed.isdisjoint(ids(known[0])))
 
         def keep(path: str) -> None:
-            deps, made = store.pages[path]
-            kept_pages[path] = (deps, made)
-            for fact in deps:
-                if fact not in kept_facts:
-                    kept_facts[fact] = store.facts.get(fact)
+            kept_pages[path] = store.pages[path]
 
         self.stale, self.keep = stale, keep
-        for i, kind in enumerate(KINDS):
-            if kind.template is not None and kind.template not in site.templates:
-                continue
-            for key in kind.keys(site.read):
-                path = kind.path(key)
-                if stale(path):
-                    jobs.append(("page", i, key, path))
-                else:
-                    keep(path)
+        # the same inventory lists the same pages and frames the joined files the same way
+        same = store.inventory == self.inventory
+        if same:
+            self.listed = store.listed
+        else:
+            self.listed = tuple((i, key, kind.path(key)) for i, kind in enumerate(KINDS)
+                                if kind.template is None or kind.template in site.templates
+                                for key in kind.keys(site.read))
+        known_page, none = store.pages.get, (None, None)
+        for i, key, path in self.listed:  # (stale and keep, inline: a hundred thousand pages)
+            packed, made = known_page(path, none)
+            if packed is None or (changed and not changed.isdisjoint(ids(packed))):
+                jobs.append(("page", i, key, path))
+            else:
+                kept_pages[path] = (packed, made)
         self.frames: dict[str, dict[str, Any]] = {}
         self.frame_made = Made()
         for j, joined in enumerate(JOINED):
-            frame = self.frames[joined.path] = {}
-            data = self.make_one(site, f"{joined.path}#", lambda read: _frame(joined, read, frame),
-                                 None, self.frame_made)
-            if data is None or not frame["exists"]:
+            frame_path = f"{joined.path}#"
+            if same and joined.path in store.frames and not stale(frame_path):
+                frame = self.frames[joined.path] = store.frames[joined.path]
+                keep(frame_path)
+            else:
+                frame = self.frames[joined.path] = {}
+                data = self.make_one(site, frame_path, lambda read: _frame(joined, read, frame),
+                                     None, self.frame_made)
+                if data is None:
+                    continue
+            if not frame.get("exists"):
                 continue
             old = {item for item, _, _ in store.joined.get(joined.path, ())}
             for item in frame["items"]:
@@ -626,7 +653,7 @@ class _Build:
                     keep(piece)
                 else:
                     jobs.append(("piece", j, item, piece))
-        return jobs, kept_pages, kept_facts
+        return jobs, kept_pages
 
     def make_one(self, site: Site, path: str, make: Callable[[Callable[..., Any]], bytes],
                  template: str | None, made: Made) -> bytes | None:
@@ -700,7 +727,7 @@ class _Build:
             made.pending = self.writer.take_pending()
         return made
 
-    def join(self, site: Site, pieces: dict[str, bytes], pages: dict[str, tuple[tuple, str]],
+    def join(self, site: Site, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
              put: Callable[[str, bytes], None]) -> None:
         """The joined data files: each piece made again or taken from the file as the last
         build wrote it, joined."""
@@ -715,7 +742,10 @@ class _Build:
                 made = digest(data)
                 if store.pages.get(joined.path, ((), None))[1] != made:
                     put(joined.path, data)
-                pages[joined.path] = ((), made)
+                pages[joined.path] = (b"", made)
+                continue
+            if frame is store.frames.get(joined.path) and joined.path in store.pages \
+                    and self._spliced(joined.path, pieces, pages, put):
                 continue
             old_places = {item: (start, size)
                           for item, start, size in store.joined.get(joined.path, ())}
@@ -737,11 +767,45 @@ class _Build:
                 places.append((item, at, len(piece)))
                 at += len(piece)
             self.joined[joined.path] = tuple(places)
-            data = frame["head"] + joined.between.join(parts) + frame["tail"]
-            made = digest(data)
+            made = _joined_digest(joined.path, frame, pages)
             if store.pages.get(joined.path, ((), None))[1] != made:
-                put(joined.path, data)
-            pages[joined.path] = ((), made)
+                put(joined.path, frame["head"] + joined.between.join(parts) + frame["tail"])
+            pages[joined.path] = (b"", made)
+
+    def _spliced(self, path: str, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
+                 put: Callable[[str, bytes], None]) -> bool:
+        """A joined file whose frame and items are as the last build left them: the pieces
+        made again put in place of the old ones in the file as it stands (False when the file
+        is not as the store says)."""
+        old = self.store.joined.get(path, ())
+        made = _joined_digest(path, self.store.frames[path], pages)
+        if made == self.store.pages[path][1]:  # (no piece changed)
+            self.joined[path] = old
+            pages[path] = (b"", made)
+            return True
+        prefix = f"{path}#"
+        at = {f"{prefix}{item}": n for n, (item, _, _) in enumerate(old)}
+        changed = sorted((at[p], piece) for p, piece in pieces.items() if p in at)
+        old_file = self._old_file(path)
+        if not old or old_file is None or \
+                len(old_file) != old[-1][1] + old[-1][2] + len(self.store.frames[path]["tail"]):
+            return False
+        parts, cursor, sizes = [], 0, {}
+        for n, piece in changed:
+            _, start, size = old[n]
+            parts += [old_file[cursor:start], piece]
+            cursor = start + size
+            sizes[n] = len(piece)
+        parts.append(old_file[cursor:])
+        places, shift = [], 0
+        for n, (item, start, size) in enumerate(old):
+            new_size = sizes.get(n, size)
+            places.append((item, start + shift, new_size))
+            shift += new_size - size
+        self.joined[path] = tuple(places)
+        put(path, b"".join(parts))
+        pages[path] = (b"", made)
+        return True
 
     def _old_file(self, path: str) -> bytes | None:
         try:
@@ -806,6 +870,18 @@ class _Build:
                     seen.append((dirpath, name, stat))
         return digest(*seen)
 
+    def check_corpus(self, site: Site) -> tuple[Diagnostic, ...]:
+        """validate.check_corpus, or what it found in the last build when its inputs are the
+        same (the whole inventory is gone through: a second at 10,000 letters)."""
+        unreadable = self.unreadable()
+        key = digest(self.inventory, tuple(sorted(unreadable.registers)),
+                     tuple(sorted(unreadable.records)), self.edition_path)
+        known, found = self.store.checked
+        if known != key:
+            found = tuple(check_corpus(site.corpus, self.edition_path, unreadable))
+        self.checked = (key, found)
+        return found
+
     def mark(self, stage: str) -> None:
         self.outcome.stages[stage] = time.perf_counter() - self.started
 
@@ -813,25 +889,26 @@ class _Build:
         started = self.started = time.perf_counter()
         o, store, outcome = self.o, self.store, self.outcome
         inputs = self.start_inputs = self.inputs() if o.write else None
-        if o.search and inputs is not None and inputs == store.inputs and store.pages and o.out.is_dir():
+        if o.search and inputs is not None and inputs == store.inputs and o.out.is_dir():
             outcome.diagnostics = list(store.diagnostics)
-            outcome.unchanged = outcome.written = True
+            outcome.unchanged = outcome.written = outcome.settled = True
             outcome.letters, outcome.entries = store.counts
             outcome.seconds = time.perf_counter() - started
             return outcome
+        self.diags += store.complete()
         store.inputs = None  # (until this build has written the site)
         try:
-            if not self.read_registers():
-                outcome.diagnostics = sorted(set(self.diags))
-                return outcome
-            self.read_records()
-            self.mark("read")
-            site = self.site = self.take_inventory(store.records)
-            # what is read stays to the end and holds no cycles: the collector passes it by
-            gc.freeze()
+            with collector.paused(bool(store.records)):  # (a clean build collects as it goes)
+                if not self.read_registers():
+                    outcome.diagnostics = sorted(set(self.diags))
+                    return outcome
+                self.read_records()
+                self.mark("read")
+                site = self.site = self.take_inventory(store.records)
+            collector.settle()
             self.diags += self.record_diags + self.corpus_diags + self.template_diags
             self.diags += self.date_diags
-            self.diags += check_corpus(site.corpus, self.edition_path, self.unreadable())
+            self.diags += self.check_corpus(site)
             self.diags += check_edition_files(self.edition, self.edition_path, site.build_date)
             outcome.letters = len(site.corpus.letters)
             outcome.entries = {r: len(site.corpus.registers[r]) for r in REGISTERS
@@ -847,7 +924,9 @@ class _Build:
 
     def make_and_write(self, site: Site, started: float) -> Outcome:
         o, store, outcome = self.o, self.store, self.outcome
-        jobs, pages, facts = self.plan(site)
+        jobs, pages = self.plan(site)
+        table = store.facts
+        prints: dict[int, Any] = {}  # (the table's prints change once the build is in place)
         if len(jobs) >= CREW_WORK:
             self.start_crew()
         staged = not store.pages or not o.out.is_dir()
@@ -868,9 +947,11 @@ class _Build:
             pieces: dict[str, bytes] = {}
             written: list[str] = []
             for part in made:
-                pages.update(part.pages)
+                for path, (facts, made_digest) in part.pages.items():
+                    pages[path] = (table.pack(facts, part.facts), made_digest)
+                number = table.number
                 for fact, value in part.facts.items():
-                    facts.setdefault(fact, value)
+                    prints[number[fact]] = value
                 pieces.update(part.pieces)
                 written += part.written
                 self.diags += part.diagnostics
@@ -913,7 +994,13 @@ class _Build:
                                         if job[0] == "page")
             raise
         outcome.written = True
-        store.pages, store.facts, store.joined = pages, facts, self.joined
+        for n, value in prints.items():
+            table.prints[n] = value
+        if store.inventory != self.inventory and store.pages:
+            table = _pruned(table, pages)
+        store.pages, store.facts, store.joined = pages, table, self.joined
+        store.inventory, store.listed, store.frames = self.inventory, self.listed, self.frames
+        store.checked = self.checked
         if not staged and not outcome.unchanged:
             if o.search:
                 self.index(o.out, pages, written, removed, staged=False)
@@ -933,7 +1020,7 @@ class _Build:
                 self.writer.put(path, data)
         return put
 
-    def index(self, folder: Path, pages: dict[str, tuple[tuple, str]], written: list[str],
+    def index(self, folder: Path, pages: dict[str, tuple[bytes, str]], written: list[str],
               removed: list[str], staged: bool) -> None:
         """Bring the search index up to date with the pages just made (index.update_index)."""
         from .index import update_index
@@ -948,6 +1035,19 @@ def _basemap() -> str:
     """The map's country outlines, read once (the package's data files)."""
     from ..data import basemap_text
     return basemap_text()
+
+
+def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[bytes, str]]) -> str:
+    """A joined file's digest, from its frame and its pieces' digests (not from its bytes: the
+    file may be tens of megabytes, and one piece changed)."""
+    return digest(frame["head"], frame["tail"],
+                  tuple(pages[f"{path}#{item}"][1] for item in frame["items"]))
+
+
+def _pruned(table: FactTable, pages: dict[str, tuple[bytes, str]]) -> FactTable:
+    """The table without the facts no page reads any more, once they are a fifth of it."""
+    live = len(set().union(*(FactTable.ids(packed) for packed, _ in pages.values())))
+    return table.prune(pages) if len(table) > live * 5 // 4 else table
 
 
 def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:
@@ -1030,7 +1130,7 @@ def build(editions: Path, out: Path, templates: Path | None = None, strict: bool
     try:
         with fs.build_lock(out):
             outcome, store = run(options, progress=progress)
-            if outcome.written:
+            if outcome.written and not outcome.settled:
                 try:
                     stores.save(out, store)
                 except OSError as exc:  # the site is built: only the next build does more work
@@ -1091,6 +1191,9 @@ def run(options: Options, store: Store | None = None, progress: Progress | None 
         store, notices = stores.load(options.out)
     build = _Build(options, store, progress=progress)
     outcome = build.run()
+    if not options.write:  # (check only borrows the store: a store set aside is no news there)
+        notices = []
+        outcome.diagnostics = [d for d in outcome.diagnostics if d.code != "store-discarded"]
     outcome.diagnostics = sorted(set(outcome.diagnostics) | set(notices))
     return outcome, store
 

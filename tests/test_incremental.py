@@ -15,6 +15,8 @@ import os
 import pickle
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Callable
@@ -28,6 +30,8 @@ from epistola.engine import store as stores
 from epistola.engine.recipe import DEFAULT_TEMPLATES, Options, Outcome
 from epistola.engine.writer import PENDING, Writer
 from synthetic import write_edition
+
+ROOT = Path(__file__).resolve().parent.parent
 
 N = 40
 
@@ -624,6 +628,38 @@ def test_a_store_from_elsewhere_is_set_aside_with_a_note_and_the_build_goes_on(w
     again = ws.build()
     assert again.made == [] and not [d for d in again.diagnostics
                                      if d.code == "store-discarded"]
+
+
+def test_a_store_saved_by_another_build_after_its_head_was_read(ws):
+    """The body is read later than the head (Store.complete): when another build has saved
+    its store in between, the whole of the newer one is taken."""
+    kept, _ = stores.load(ws.out)
+    ws.edit(ws.record(middle_letter(ws)), text_edit("Indeed"))
+    ws.build()
+    assert kept.complete() == []
+    newer, _ = stores.load(ws.out)
+    newer.complete()
+    assert (kept.inputs, kept.inventory, kept.pages, set(kept.records)) == \
+        (newer.inputs, newer.inventory, newer.pages, set(newer.records))
+
+
+def test_whole_edition_facts_read_the_same_in_another_process(ws, monkeypatch):
+    """Whole-edition facts are kept as the digest of their repr: another process, whose string
+    hashes differ, finds every one of them unchanged and makes no file again."""
+    monkeypatch.setattr(recipe, "SETTLED_NS", 0)  # (the files were copied a moment ago)
+    ws.build()
+    store, _ = stores.load(ws.out)
+    store.complete()
+    store.inventory, store.inputs = "", None  # (so that every fact is compared)
+    stores.save(ws.out, store)
+    env = {**os.environ, "PYTHONHASHSEED": "4321", "SOURCE_DATE_EPOCH": "1700000000"}
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--timings",
+                             "--editions", str(ws.editions), "--out", str(ws.out),
+                             "--templates", str(ws.templates)], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "nothing changed" in result.stderr
+    assert "\nmade by kind: \n" in result.stderr + "\n", result.stderr
 
 
 def test_a_lost_store_means_a_clean_build(ws):

@@ -197,7 +197,7 @@ def load(out: Path) -> tuple[Store, list[Diagnostic]]:
             if pickle.load(handle) != _stamp():
                 return Store(), [_notice(path, "it was written by another version of Epistola")]
             head = pickle.load(handle)
-            at = handle.tell()
+            at, seen = handle.tell(), _identity(handle)
         store = Store(**dict(zip(_HEAD, head)))
     except FileNotFoundError:
         return Store(), []
@@ -207,7 +207,13 @@ def load(out: Path) -> tuple[Store, list[Diagnostic]]:
     def read_body(store: Store) -> list[Diagnostic]:
         try:
             with collector.paused(), open(path, "rb") as handle:
-                handle.seek(at)
+                if _identity(handle) == seen:
+                    handle.seek(at)
+                else:  # another build saved its store since the head was read: its head too
+                    if pickle.load(handle) != _stamp():
+                        raise ValueError("another version")
+                    for name, value in zip(_HEAD, pickle.load(handle)):
+                        setattr(store, name, value)
                 body, records = pickle.load(handle)
                 for name, value in zip(_BODY, body):
                     setattr(store, name, value)
@@ -223,6 +229,11 @@ def load(out: Path) -> tuple[Store, list[Diagnostic]]:
 
     store.pending = read_body
     return store, []
+
+
+def _identity(handle: Any) -> tuple[int, int, int]:
+    st = os.fstat(handle.fileno())
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _notice(path: Path, why: str) -> Diagnostic:

@@ -33,7 +33,7 @@ from ..corpus import build_corpus
 from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, note, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
-from ..names import name_index
+from ..names import NameIndex, name_index
 from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
 from ..tei import (apply_aliases, entries_missing_from, entries_named_only, merge_entries,
@@ -355,7 +355,7 @@ class _Build:
                                      if store.files.get(shown) is not state}
         store.files = files
         self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
-        names, d = name_index(linking, paths)
+        names, d = _name_index(linking, paths)
         self.diags += d
         self.entries = entries
         self.names = names
@@ -1035,6 +1035,21 @@ def _basemap() -> str:
     """The map's country outlines, read once (the package's data files)."""
     from ..data import basemap_text
     return basemap_text()
+
+
+#: The name index of the last edition this process read, with its key: serve reads the same
+#: registers save after save, and making the index goes through every form of every entry.
+_names_made: list[tuple[str, tuple[NameIndex, list[Diagnostic]]]] = []
+
+
+def _name_index(entries: list[Person], paths: dict[str, str]
+                ) -> tuple[NameIndex, list[Diagnostic]]:
+    """names.name_index, or the one made last in this process from the same entries."""
+    key = digest(tuple(entries), tuple(sorted(paths.items())))
+    if not _names_made or _names_made[0][0] != key:
+        _names_made[:] = [(key, name_index(entries, paths))]
+    names, diags = _names_made[0][1]
+    return names, list(diags)
 
 
 def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[bytes, str]]) -> str:

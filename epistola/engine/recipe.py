@@ -519,6 +519,8 @@ class _Build:
         project = self.o.editions.resolve().parent
         found: dict[str, str] = {}
         for name in sorted({span.file for s in summaries for span in s.source}):
+            if not name.endswith(".txt"):  # (a TEI letter names its own file: never read here)
+                continue
             path = (project / name).resolve()
             if not path.is_relative_to(project) or not path.is_file() or path.suffix != ".txt":
                 continue

@@ -62,7 +62,7 @@ TRASH = OUT / ".trash"
 
 
 def set_aside(folder: Path) -> None:
-    """Empty the place of a folder for a cold build: move the folder into bench/out/.trash/,
+    """Empty the place of a folder (or a file) for a cold build: move the folder into bench/out/.trash/,
     deleted when every measurement is over. Deleting it here would slow the build measured next:
     on an ext4 file system without a journal (this machine's), a new file's inode is searched
     for past every inode freed in the last minute or more (`recently_deleted` in the kernel's
@@ -160,8 +160,8 @@ def epistola_build(root: Path, editions: Path, out: Path, cold: bool, memory: bo
     """`python build.py build` of the Epistola in `root` (this one, or a baseline checkout)."""
     if cold:
         set_aside(out)
-        set_aside(out.parent / ".epistola-store")
-        set_aside(out.parent / ".build-cache")
+        set_aside(out.parent / ".epistola-store" / f"{out.name}.pickle")  # (this folder's only)
+        set_aside(out.parent / ".build-cache" / out.name)
     cmd = [sys.executable, str(root / "build.py"), "build", "--editions", str(editions),
            "--out", str(out)]
     if timings:
@@ -264,7 +264,7 @@ def hugo_server_latency(site: Path, n: int, rounds: int = 3) -> list[float]:
             text = re.sub(r" hugo-edited-\d+", "", text)
             started = time.perf_counter()
             page.write_text(text.replace(". ", f". {marker} ", 1), encoding="utf-8")
-            while marker not in urllib.request.urlopen(url, timeout=60).read().decode():
+            while marker not in _fetched(url):
                 time.sleep(0.005)
             times.append(time.perf_counter() - started)
             idle(proc.pid)
@@ -272,6 +272,17 @@ def hugo_server_latency(site: Path, n: int, rounds: int = 3) -> list[float]:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def _fetched(url: str) -> str:
+    """The page as the server sends it, or "" when the read broke off (hugo server may cut a
+    response short while it rebuilds)."""
+    import http.client
+    import urllib.request
+    try:
+        return urllib.request.urlopen(url, timeout=60).read().decode()
+    except (OSError, http.client.HTTPException):
+        return ""
 
 
 def idle(pid: int, still: float = 1.0) -> None:
@@ -313,14 +324,16 @@ def bench(n: int, keep: bool, baseline: str | None, serve: bool) -> dict:
     r["hugo_nochange"] = hugo_build(hugo, cold=False)
     for name, root in builds:  # each cold build twice: timed, then with its memory sampled
         timings = name == "epistola"
-        r[f"{name}_cold"] = epistola_build(root, editions, out, True, timings=timings)
-        r[f"{name}_cold_memory"] = epistola_build(root, editions, out, True, memory=True,
+        # each build its own folder: serve, after them, starts from this Epistola's own store
+        site = out if name == "epistola" else base / f"site-{name}"
+        r[f"{name}_cold"] = epistola_build(root, editions, site, True, timings=timings)
+        r[f"{name}_cold_memory"] = epistola_build(root, editions, site, True, memory=True,
                                                   timings=timings)
-        r[f"{name}_nochange"] = epistola_build(root, editions, out, False, timings=timings)
+        r[f"{name}_nochange"] = epistola_build(root, editions, site, False, timings=timings)
         edit_one_letter(editions, n, 1)
-        r[f"{name}_one"] = epistola_build(root, editions, out, False, timings=timings)
+        r[f"{name}_one"] = epistola_build(root, editions, site, False, timings=timings)
         edit_one_letter(editions, n, 2)
-        r[f"{name}_one_again"] = epistola_build(root, editions, out, False, timings=timings)
+        r[f"{name}_one_again"] = epistola_build(root, editions, site, False, timings=timings)
         if name == "epistola":
             r["pages"] = sum(1 for _ in out.rglob("*.html"))
             r["files"] = sum(1 for p in out.rglob("*") if p.is_file())

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from epistola.body import parse_body, plain_text
+from epistola.export.xmlutil import date_evidence
+from epistola.model import LetterDate
 from epistola.records import EDITION_KEYS, letter_to_front_matter
 from test_export_validation import EDITIONS, MINI, export, load_site, records, write_edge
 
@@ -539,3 +541,19 @@ def test_the_json_files_are_written_as_json_writes_them_with_two_spaces(value):
     from epistola.export.tabular import to_json
 
     assert to_json(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+@pytest.mark.parametrize("date, evidence", [
+    (LetterDate("1891-08-16", when="1891-08-16", supplied=True, reading="internal"), "internal"),
+    (LetterDate("[1891]", when="1891", supplied=True, reading="external, certainty high"),
+     "external"),
+    (LetterDate("1891", when="1891", supplied=True, reading="conjecture"), "conjecture"),
+    (LetterDate("November 10 [1923]", when="1923-11-10", supplied=True), "conjecture"),
+    (LetterDate("[before 1923]", not_after="1923", supplied=True, reading="no later than"),
+     "conjecture"),
+    (LetterDate("November 10 1923", when="1923-11-10"), None),
+])
+def test_a_date_s_evidence_is_the_source_s_own_when_it_gave_one(date, evidence):
+    assert date_evidence(date) == evidence
+    # (CMIF's schema allows "conjecture" only: an inferred date, whatever the evidence)
+    assert date_evidence(date, cmif=True) == ("conjecture" if evidence else None)

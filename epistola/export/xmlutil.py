@@ -131,6 +131,21 @@ def letter_label(letter: Any) -> str:
     return f"{number}{letter.title}, {letter.date.text}"
 
 
+
+#: The values of TEI's @evidence (att.editLike).
+EVIDENCE = ("internal", "external", "conjecture")
+
+
+def date_evidence(date: LetterDate, cmif: bool = False) -> str | None:
+    """A date's @evidence: the source's own, when a TEI letter gave one ("internal", "external",
+    "conjecture"); else "conjecture" for a date the editors supplied in part; else none. CMIF
+    knows "conjecture" alone, for any date inferred rather than read in the source."""
+    given = (date.reading or "").split(",")[0].strip()
+    if given in EVIDENCE:
+        return "conjecture" if cmif else given
+    return "conjecture" if date.supplied else None
+
+
 def corresp_actions(desc: etree._Element, read: Callable[..., Any], letter: Any,
                     cmif: bool = False) -> etree._Element:
     """The actions of a letter (its letters.Summary) inside desc (a correspDesc): sent, then
@@ -147,7 +162,7 @@ def corresp_actions(desc: etree._Element, read: Callable[..., Any], letter: Any,
     date = None
     if has_dating(letter.date):
         date = sub(sent, "date", **date_attributes(letter.date),
-                   evidence="conjecture" if letter.date.supplied else None)
+                   evidence=date_evidence(letter.date, cmif))
     actions = [sent]
     for role, kind, subtype in (("to", "received", None), ("cc", "received", "cc"),
                                 ("forwarded", "received" if cmif else "forwarded",

@@ -610,14 +610,9 @@ class _Build:
         kept_pages: dict[str, tuple[bytes, str]] = {}
         ids = FactTable.ids
 
-        def stale(path: str) -> bool:
-            known = store.pages.get(path)
+        def stale(known: tuple[bytes, str] | None) -> bool:
             return known is None or (bool(changed) and not changed.isdisjoint(ids(known[0])))
 
-        def keep(path: str) -> None:
-            kept_pages[path] = store.pages[path]
-
-        self.stale, self.keep = stale, keep
         # the same inventory lists the same pages and frames the joined files the same way
         same = store.inventory == self.inventory
         if same:
@@ -626,20 +621,20 @@ class _Build:
             self.listed = tuple((i, key, kind.path(key)) for i, kind in enumerate(KINDS)
                                 if kind.template is None or kind.template in site.templates
                                 for key in kind.keys(site.read))
-        known_page, none = store.pages.get, (None, None)
-        for i, key, path in self.listed:  # (stale and keep, inline: a hundred thousand pages)
-            packed, made = known_page(path, none)
-            if packed is None or (changed and not changed.isdisjoint(ids(packed))):
+        known_page = store.pages.get
+        for i, key, path in self.listed:
+            known = known_page(path)
+            if stale(known):
                 jobs.append(("page", i, key, path))
             else:
-                kept_pages[path] = (packed, made)
+                kept_pages[path] = known
         self.frames: dict[str, dict[str, Any]] = {}
         self.frame_made = Made()
         for j, joined in enumerate(JOINED):
             frame_path = f"{joined.path}#"
-            if same and joined.path in store.frames and not stale(frame_path):
+            if same and joined.path in store.frames and not stale(store.pages.get(frame_path)):
                 frame = self.frames[joined.path] = store.frames[joined.path]
-                keep(frame_path)
+                kept_pages[frame_path] = store.pages[frame_path]
             else:
                 frame = self.frames[joined.path] = {}
                 data = self.make_one(site, frame_path, lambda read: _frame(joined, read, frame),
@@ -651,8 +646,8 @@ class _Build:
             old = {item for item, _, _ in store.joined.get(joined.path, ())}
             for item in frame["items"]:
                 piece = f"{joined.path}#{item}"
-                if item in old and not stale(piece):
-                    keep(piece)
+                if item in old and not stale(store.pages.get(piece)):
+                    kept_pages[piece] = store.pages[piece]
                 else:
                     jobs.append(("piece", j, item, piece))
         return jobs, kept_pages
@@ -999,7 +994,7 @@ class _Build:
         for n, value in prints.items():
             table.prints[n] = value
         if store.inventory != self.inventory and store.pages:
-            table = _pruned(table, pages)
+            table = table.prune(pages)
         store.pages, store.facts, store.joined = pages, table, self.joined
         store.inventory, store.listed, store.frames = self.inventory, self.listed, self.frames
         store.checked = self.checked
@@ -1059,12 +1054,6 @@ def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[byte
     file may be tens of megabytes, and one piece changed)."""
     return digest(frame["head"], frame["tail"],
                   tuple(pages[f"{path}#{item}"][1] for item in frame["items"]))
-
-
-def _pruned(table: FactTable, pages: dict[str, tuple[bytes, str]]) -> FactTable:
-    """The table without the facts no page reads any more, once they are a fifth of it."""
-    live = len(set().union(*(FactTable.ids(packed) for packed, _ in pages.values())))
-    return table.prune(pages) if len(table) > live * 5 // 4 else table
 
 
 def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:

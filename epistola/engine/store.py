@@ -112,8 +112,11 @@ class FactTable:
         return tuple(facts[n] for n in self.ids(packed))
 
     def prune(self, pages: dict[str, tuple[bytes, str]]) -> "FactTable":
-        """A table of only the facts `pages` read, and `pages` renumbered to it (in place)."""
+        """This table, or, once the facts no page of `pages` reads are a fifth of it, a table of
+        only the facts they read, with `pages` renumbered to it (in place)."""
         live = sorted(set().union(*(self.ids(packed) for packed, _ in pages.values())))
+        if len(self.facts) <= len(live) * 5 // 4:
+            return self
         table = FactTable([self.facts[n] for n in live], [self.prints[n] for n in live])
         renumber = dict(zip(live, range(len(live))))
         for path, (packed, made) in pages.items():

@@ -64,7 +64,7 @@ def letter_files(root: Path, globs: Iterable[str] = ()) -> list[tuple[str, str]]
 
 
 def _joined(folder_shown: str, name: str) -> str:
-    return name if folder_shown == "." else os.path.join(folder_shown, name)
+    return name if folder_shown == "." else f"{folder_shown}{os.sep}{name}"
 
 
 def _records_in(folder: Path, suffix: str) -> list[tuple[str, str]]:
@@ -80,7 +80,7 @@ def _records_in(folder: Path, suffix: str) -> list[tuple[str, str]]:
             shown = display_path(folder / name)
         else:
             shown = _joined(folder_shown, name)
-        files.append((os.path.join(folder, name), shown))
+        files.append((f"{folder}{os.sep}{name}", shown))
     return files
 
 

@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from . import fs
-from .diagnostics import Diagnostic, EpistolaError, error, has_errors
+from .diagnostics import Diagnostic, EpistolaError, error, has_errors, in_order
 from .search import Interrupted
 
 EVENTS_PATH = "/__epistola/events"
@@ -483,7 +483,7 @@ def _index(index: Builder, state: ServeState, strict: bool, progress: Progress,
     failed = has_errors(found, strict)
     progress.done(started, found, failed, "search index made")
     if failed:
-        state.publish(tuple(sorted(set(diags) | set(found))))
+        state.publish(tuple(in_order([*diags, *found])))
 
 
 @contextlib.contextmanager

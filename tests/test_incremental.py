@@ -429,6 +429,17 @@ def test_the_fact_table_numbers_facts_and_lets_go_of_those_no_page_reads():
     assert again.number == {c: 0, b: 1} and again.unpack(pages["two"][0]) == (b, c)
 
 
+def test_the_fact_table_finds_pages_that_read_a_changed_fact():
+    from array import array
+    packed = array("I", [0x01000000, 0x00000002, 7]).tobytes()
+    across = int.from_bytes(packed[1:5], "little")  # bytes that straddle two numbers
+    assert stores.FactTable.reader({across})(packed) is False
+    assert stores.FactTable.reader({7})(packed) and stores.FactTable.reader({9, 2})(packed)
+    assert not stores.FactTable.reader(set())(packed)
+    many = set(range(100, 200)) | {0x01000000}
+    assert stores.FactTable.reader(many)(packed) and not stores.FactTable.reader(many - {0x01000000})(packed)
+
+
 def test_an_added_letter_and_a_reply(ws):
     letter = middle_letter(ws)
     text = ws.record(letter).read_text(encoding="utf-8")

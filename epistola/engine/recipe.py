@@ -30,7 +30,7 @@ from jinja2 import TemplateError
 from .. import fs
 from ..authority import check_ids
 from ..corpus import build_corpus
-from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, note, warning
+from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, in_order, note, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
 from ..names import NameIndex, name_index
@@ -608,10 +608,17 @@ class _Build:
         changed = self.changed_facts(site)
         jobs: list[tuple] = []
         kept_pages: dict[str, tuple[bytes, str]] = {}
-        ids = FactTable.ids
+        reads_changed = FactTable.reader(changed)
+        # for an edit or two, the pages that read what changed are found in one search
+        stale_paths = FactTable.readers(store.pages, changed)
 
         def stale(known: tuple[bytes, str] | None) -> bool:
-            return known is None or (bool(changed) and not changed.isdisjoint(ids(known[0])))
+            return known is None or (bool(changed) and reads_changed(known[0]))
+
+        def stale_path(path: str) -> bool:
+            if stale_paths is None:
+                return stale(store.pages.get(path))
+            return path in stale_paths or path not in store.pages
 
         # the same inventory lists the same pages and frames the joined files the same way
         same = store.inventory == self.inventory
@@ -622,17 +629,24 @@ class _Build:
                                 if kind.template is None or kind.template in site.templates
                                 for key in kind.keys(site.read))
         known_page = store.pages.get
-        for i, key, path in self.listed:
-            known = known_page(path)
-            if stale(known):
-                jobs.append(("page", i, key, path))
-            else:
-                kept_pages[path] = known
+        if stale_paths is None:
+            for i, key, path in self.listed:
+                known = known_page(path)
+                if stale(known):
+                    jobs.append(("page", i, key, path))
+                else:
+                    kept_pages[path] = known
+        else:
+            pages = store.pages
+            jobs = [("page", i, key, path) for i, key, path in self.listed
+                    if path in stale_paths or path not in pages]
+            remade = {job[3] for job in jobs}
+            kept_pages = {path: pages[path] for _, _, path in self.listed if path not in remade}
         self.frames: dict[str, dict[str, Any]] = {}
         self.frame_made = Made()
         for j, joined in enumerate(JOINED):
             frame_path = f"{joined.path}#"
-            if same and joined.path in store.frames and not stale(store.pages.get(frame_path)):
+            if same and joined.path in store.frames and not stale_path(frame_path):
                 frame = self.frames[joined.path] = store.frames[joined.path]
                 kept_pages[frame_path] = store.pages[frame_path]
             else:
@@ -646,7 +660,7 @@ class _Build:
             old = {item for item, _, _ in store.joined.get(joined.path, ())}
             for item in frame["items"]:
                 piece = f"{joined.path}#{item}"
-                if item in old and not stale(store.pages.get(piece)):
+                if item in old and not stale_path(piece):
                     kept_pages[piece] = store.pages[piece]
                 else:
                     jobs.append(("piece", j, item, piece))
@@ -725,10 +739,11 @@ class _Build:
         return made
 
     def join(self, site: Site, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
-             put: Callable[[str, bytes], None]) -> None:
+             written: list[str]) -> None:
         """The joined data files: each piece made again or taken from the file as the last
         build wrote it, joined."""
         store = self.store
+        put = self._put_joined(written)
         self.joined: dict[str, tuple] = {}
         for joined in JOINED:
             frame = self.frames.get(joined.path)
@@ -742,7 +757,7 @@ class _Build:
                 pages[joined.path] = (b"", made)
                 continue
             if frame is store.frames.get(joined.path) and joined.path in store.pages \
-                    and self._spliced(joined.path, pieces, pages, put):
+                    and self._spliced(joined.path, pieces, pages, written):
                 continue
             old_places = {item: (start, size)
                           for item, start, size in store.joined.get(joined.path, ())}
@@ -770,7 +785,7 @@ class _Build:
             pages[joined.path] = (b"", made)
 
     def _spliced(self, path: str, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
-                 put: Callable[[str, bytes], None]) -> bool:
+                 written: list[str]) -> bool:
         """A joined file whose frame and items are as the last build left them: the pieces
         made again put in place of the old ones in the file as it stands (False when the file
         is not as the store says)."""
@@ -783,24 +798,29 @@ class _Build:
         prefix = f"{path}#"
         at = {f"{prefix}{item}": n for n, (item, _, _) in enumerate(old)}
         changed = sorted((at[p], piece) for p, piece in pieces.items() if p in at)
-        old_file = self._old_file(path)
-        if not old or old_file is None or \
-                len(old_file) != old[-1][1] + old[-1][2] + len(self.store.frames[path]["tail"]):
+        try:
+            length = (self.o.out / path).stat().st_size
+        except OSError:
             return False
-        parts, cursor, sizes = [], 0, {}
+        if not old or not isinstance(self.writer, Writer) or self.writer.staged or \
+                length != old[-1][1] + old[-1][2] + len(self.store.frames[path]["tail"]):
+            return False
+        parts: list[bytes | tuple[int, int]] = []
+        cursor, sizes = 0, {}
         for n, piece in changed:
             _, start, size = old[n]
-            parts += [old_file[cursor:start], piece]
+            parts += [(cursor, start - cursor), piece]
             cursor = start + size
             sizes[n] = len(piece)
-        parts.append(old_file[cursor:])
+        parts.append((cursor, length - cursor))
         places, shift = [], 0
         for n, (item, start, size) in enumerate(old):
             new_size = sizes.get(n, size)
             places.append((item, start + shift, new_size))
             shift += new_size - size
         self.joined[path] = tuple(places)
-        put(path, b"".join(parts))
+        self.writer.put_spliced(path, parts)
+        written.append(path)
         pages[path] = (b"", made)
         return True
 
@@ -885,7 +905,8 @@ class _Build:
     def run(self) -> Outcome:
         started = self.started = time.perf_counter()
         o, store, outcome = self.o, self.store, self.outcome
-        inputs = self.start_inputs = self.inputs() if o.write else None
+        # (what the next build compares to settle at once; kept only with the search index)
+        inputs = self.start_inputs = self.inputs() if o.write and o.search else None
         if o.search and inputs is not None and inputs == store.inputs and o.out.is_dir():
             outcome.diagnostics = list(store.diagnostics)
             outcome.unchanged = outcome.written = outcome.settled = True
@@ -897,7 +918,7 @@ class _Build:
         try:
             with collector.paused(bool(store.records)):  # (a clean build collects as it goes)
                 if not self.read_registers():
-                    outcome.diagnostics = sorted(set(self.diags))
+                    outcome.diagnostics = in_order(self.diags)
                     return outcome
                 self.read_records()
                 self.mark("read")
@@ -912,7 +933,7 @@ class _Build:
                                if site.corpus.registers.get(r)}
             self.mark("inventory")
             if o.write and has_errors(self.diags, o.strict):  # nothing to write: stop here
-                outcome.diagnostics = sorted(set(self.diags))
+                outcome.diagnostics = in_order(self.diags)
                 return outcome
             return self.make_and_write(site, started)
         finally:
@@ -956,9 +977,9 @@ class _Build:
                     outcome.seconds_by_kind[name] = outcome.seconds_by_kind.get(name, 0) + took
                 if self.writer is not None:
                     self.writer.adopt(part.pending)
-            self.join(site, pieces, pages, self._put_joined(written))
+            self.join(site, pieces, pages, written)
             self.mark("made")
-            diags = sorted(set(self.diags))
+            diags = in_order(self.diags)
             outcome.diagnostics = diags
             made_paths = {path for path in pages if "#" not in path}
             removed = sorted(path for path in store.pages
@@ -974,7 +995,7 @@ class _Build:
                 refused = fs.foreign_entries(o.out, made_paths)
                 if refused is not None:
                     self.writer.abort()
-                    outcome.diagnostics = sorted({*diags, refused})
+                    outcome.diagnostics = in_order([*diags, refused])
                     return outcome
             for path in removed:
                 self.writer.remove(path)
@@ -1024,7 +1045,7 @@ class _Build:
         found, self.store.indexed = update_index(
             folder, self.o.out, {path: made for path, (_, made) in pages.items() if "#" not in path},
             written, removed, self.store.indexed, fresh=staged)
-        self.outcome.diagnostics = sorted(set(self.outcome.diagnostics) | set(found))
+        self.outcome.diagnostics = in_order([*self.outcome.diagnostics, *found])
 
 
 @functools.lru_cache(maxsize=1)
@@ -1200,7 +1221,7 @@ def run(options: Options, store: Store | None = None, progress: Progress | None 
     if not options.write:  # (check only borrows the store: a store set aside is no news there)
         notices = []
         outcome.diagnostics = [d for d in outcome.diagnostics if d.code != "store-discarded"]
-    outcome.diagnostics = sorted(set(outcome.diagnostics) | set(notices))
+    outcome.diagnostics = in_order([*outcome.diagnostics, *notices])
     return outcome, store
 
 
@@ -1210,12 +1231,12 @@ def load(editions: Path, templates: Path | None = None) -> tuple[Site | None, li
     build = _Build(Options(editions, editions / ".none", templates or DEFAULT_TEMPLATES,
                            write=False), Store())
     if not build.read_registers():
-        return None, sorted(set(build.diags))
+        return None, in_order(build.diags)
     build.read_records()
     site = build.take_inventory(build.store.records)
     diags = build.diags + build.record_diags + build.corpus_diags
     diags += check_corpus(site.corpus, build.edition_path, build.unreadable())
-    return site, sorted(set(diags))
+    return site, in_order(diags)
 
 
 def make_all(editions: Path, templates: Path | None = None

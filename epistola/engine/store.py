@@ -29,7 +29,9 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from array import array
-from typing import Any, Iterable, Mapping, NamedTuple
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from ..diagnostics import Diagnostic, note
 from . import collector
@@ -107,6 +109,25 @@ class FactTable:
         """The numbers packed in `packed`."""
         return memoryview(packed).cast(_CODE)
 
+    @classmethod
+    def reader(cls, numbers: set[int]) -> Callable[[bytes], bool]:
+        """A test of whether packed numbers hold any of `numbers`."""
+        if len(numbers) > FEW_FACTS:
+            return lambda packed: not numbers.isdisjoint(cls.ids(packed))
+        return lambda packed: bool(_found(packed, numbers))
+
+    @staticmethod
+    def readers(pages: Mapping[str, tuple[bytes, str]], numbers: set[int]) -> set[str] | None:
+        """The paths of `pages` whose facts hold any of a few `numbers` (None for more than
+        FEW_FACTS). The pages' packed facts are searched as one run of bytes, not page by
+        page: an edit to one letter leaves a hundred thousand pages as they were."""
+        if len(numbers) > FEW_FACTS:
+            return None
+        paths = list(pages)
+        ends = list(accumulate(len(packed) for packed, _ in pages.values()))
+        run = b"".join(packed for packed, _ in pages.values())
+        return {paths[bisect_right(ends, at)] for at in _found(run, numbers, first=False)}
+
     def unpack(self, packed: bytes) -> tuple[tuple, ...]:
         facts = self.facts
         return tuple(facts[n] for n in self.ids(packed))
@@ -126,6 +147,26 @@ class FactTable:
 
 #: Four-byte numbers (array typecode "I" is at least 2 bytes; "L" at least 4).
 _CODE = "I" if array("I").itemsize >= 4 else "L"
+_SIZE = array(_CODE).itemsize
+
+#: Up to how many changed facts a search of the packed bytes beats unpacking every page.
+FEW_FACTS = 32
+
+
+def _found(packed: bytes, numbers: Iterable[int], first: bool = True) -> list[int]:
+    """Where the packed `numbers` stand in `packed` (byte offsets; with `first`, one at most).
+    A match counts only on a number's boundary: the bytes of one number can also appear
+    across two."""
+    found = []
+    for one in (array(_CODE, [n]).tobytes() for n in numbers):
+        at = packed.find(one)
+        while at >= 0:
+            if at % _SIZE == 0:
+                found.append(at)
+                if first:
+                    return found
+            at = packed.find(one, at + 1)
+    return found
 
 
 @dataclass

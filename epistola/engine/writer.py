@@ -15,6 +15,7 @@ Paths never leave the output folder: each is checked before anything is written.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -103,6 +104,29 @@ class Writer:
         if not self.staged:
             self._pending.append((written, target))
 
+    def put_spliced(self, relative: str, parts: list[bytes | tuple[int, int]]) -> None:
+        """A file made of new bytes and of (start, size) ranges of the file as it stands in
+        the site (in place only). The ranges are copied by the kernel (copy_file_range), not
+        read into memory: one changed letter's piece of a data file of many megabytes."""
+        if self.staged:
+            raise ValueError("a staged site has no file to splice")
+        target = self._target(relative)
+        written = f"{target}{PENDING}"
+        try:
+            with open(target, "rb") as source, open(written, "wb") as handle:
+                for part in parts:
+                    if isinstance(part, bytes):
+                        handle.write(part)
+                    else:
+                        handle.flush()
+                        _copy_range(source.fileno(), handle.fileno(), *part)
+        except OSError as exc:
+            Path(written).unlink(missing_ok=True)
+            if exc.filename is None:
+                exc.filename = target
+            raise
+        self._pending.append((written, target))
+
     def take_pending(self) -> list[tuple[str, str]]:
         """The files this process wrote and not yet renamed (a worker hands them on)."""
         pending, self._pending = self._pending, []
@@ -154,6 +178,22 @@ class Writer:
             except FileNotFoundError:
                 pass
         self._pending.clear()
+
+
+def _copy_range(source: int, target: int, start: int, size: int) -> None:
+    """Append `size` bytes of `source` from `start` to `target` (at its current offset)."""
+    at = os.lseek(target, 0, os.SEEK_CUR)
+    while size > 0:
+        try:
+            done = os.copy_file_range(source, target, size, start, at)
+        except OSError as exc:  # (a file system or kernel without it: read and write)
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            done = os.pwrite(target, os.pread(source, min(size, 1 << 24), start), at)
+        if done <= 0:
+            raise OSError(errno.EIO, "the file being spliced ended early")
+        start, at, size = start + done, at + done, size - done
+    os.lseek(target, at, os.SEEK_SET)
 
 
 def _swap_in(staging: Path, out: Path) -> None:

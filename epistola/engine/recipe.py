@@ -29,7 +29,7 @@ from jinja2 import TemplateError
 
 from .. import fs
 from ..authority import check_ids
-from ..corpus import build_corpus
+from ..corpus import Corpus, build_corpus
 from ..diagnostics import Diagnostic, EpistolaError, error, has_errors, in_order, note, warning
 from ..letters import Reading, analyse
 from ..model import REGISTERS, Edition, Person
@@ -55,6 +55,10 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 SETTLED_NS = 2_000_000_000
 #: The fingerprint of a fact that is not there (a letter or entry no more).
 _MISSING = "\0missing"
+#: The families of facts whose digests the inventory's does not include: all an edit can change
+#: when the inventory is the same (its digest includes the summaries', the entries', the
+#: edition's and the registers' files, which the name index is made from).
+_OUTSIDE_INVENTORY = BY_DIGEST - {"letter", "entry", "edition", "names"}
 #: Told how far a build is: (stage, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
 
@@ -476,22 +480,6 @@ class _Build:
             if state.summary is not None:
                 summaries.append(state.summary)
                 self.paths_of.setdefault(state.summary.id, shown)
-        entries = self.entries
-        if not any(e.register == "persons" for e in entries):  # persons from the letters' markup
-            derived = persons_from_forms([s.entries for s in summaries],
-                                         [s.person_forms for s in summaries])
-            entries = entries + derived
-            self.entry_digests.update({(e.register, e.ref): digest(e) for e in derived})
-        # named in the letters and kept in their own lists only, or named and described nowhere
-        missing = entries_missing_from(entries, [s.entries for s in summaries])
-        unknown = entries_named_only(entries + missing, [s.named_forms for s in summaries])
-        if missing or unknown:
-            entries = entries + missing + unknown
-            self.entry_digests.update({(e.register, e.ref): digest(e)
-                                       for e in (*missing, *unknown)})
-        corpus, self.corpus_diags = build_corpus(self.edition, summaries, entries,
-                                                 self.register_paths)
-        self.corpus_diags += _taken_from_letters(missing, unknown, self.register_paths)
         self.summary_digests = {state.summary.id: state.summary_digest
                                 for state in records.values() if state.summary is not None}
         self.reading_digests = {state.summary.id: state.reading_digest
@@ -503,14 +491,39 @@ class _Build:
         self.basemap_digest = digest(_basemap())
         transcriptions = self.read_transcriptions(summaries)
         self.transcription_digests = {name: digest(text) for name, text in transcriptions.items()}
-        # what the whole-edition facts (site.FAMILIES outside BY_DIGEST) are made from
+        # what the corpus and the whole-edition facts (site.FAMILIES outside BY_DIGEST) are
+        # made from: the entries a build derives from the letters follow from their summaries
         self.inventory = digest(self.edition_digest, tuple(self.summary_digests.items()),
                                 tuple(sorted(self.entry_digests.items())),
                                 tuple(sorted(self.register_paths.items())), date,
                                 tuple(sorted(assets)), tuple(sorted(transcriptions)),
                                 tuple(sorted(templates)))
+        if not _corpus_made or _corpus_made[0][0] != self.inventory:
+            _corpus_made[:] = [(self.inventory, self.make_corpus(summaries))]
+        corpus, self.corpus_diags, derived = _corpus_made[0][1]
+        self.corpus_diags = list(self.corpus_diags)
+        self.entry_digests.update(derived)
         return Site(corpus, self.reading, date, templates, assets, self.names, _basemap(),
                     self.source, transcriptions)
+
+    def make_corpus(self, summaries: list) -> tuple[Corpus, tuple[Diagnostic, ...],
+                                                    dict[tuple[str, str], str]]:
+        """The corpus of the letters and the entries, with what its making found and the
+        digests of the entries it took from the letters alone."""
+        entries = self.entries
+        derived: list[Person] = []
+        if not any(e.register == "persons" for e in entries):  # persons from the letters' markup
+            derived = persons_from_forms([s.entries for s in summaries],
+                                         [s.person_forms for s in summaries])
+        # named in the letters and kept in their own lists only, or named and described nowhere
+        missing = entries_missing_from(entries + derived, [s.entries for s in summaries])
+        unknown = entries_named_only(entries + derived + missing,
+                                     [s.named_forms for s in summaries])
+        derived += missing + unknown
+        corpus, diags = build_corpus(self.edition, summaries, entries + derived,
+                                     self.register_paths)
+        diags += _taken_from_letters(missing, unknown, self.register_paths)
+        return corpus, tuple(diags), {(e.register, e.ref): digest(e) for e in derived}
 
     def read_transcriptions(self, summaries: list) -> dict[str, str]:
         """The transcriptions the records name as their sources (source.file, relative to the
@@ -597,7 +610,7 @@ class _Build:
         pairs = enumerate(zip(table.facts, table.prints))
         if self.store.inventory == self.inventory:  # only a letter's text, a template, … changed
             return {n for n, (fact, before) in pairs
-                    if fact[0] in BY_DIGEST and check(site, fact) != before}
+                    if fact[0] in _OUTSIDE_INVENTORY and check(site, fact) != before}
         return {n for n, (fact, before) in pairs if check(site, fact) != before}
 
     # making -----------------------------------------------------------------------------------
@@ -981,9 +994,7 @@ class _Build:
             self.mark("made")
             diags = in_order(self.diags)
             outcome.diagnostics = diags
-            made_paths = {path for path in pages if "#" not in path}
-            removed = sorted(path for path in store.pages
-                             if "#" not in path and path not in made_paths)
+            removed = sorted(path for path in store.pages.keys() - pages.keys() if "#" not in path)
             outcome.made, outcome.removed = sorted(written), removed
             outcome.unchanged = not written and not removed
             if self.writer is None or self.sink is not None or has_errors(diags, o.strict):
@@ -992,7 +1003,7 @@ class _Build:
                 outcome.seconds = time.perf_counter() - started
                 return outcome
             if staged:  # (the whole site, since the folder is new)
-                refused = fs.foreign_entries(o.out, made_paths)
+                refused = fs.foreign_entries(o.out, {path for path in pages if "#" not in path})
                 if refused is not None:
                     self.writer.abort()
                     outcome.diagnostics = in_order([*diags, refused])
@@ -1004,6 +1015,7 @@ class _Build:
                 self.mark("indexed")
             self.writer.commit()
             self.mark("live")
+            self.writer.tidy()
         except BaseException:
             if self.writer is not None:
                 self.writer.abort()
@@ -1054,6 +1066,11 @@ def _basemap() -> str:
     from ..data import basemap_text
     return basemap_text()
 
+
+#: The corpus of the last inventory this process took, with its key (_Build.inventory): serve
+#: takes the same inventory save after save while only the letters' texts change, and the
+#: corpus keeps what it worked out from it (correspondences, mentions, the concordance).
+_corpus_made: list[tuple[str, tuple[Corpus, tuple[Diagnostic, ...], dict]]] = []
 
 #: The name index of the last edition this process read, with its key: serve reads the same
 #: registers save after save, and making the index goes through every form of every entry.

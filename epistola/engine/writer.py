@@ -179,6 +179,13 @@ class Writer:
                 pass
         self._pending.clear()
 
+    def tidy(self) -> None:
+        """After commit, with the new site live: the site it replaced is removed (tens of
+        thousands of files take a while to delete; a site that cannot be removed now is
+        removed next time)."""
+        if self.staged:
+            shutil.rmtree(_replaced(self.out), ignore_errors=True)
+
 
 def _copy_range(source: int, target: int, start: int, size: int) -> None:
     """Append `size` bytes of `source` from `start` to `target` (at its current offset)."""
@@ -196,16 +203,19 @@ def _copy_range(source: int, target: int, start: int, size: int) -> None:
     os.lseek(target, at, os.SEEK_SET)
 
 
+def _replaced(out: Path) -> Path:
+    """Where a staged build moves the site it replaces."""
+    return out.parent / f".{out.name}.old"
+
+
 def _swap_in(staging: Path, out: Path) -> None:
     """Replace out with staging in two renames, so readers see the old site or the new one."""
-    old = out.parent / f".{out.name}.old"
+    old = _replaced(out)
     if old.exists():
         shutil.rmtree(old)
     if out.exists():
         os.rename(out, old)
     os.rename(staging, out)
-    # the new site is live: a site before it that cannot be removed now is removed next time
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

@@ -77,7 +77,7 @@ class Workspace:
         out = self.root / f"clean-{self.clean_count}"
         # nothing this process kept from the builds before (the corpus, the name index)
         recipe._corpus_made.clear()
-        recipe._names_made.clear()
+        recipe._registers_made.clear()
         outcome = recipe.build(self.editions, out, self.templates, search=search)
         assert not has_errors(outcome.diagnostics), [str(d) for d in outcome.diagnostics]
         assert outcome.first

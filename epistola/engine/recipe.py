@@ -354,18 +354,20 @@ class _Build:
             for entry in state.value or []:
                 paths.setdefault(entry.register, shown)
             entries += state.value or []
-        entries = merge_entries(entries)
         self.outcome.fresh_paths |= {shown for shown, state in files.items()
                                      if store.files.get(shown) is not state}
         store.files = files
-        self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
-        names, d = _name_index(linking, paths)
+        # the same files (by their texts' digests) make the same entries and name index
+        key = tuple((shown, state.text) for shown, state in files.items())
+        if not _registers_made or _registers_made[0][0] != key:
+            _registers_made[:] = [(key, _registers(entries, linking, paths))]
+        entries, names, d, entry_digests, self.names_digest = _registers_made[0][1]
         self.diags += d
+        self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
         self.entries = entries
         self.names = names
         self.register_paths = paths
-        self.entry_digests = {(e.register, e.ref): digest(e) for e in entries}
-        self.names_digest = digest(tuple(sorted(names.targets.items())))
+        self.entry_digests = dict(entry_digests)
         self.edition = edition
         self.edition_digest = digest(edition)
         self.context = digest(self.names_digest, edition.year, sorted(self.aliases.items()))
@@ -1072,19 +1074,19 @@ def _basemap() -> str:
 #: corpus keeps what it worked out from it (correspondences, mentions, the concordance).
 _corpus_made: list[tuple[str, tuple[Corpus, tuple[Diagnostic, ...], dict]]] = []
 
-#: The name index of the last edition this process read, with its key: serve reads the same
-#: registers save after save, and making the index goes through every form of every entry.
-_names_made: list[tuple[str, tuple[NameIndex, list[Diagnostic]]]] = []
+#: The registers of the last edition this process read, with their files' digests: serve reads
+#: the same registers save after save, and their name index goes through every form of every
+#: entry.
+_registers_made: list[tuple[tuple, tuple]] = []
 
 
-def _name_index(entries: list[Person], paths: dict[str, str]
-                ) -> tuple[NameIndex, list[Diagnostic]]:
-    """names.name_index, or the one made last in this process from the same entries."""
-    key = digest(tuple(entries), tuple(sorted(paths.items())))
-    if not _names_made or _names_made[0][0] != key:
-        _names_made[:] = [(key, name_index(entries, paths))]
-    names, diags = _names_made[0][1]
-    return names, list(diags)
+def _registers(entries: list[Person], linking: list[Person], paths: dict[str, str]) -> tuple:
+    """The register files' entries merged, the name index of those the Markdown records link
+    to, what making it found, each entry's digest, and the index's."""
+    entries = merge_entries(entries)
+    names, diags = name_index(linking, paths)
+    return (entries, names, tuple(diags), {(e.register, e.ref): digest(e) for e in entries},
+            digest(tuple(sorted(names.targets.items()))))
 
 
 def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[bytes, str]]) -> str:

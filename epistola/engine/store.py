@@ -124,8 +124,9 @@ class FactTable:
         if len(numbers) > FEW_FACTS:
             return None
         paths = list(pages)
-        ends = list(accumulate(len(packed) for packed, _ in pages.values()))
-        run = b"".join(packed for packed, _ in pages.values())
+        packs = [packed for packed, _ in pages.values()]
+        ends = list(accumulate(map(len, packs)))
+        run = b"".join(packs)
         return {paths[bisect_right(ends, at)] for at in _found(run, numbers, first=False)}
 
     def unpack(self, packed: bytes) -> tuple[tuple, ...]:

@@ -41,6 +41,7 @@ import json
 import math
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
@@ -92,6 +93,8 @@ _DOCUMENT_PATH = re.compile(r"^pagefind/documents/(letters|persons)/([a-z0-9]+(?
 
 def document_of(path: str) -> tuple[str, str] | None:
     """("letters", id) or ("persons", ref) for the path of a search document, else None."""
+    if not path.startswith("pagefind/"):  # (most of a site's paths: no match to try)
+        return None
     m = _DOCUMENT_PATH.match(path)
     return (m.group(1), m.group(2)) if m else None
 
@@ -660,13 +663,16 @@ def facet_table(facets: Sequence[Mapping[str, Sequence[str]]], labels: Labels) -
 
 def facet_totals(facets: Iterable[Mapping[str, Sequence[str]]], labels: Labels) -> dict[str, list[int]]:
     """How many letters have each value of each group."""
-    totals = {g: [0] * len(labels.values[g]) for g in FACETS}
+    counts: dict[str, Counter] = {g: Counter() for g in FACETS}
     for letter in facets:
         for group, values in letter.items():
-            for value in values:
-                i = labels.id(group, value)
-                column = totals[group]
-                if i >= len(column):
-                    column.extend([0] * (i + 1 - len(column)))
-                column[i] += 1
+            counts[group].update(values)
+    totals = {g: [0] * len(labels.values[g]) for g in FACETS}
+    for group, counted in counts.items():  # (values in the order first met, as labels number them)
+        column = totals[group]
+        for value, n in counted.items():
+            i = labels.id(group, value)
+            if i >= len(column):
+                column.extend([0] * (i + 1 - len(column)))
+            column[i] += n
     return totals

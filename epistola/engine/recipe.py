@@ -643,6 +643,13 @@ class _Build:
             self.listed = tuple((i, key, kind.path(key)) for i, kind in enumerate(KINDS)
                                 if kind.template is None or kind.template in site.templates
                                 for key in kind.keys(site.read))
+        self.frames: dict[str, dict[str, Any]] = {}
+        if same and stale_paths is not None and all(
+                joined.path in store.frames and f"{joined.path}#" not in stale_paths
+                for joined in JOINED):
+            planned = self.plan_edit(stale_paths)
+            if planned is not None:
+                return planned
         known_page = store.pages.get
         if stale_paths is None:
             for i, key, path in self.listed:
@@ -657,7 +664,6 @@ class _Build:
                     if path in stale_paths or path not in pages]
             remade = {job[3] for job in jobs}
             kept_pages = {path: pages[path] for _, _, path in self.listed if path not in remade}
-        self.frames: dict[str, dict[str, Any]] = {}
         self.frame_made = Made()
         for j, joined in enumerate(JOINED):
             frame_path = f"{joined.path}#"
@@ -680,6 +686,26 @@ class _Build:
                 else:
                     jobs.append(("piece", j, item, piece))
         return jobs, kept_pages
+
+    def plan_edit(self, stale_paths: set[str]
+                  ) -> tuple[list[tuple], dict[str, tuple[bytes, str]]] | None:
+        """plan, when the inventory and the joined files' frames are as the last build left
+        them (a letter's text edited): the pages and pieces that read what changed are made
+        again, and every other entry of the store is kept, without going through them all.
+        (The last build listed no page it did not make: a page that failed failed the build.)
+        None when a path is not where the listing has it: plan goes through them all."""
+        store = self.store
+        self.frame_made = Made()
+        for joined in JOINED:
+            self.frames[joined.path] = store.frames[joined.path]
+        place = _places(store.listed, tuple(self.frames[joined.path] for joined in JOINED))
+        if not all(path in place for path in stale_paths):
+            return None
+        kept_pages = dict(store.pages)
+        for path in stale_paths:
+            del kept_pages[path]
+        return [place[path][1:] for path in sorted(stale_paths, key=lambda p: place[p][0])], \
+            kept_pages
 
     def make_one(self, site: Site, path: str, make: Callable[[Callable[..., Any]], bytes],
                  template: str | None, made: Made) -> bytes | None:
@@ -1078,6 +1104,29 @@ _corpus_made: list[tuple[str, tuple[Corpus, tuple[Diagnostic, ...], dict]]] = []
 #: the same registers save after save, and their name index goes through every form of every
 #: entry.
 _registers_made: list[tuple[tuple, tuple]] = []
+
+
+#: Where each page and piece of the last listing this process planned stands: (listing, frames,
+#: path -> (place, job)). serve plans the same listing save after save.
+_places_made: list[tuple[tuple, tuple, dict[str, tuple]]] = []
+
+
+def _places(listed: tuple[tuple[int, Any, str], ...], frames: tuple[dict[str, Any], ...]
+            ) -> dict[str, tuple]:
+    """Path of each page and piece -> (its place in the order plan makes them, then the job
+    that makes it: "page", kind, key, path or "piece", joined file, item, path)."""
+    if _places_made and _places_made[0][0] is listed and len(frames) == len(_places_made[0][1]) \
+            and all(a is b for a, b in zip(frames, _places_made[0][1])):
+        return _places_made[0][2]
+    places = {path: (n, "page", i, key, path) for n, (i, key, path) in enumerate(listed)}
+    n = len(places)
+    for j, (joined, frame) in enumerate(zip(JOINED, frames)):
+        for item in frame.get("items", ()):
+            piece = f"{joined.path}#{item}"
+            places[piece] = (n, "piece", j, item, piece)
+            n += 1
+    _places_made[:] = [(listed, frames, places)]
+    return places
 
 
 def _registers(entries: list[Person], linking: list[Person], paths: dict[str, str]) -> tuple:

@@ -663,14 +663,14 @@ def facet_table(facets: Sequence[Mapping[str, Sequence[str]]], labels: Labels) -
 
 def facet_totals(facets: Iterable[Mapping[str, Sequence[str]]], labels: Labels) -> dict[str, list[int]]:
     """How many letters have each value of each group."""
-    counts: dict[str, Counter] = {g: Counter() for g in FACETS}
+    every: dict[str, list[str]] = {g: [] for g in FACETS}
     for letter in facets:
         for group, values in letter.items():
-            counts[group].update(values)
+            every[group] += values
     totals = {g: [0] * len(labels.values[g]) for g in FACETS}
-    for group, counted in counts.items():  # (values in the order first met, as labels number them)
+    for group, values in every.items():  # (values in the order first met, as labels number them)
         column = totals[group]
-        for value, n in counted.items():
+        for value, n in Counter(values).items():
             i = labels.id(group, value)
             if i >= len(column):
                 column.extend([0] * (i + 1 - len(column)))

@@ -536,7 +536,7 @@ def serve(editions: Path, out: Path, port: int, build: Rebuilder, watched: Seque
 def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Path | None) -> int:
     """`python build.py serve`: the command-line entry (cli.py)."""
     from .engine import store as stores
-    from .engine.index import update_index
+    from .engine.index import search_documents, update_index
     from .engine.recipe import DEFAULT_TEMPLATES, Options, run, stopped_by
 
     folder = templates or DEFAULT_TEMPLATES
@@ -573,7 +573,7 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
         try:
             with fs.build_lock(out):
                 if kept["written"] or kept["removed"]:
-                    pages = {path: made for path, (_, made) in store.pages.items() if "#" not in path}
+                    pages = search_documents(store.pages)
                     found, state = update_index(out, out, pages, kept["written"], kept["removed"],
                                                 store.indexed, fresh=False, interrupted=interrupted)
                     if not has_errors(found, strict):

@@ -126,12 +126,19 @@ def _form() -> tuple:
 
 # --- the entry -----------------------------------------------------------------------------------
 
+def search_documents(pages: Mapping[str, tuple[bytes, str]]) -> dict[str, str]:
+    """The search documents among a build's pages (store.Store.pages): path -> the digest of
+    its bytes, as update_index takes them."""
+    prefix = f"{DOCUMENTS}/"
+    return {path: made for path, (_, made) in pages.items() if path.startswith(prefix)}
+
+
 def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[str],
                  removed: list[str], state: dict, fresh: bool,
                  interrupted: Callable[[], bool] | None = None) -> tuple[list[Diagnostic], dict]:
     """Bring the search index in `folder` (the staging folder of a new site when `fresh`, else
-    the live site `out`) up to date after a build: `pages` maps every file of the site to the
-    digest of its bytes, `written` and `removed` are what the build changed, and `state` is what
+    the live site `out`) up to date after a build: `pages` maps the search documents
+    (search_documents) or every file of the site to the digest of its bytes, `written` and `removed` are what the build changed, and `state` is what
     the last call returned (kept in the build store). Returns the diagnostics and the new state.
     What changed for the index is told by the digests of the search documents against those
     the state holds (so that builds whose index was left for later add up).

@@ -1081,10 +1081,10 @@ class _Build:
     def index(self, folder: Path, pages: dict[str, tuple[bytes, str]], written: list[str],
               removed: list[str], staged: bool) -> None:
         """Bring the search index up to date with the pages just made (index.update_index)."""
-        from .index import update_index
+        from .index import search_documents, update_index
         found, self.store.indexed = update_index(
-            folder, self.o.out, {path: made for path, (_, made) in pages.items() if "#" not in path},
-            written, removed, self.store.indexed, fresh=staged)
+            folder, self.o.out, search_documents(pages), written, removed, self.store.indexed,
+            fresh=staged)
         self.outcome.diagnostics = in_order([*self.outcome.diagnostics, *found])
 
 

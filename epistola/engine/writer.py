@@ -15,9 +15,11 @@ Paths never leave the output folder: each is checked before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -25,6 +27,10 @@ from ..diagnostics import EpistolaError
 
 #: The suffix of a file written but not yet renamed over its target.
 PENDING = ".epistola-new"
+#: The suffix of a link to a large file a build replaced, until its blocks are freed.
+DISPLACED = ".epistola-old"
+#: A file this large (bytes) is freed after the site is live, not while it is replaced.
+LARGE = 1 << 20
 
 
 def check_relative(relative: str) -> list[str]:
@@ -60,6 +66,8 @@ class Writer:
         self._resolved_out = out.resolve() if out.exists() else None
         self._pending: list[tuple[str, str]] = []  # (temporary, target) of each file put
         self._removed: list[str] = []
+        self._large: set[str] = set()  # targets of the files put of LARGE bytes or more
+        self._displaced: list[str] = []  # links to the large files commit replaced
         self._folders: set[str] = set()
         self._checked: set[str] = set()
         if staged and fresh:  # (a worker process writes into the folder this one made)
@@ -103,6 +111,8 @@ class Writer:
             raise
         if not self.staged:
             self._pending.append((written, target))
+            if len(data) >= LARGE:
+                self._large.add(target)
 
     def put_spliced(self, relative: str, parts: list[bytes | tuple[int, int]]) -> None:
         """A file made of new bytes and of (start, size) ranges of the file as it stands in
@@ -126,6 +136,7 @@ class Writer:
                 exc.filename = target
             raise
         self._pending.append((written, target))
+        self._large.add(target)
 
     def take_pending(self) -> list[tuple[str, str]]:
         """The files this process wrote and not yet renamed (a worker hands them on)."""
@@ -157,6 +168,15 @@ class Writer:
             _swap_in(self.root, self.out)
             return
         for written, target in self._pending:
+            if target in self._large:  # (its blocks are freed in tidy, once the site is live)
+                aside = f"{target}{DISPLACED}"
+                try:
+                    with contextlib.suppress(FileNotFoundError):  # (one a build left, stopped)
+                        os.unlink(aside)
+                    os.link(target, aside)
+                    self._displaced.append(aside)
+                except OSError:  # (no such file yet, or a file system without hard links)
+                    pass
             os.replace(written, target)
         self._pending.clear()
         for relative in self._removed:
@@ -185,6 +205,17 @@ class Writer:
         removed next time)."""
         if self.staged:
             shutil.rmtree(_replaced(self.out), ignore_errors=True)
+        elif self._displaced:  # (deleting a file of a hundred megabytes takes a while)
+            displaced, self._displaced = self._displaced, []
+            threading.Thread(target=_unlink_all, args=(displaced,)).start()
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:  # (the next build's commit tries again: see DISPLACED)
+            pass
 
 
 def _copy_range(source: int, target: int, start: int, size: int) -> None:

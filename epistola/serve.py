@@ -556,7 +556,8 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                 outcome, store = run(options, kept["store"])
                 if outcome.written:
                     kept["store"] = store
-                    kept["unsaved"] = True  # (saved after the reload: index below)
+                    # (saved after the reload: index below; a settled build changed nothing)
+                    kept["unsaved"] = kept.get("unsaved") or not outcome.settled
                     if outcome.search_pending:  # (the index follows the reload, too)
                         kept["written"] += outcome.made
                         kept["removed"] += outcome.removed
@@ -583,6 +584,8 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                 if kept.get("unsaved"):
                     _save(stores, out, store)
                     kept["unsaved"] = False
+                else:  # (the rest of the store is read now, not at the first save)
+                    store.complete()
         except Interrupted:
             return []
         except OSError as exc:

@@ -477,15 +477,17 @@ class _Build:
         summaries = []
         self.paths_of: dict[str, str] = {}
         self.record_diags: list[Diagnostic] = []
+        self.summary_digests: dict[str, str] = {}
+        self.reading_digests: dict[str, str] = {}
         for shown, state in records.items():
-            self.record_diags += state.diagnostics
-            if state.summary is not None:
-                summaries.append(state.summary)
-                self.paths_of.setdefault(state.summary.id, shown)
-        self.summary_digests = {state.summary.id: state.summary_digest
-                                for state in records.values() if state.summary is not None}
-        self.reading_digests = {state.summary.id: state.reading_digest
-                                for state in records.values() if state.summary is not None}
+            if state.diagnostics:
+                self.record_diags += state.diagnostics
+            summary = state.summary
+            if summary is not None:
+                summaries.append(summary)
+                self.paths_of.setdefault(summary.id, shown)
+                self.summary_digests[summary.id] = state.summary_digest
+                self.reading_digests[summary.id] = state.reading_digest
         templates, assets, self.template_diags = load_templates(o.templates)
         date, self.date_diags = build_date()
         self.closures = template_closures(templates)
@@ -609,10 +611,11 @@ class _Build:
     def changed_facts(self, site: Site) -> set[int]:
         """The numbers (store.FactTable) of the facts whose fingerprint changed."""
         table, check = self.store.facts, self.fingerprint
-        pairs = enumerate(zip(table.facts, table.prints))
         if self.store.inventory == self.inventory:  # only a letter's text, a template, … changed
-            return {n for n, (fact, before) in pairs
-                    if fact[0] in _OUTSIDE_INVENTORY and check(site, fact) != before}
+            facts, prints = table.facts, table.prints
+            return {n for n in table.numbers_of(_OUTSIDE_INVENTORY)
+                    if check(site, facts[n]) != prints[n]}
+        pairs = enumerate(zip(table.facts, table.prints))
         return {n for n, (fact, before) in pairs if check(site, fact) != before}
 
     # making -----------------------------------------------------------------------------------
@@ -1141,8 +1144,19 @@ def _registers(entries: list[Person], linking: list[Person], paths: dict[str, st
 def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[bytes, str]]) -> str:
     """A joined file's digest, from its frame and its pieces' digests (not from its bytes: the
     file may be tens of megabytes, and one piece changed)."""
-    return digest(frame["head"], frame["tail"],
-                  tuple(pages[f"{path}#{item}"][1] for item in frame["items"]))
+    return digest(frame["head"], frame["tail"], tuple(pages[p][1] for p in _pieces(path, frame)))
+
+
+#: Joined file -> (its frame, the paths of its pieces), for the frames this process last met.
+_pieces_made: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+
+def _pieces(path: str, frame: dict[str, Any]) -> tuple[str, ...]:
+    """The paths of a joined file's pieces ("data/letters.json#173"), in order."""
+    known = _pieces_made.get(path)
+    if known is None or known[0] is not frame:
+        known = _pieces_made[path] = (frame, tuple(f"{path}#{item}" for item in frame["items"]))
+    return known[1]
 
 
 def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:

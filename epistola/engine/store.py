@@ -84,9 +84,22 @@ class FactTable:
         self.facts: list[tuple] = list(facts)
         self.prints: list[Any] = list(prints)
         self.number = {fact: n for n, fact in enumerate(self.facts)}
+        self._families: dict[frozenset[str], tuple[list[int], int]] = {}
 
     def __reduce__(self):
         return (FactTable, (self.facts, self.prints))
+
+    def numbers_of(self, families: frozenset[str]) -> list[int]:
+        """The numbers of the facts of these families (kept: facts are only ever added, so
+        the list grows with the table; serve asks after every save)."""
+        known = self._families.get(families)
+        if known is None:
+            known = self._families[families] = ([], 0)
+        numbers, seen = known
+        facts = self.facts
+        numbers += [n for n in range(seen, len(facts)) if facts[n][0] in families]
+        self._families[families] = (numbers, len(facts))
+        return numbers
 
     def __len__(self) -> int:
         return len(self.facts)

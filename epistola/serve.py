@@ -574,7 +574,7 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
         try:
             with fs.build_lock(out):
                 if kept["written"] or kept["removed"]:
-                    pages = search_documents(store.pages)
+                    pages = search_documents(store.pages, store.listed)
                     found, state = update_index(out, out, pages, kept["written"], kept["removed"],
                                                 store.indexed, fresh=False, interrupted=interrupted)
                     if not has_errors(found, strict):

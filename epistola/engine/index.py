@@ -126,11 +126,25 @@ def _form() -> tuple:
 
 # --- the entry -----------------------------------------------------------------------------------
 
-def search_documents(pages: Mapping[str, tuple[bytes, str]]) -> dict[str, str]:
-    """The search documents among a build's pages (store.Store.pages): path -> the digest of
-    its bytes, as update_index takes them."""
-    prefix = f"{DOCUMENTS}/"
-    return {path: made for path, (_, made) in pages.items() if path.startswith(prefix)}
+def search_documents(pages: Mapping[str, tuple[bytes, str]],
+                     listed: tuple[tuple[int, Any, str], ...]) -> dict[str, str]:
+    """The search documents among a build's pages (store.Store.pages), as the listing of the
+    site's pages (store.Store.listed) names them: path -> the digest of its bytes, as
+    update_index takes them."""
+    return {path: pages[path][1] for path in _documents_listed(listed) if path in pages}
+
+
+#: The last listing this process looked through, with the search documents it lists: serve
+#: indexes after every save, and a listing of a large edition has a hundred thousand pages.
+_documents_made: list[tuple[tuple, tuple[str, ...]]] = []
+
+
+def _documents_listed(listed: tuple[tuple[int, Any, str], ...]) -> tuple[str, ...]:
+    if not _documents_made or _documents_made[0][0] is not listed:
+        prefix = f"{DOCUMENTS}/"
+        _documents_made[:] = [(listed, tuple(path for _, _, path in listed
+                                              if path.startswith(prefix)))]
+    return _documents_made[0][1]
 
 
 def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[str],

@@ -1086,8 +1086,8 @@ class _Build:
         """Bring the search index up to date with the pages just made (index.update_index)."""
         from .index import search_documents, update_index
         found, self.store.indexed = update_index(
-            folder, self.o.out, search_documents(pages), written, removed, self.store.indexed,
-            fresh=staged)
+            folder, self.o.out, search_documents(pages, self.listed), written, removed,
+            self.store.indexed, fresh=staged)
         self.outcome.diagnostics = in_order([*self.outcome.diagnostics, *found])
 
 

@@ -67,3 +67,24 @@ def test_a_link_left_by_a_stopped_build_is_replaced_not_kept(tmp_path):
         if t is not threading.current_thread() and not t.daemon:
             t.join(timeout=10)
     assert sorted(p.name for p in site.iterdir()) == ["letters.json"]
+
+
+@pytest.mark.parametrize("kernel", ["refuses", "missing"])
+def test_a_splice_reads_and_writes_where_the_kernel_cannot_copy(tmp_path, monkeypatch, kernel):
+    import errno
+    import os
+
+    if kernel == "missing":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    else:
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "cross-device")
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    site = tmp_path / "site"
+    site.mkdir()
+    old = bytes(range(256)) * 300
+    (site / "all.bin").write_bytes(old)
+    w = Writer(site, staged=False)
+    w.put_spliced("all.bin", [(0, 1000), b"NEW", (2000, len(old) - 2000)])
+    w.commit()
+    assert (site / "all.bin").read_bytes() == old[:1000] + b"NEW" + old[2000:]

@@ -221,12 +221,17 @@ def _unlink_all(paths: list[str]) -> None:
 def _copy_range(source: int, target: int, start: int, size: int) -> None:
     """Append `size` bytes of `source` from `start` to `target` (at its current offset)."""
     at = os.lseek(target, 0, os.SEEK_CUR)
+    kernel = hasattr(os, "copy_file_range")  # (Linux; elsewhere: read and write)
     while size > 0:
-        try:
-            done = os.copy_file_range(source, target, size, start, at)
-        except OSError as exc:  # (a file system or kernel without it: read and write)
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
+        done = 0
+        if kernel:
+            try:
+                done = os.copy_file_range(source, target, size, start, at)
+            except OSError as exc:  # (a file system or kernel without it)
+                if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                    raise
+                kernel = False
+        if not kernel:
             done = os.pwrite(target, os.pread(source, min(size, 1 << 24), start), at)
         if done <= 0:
             raise OSError(errno.EIO, "the file being spliced ended early")

@@ -436,11 +436,14 @@ def test_the_fact_table_finds_pages_that_read_a_changed_fact():
     from array import array
     packed = array("I", [0x01000000, 0x00000002, 7]).tobytes()
     across = int.from_bytes(packed[1:5], "little")  # bytes that straddle two numbers
-    assert stores.FactTable.reader({across})(packed) is False
-    assert stores.FactTable.reader({7})(packed) and stores.FactTable.reader({9, 2})(packed)
-    assert not stores.FactTable.reader(set())(packed)
-    many = set(range(100, 200)) | {0x01000000}
-    assert stores.FactTable.reader(many)(packed) and not stores.FactTable.reader(many - {0x01000000})(packed)
+    pages = {"before": (array("I", [5]).tobytes(), "d0"), "page": (packed, "d1"),
+             "empty": (b"", "d2"), "after": (array("I", [9, 3]).tobytes(), "d3")}
+    assert stores.FactTable.readers(pages, {across}) == set()
+    assert stores.FactTable.readers(pages, {7}) == {"page"}
+    assert stores.FactTable.readers(pages, {9, 2}) == {"page", "after"}
+    assert stores.FactTable.readers(pages, {5, 3}) == {"before", "after"}
+    assert stores.FactTable.readers(pages, set()) == set()
+    assert stores.FactTable.readers(pages, set(range(100, 200))) is None  # (many: page by page)
 
 
 def test_an_added_letter_and_a_reply(ws):

@@ -37,6 +37,7 @@ from ..search import (DOCUMENTS, FORM, MANIFEST, PAGEFIND_DIR, Bundle, Interrupt
                       Labels, canonical_bundle,
                       directory_bundle, document_info, document_of, facet_table, facet_totals,
                       pack_json, place_of, plan_segments, vocabularies_of_directory)
+from .kept import Kept
 from .writer import write_file_atomic
 
 __all__ = ["update_index", "Interrupted"]
@@ -136,15 +137,13 @@ def search_documents(pages: Mapping[str, tuple[bytes, str]],
 
 #: The last listing this process looked through, with the search documents it lists: serve
 #: indexes after every save, and a listing of a large edition has a hundred thousand pages.
-_documents_made: list[tuple[tuple, tuple[str, ...]]] = []
+_documents_made: Kept[tuple[str, ...]] = Kept(by_identity=True)
 
 
 def _documents_listed(listed: tuple[tuple[int, Any, str], ...]) -> tuple[str, ...]:
-    if not _documents_made or _documents_made[0][0] is not listed:
-        prefix = f"{DOCUMENTS}/"
-        _documents_made[:] = [(listed, tuple(path for _, _, path in listed
-                                              if path.startswith(prefix)))]
-    return _documents_made[0][1]
+    prefix = f"{DOCUMENTS}/"
+    return _documents_made.get((listed,), lambda: tuple(path for _, _, path in listed
+                                                         if path.startswith(prefix)))
 
 
 def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[str],
@@ -152,8 +151,8 @@ def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[s
                  interrupted: Callable[[], bool] | None = None) -> tuple[list[Diagnostic], dict]:
     """Bring the search index in `folder` (the staging folder of a new site when `fresh`, else
     the live site `out`) up to date after a build: `pages` maps the search documents
-    (search_documents) or every file of the site to the digest of its bytes, `written` and `removed` are what the build changed, and `state` is what
-    the last call returned (kept in the build store). Returns the diagnostics and the new state.
+    (search_documents), or every file of the site, to the digest of its bytes; `written` and
+    `removed` are what the build changed, and `state` is what the last call returned (kept in the build store). Returns the diagnostics and the new state.
     What changed for the index is told by the digests of the search documents against those
     the state holds (so that builds whose index was left for later add up).
     `interrupted` is asked between steps and while Pagefind runs: when it says so, the index is

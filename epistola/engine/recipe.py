@@ -44,6 +44,7 @@ from ..validate import Unreadable, check_corpus, check_edition_files, check_lett
 from . import collector
 from . import store as stores
 from .digest import digest
+from .kept import Kept
 from .crew import Crew, cores, shared_counter
 from .store import FactTable, FileState, RecordState, Store
 from .writer import Writer
@@ -359,9 +360,8 @@ class _Build:
         store.files = files
         # the same files (by their texts' digests) make the same entries and name index
         key = tuple((shown, state.text) for shown, state in files.items())
-        if not _registers_made or _registers_made[0][0] != key:
-            _registers_made[:] = [(key, _registers(entries, linking, paths))]
-        entries, names, d, entry_digests, self.names_digest = _registers_made[0][1]
+        entries, names, d, entry_digests, self.names_digest = _registers_made.get(
+            key, lambda: _registers(entries, linking, paths))
         self.diags += d
         self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
         self.entries = entries
@@ -502,9 +502,8 @@ class _Build:
                                 tuple(sorted(self.register_paths.items())), date,
                                 tuple(sorted(assets)), tuple(sorted(transcriptions)),
                                 tuple(sorted(templates)))
-        if not _corpus_made or _corpus_made[0][0] != self.inventory:
-            _corpus_made[:] = [(self.inventory, self.make_corpus(summaries))]
-        corpus, self.corpus_diags, derived = _corpus_made[0][1]
+        corpus, self.corpus_diags, derived = _corpus_made.get(
+            (self.inventory,), lambda: self.make_corpus(summaries))
         self.corpus_diags = list(self.corpus_diags)
         self.entry_digests.update(derived)
         return Site(corpus, self.reading, date, templates, assets, self.names, _basemap(),
@@ -626,12 +625,12 @@ class _Build:
         changed = self.changed_facts(site)
         jobs: list[tuple] = []
         kept_pages: dict[str, tuple[bytes, str]] = {}
-        reads_changed = FactTable.reader(changed)
+        ids = FactTable.ids
         # for an edit or two, the pages that read what changed are found in one search
         stale_paths = FactTable.readers(store.pages, changed)
 
         def stale(known: tuple[bytes, str] | None) -> bool:
-            return known is None or (bool(changed) and reads_changed(known[0]))
+            return known is None or (bool(changed) and not changed.isdisjoint(ids(known[0])))
 
         def stale_path(path: str) -> bool:
             if stale_paths is None:
@@ -1101,26 +1100,28 @@ def _basemap() -> str:
 #: The corpus of the last inventory this process took, with its key (_Build.inventory): serve
 #: takes the same inventory save after save while only the letters' texts change, and the
 #: corpus keeps what it worked out from it (correspondences, mentions, the concordance).
-_corpus_made: list[tuple[str, tuple[Corpus, tuple[Diagnostic, ...], dict]]] = []
+_corpus_made: Kept[tuple[Corpus, tuple[Diagnostic, ...], dict]] = Kept()
 
 #: The registers of the last edition this process read, with their files' digests: serve reads
 #: the same registers save after save, and their name index goes through every form of every
 #: entry.
-_registers_made: list[tuple[tuple, tuple]] = []
+_registers_made: Kept[tuple] = Kept()
 
 
-#: Where each page and piece of the last listing this process planned stands: (listing, frames,
-#: path -> (place, job)). serve plans the same listing save after save.
-_places_made: list[tuple[tuple, tuple, dict[str, tuple]]] = []
+#: Where each page and piece of the last listing this process planned stands, kept with the
+#: listing and the frames (the very objects): serve plans the same listing save after save.
+_places_made: Kept[dict[str, tuple]] = Kept(by_identity=True)
 
 
 def _places(listed: tuple[tuple[int, Any, str], ...], frames: tuple[dict[str, Any], ...]
             ) -> dict[str, tuple]:
     """Path of each page and piece -> (its place in the order plan makes them, then the job
     that makes it: "page", kind, key, path or "piece", joined file, item, path)."""
-    if _places_made and _places_made[0][0] is listed and len(frames) == len(_places_made[0][1]) \
-            and all(a is b for a, b in zip(frames, _places_made[0][1])):
-        return _places_made[0][2]
+    return _places_made.get((listed, *frames), lambda: _placed(listed, frames))
+
+
+def _placed(listed: tuple[tuple[int, Any, str], ...], frames: tuple[dict[str, Any], ...]
+            ) -> dict[str, tuple]:
     places = {path: (n, "page", i, key, path) for n, (i, key, path) in enumerate(listed)}
     n = len(places)
     for j, (joined, frame) in enumerate(zip(JOINED, frames)):
@@ -1128,7 +1129,6 @@ def _places(listed: tuple[tuple[int, Any, str], ...], frames: tuple[dict[str, An
             piece = f"{joined.path}#{item}"
             places[piece] = (n, "piece", j, item, piece)
             n += 1
-    _places_made[:] = [(listed, frames, places)]
     return places
 
 
@@ -1147,16 +1147,14 @@ def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[byte
     return digest(frame["head"], frame["tail"], tuple(pages[p][1] for p in _pieces(path, frame)))
 
 
-#: Joined file -> (its frame, the paths of its pieces), for the frames this process last met.
-_pieces_made: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
+#: Joined file -> the paths of its pieces, kept with the frame they were read from.
+_pieces_made: dict[str, Kept[tuple[str, ...]]] = {}
 
 
 def _pieces(path: str, frame: dict[str, Any]) -> tuple[str, ...]:
     """The paths of a joined file's pieces ("data/letters.json#173"), in order."""
-    known = _pieces_made.get(path)
-    if known is None or known[0] is not frame:
-        known = _pieces_made[path] = (frame, tuple(f"{path}#{item}" for item in frame["items"]))
-    return known[1]
+    kept = _pieces_made.setdefault(path, Kept(by_identity=True))
+    return kept.get((frame,), lambda: tuple(f"{path}#{item}" for item in frame["items"]))
 
 
 def _parse_tei_register(text: str, shown: str) -> tuple[list[Person], list[Diagnostic]]:

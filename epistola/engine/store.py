@@ -31,7 +31,7 @@ from pathlib import Path
 from array import array
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Any, Callable, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..diagnostics import Diagnostic, note
 from . import collector
@@ -122,13 +122,6 @@ class FactTable:
         """The numbers packed in `packed`."""
         return memoryview(packed).cast(_CODE)
 
-    @classmethod
-    def reader(cls, numbers: set[int]) -> Callable[[bytes], bool]:
-        """A test of whether packed numbers hold any of `numbers`."""
-        if len(numbers) > FEW_FACTS:
-            return lambda packed: not numbers.isdisjoint(cls.ids(packed))
-        return lambda packed: bool(_found(packed, numbers))
-
     @staticmethod
     def readers(pages: Mapping[str, tuple[bytes, str]], numbers: set[int]) -> set[str] | None:
         """The paths of `pages` whose facts hold any of a few `numbers` (None for more than
@@ -140,7 +133,7 @@ class FactTable:
         packs = [packed for packed, _ in pages.values()]
         ends = list(accumulate(map(len, packs)))
         run = b"".join(packs)
-        return {paths[bisect_right(ends, at)] for at in _found(run, numbers, first=False)}
+        return {paths[bisect_right(ends, at)] for at in _found(run, numbers)}
 
     def unpack(self, packed: bytes) -> tuple[tuple, ...]:
         facts = self.facts
@@ -167,18 +160,15 @@ _SIZE = array(_CODE).itemsize
 FEW_FACTS = 32
 
 
-def _found(packed: bytes, numbers: Iterable[int], first: bool = True) -> list[int]:
-    """Where the packed `numbers` stand in `packed` (byte offsets; with `first`, one at most).
-    A match counts only on a number's boundary: the bytes of one number can also appear
-    across two."""
+def _found(packed: bytes, numbers: Iterable[int]) -> list[int]:
+    """Where the packed `numbers` stand in `packed` (byte offsets). A match counts only on a
+    number's boundary: the bytes of one number can also appear across two."""
     found = []
     for one in (array(_CODE, [n]).tobytes() for n in numbers):
         at = packed.find(one)
         while at >= 0:
             if at % _SIZE == 0:
                 found.append(at)
-                if first:
-                    return found
             at = packed.find(one, at + 1)
     return found
 

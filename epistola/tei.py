@@ -120,7 +120,21 @@ def _plain(el) -> str:
         return ""
     if not len(el):
         return _norm(el.text)
+    if next(el.iter("{*}lb"), None) is not None:
+        return _norm("".join(_texts_with_breaks(el)))
     return _norm("".join(el.itertext()))
+
+
+def _texts_with_breaks(el) -> Iterator[str]:
+    """The texts of el, a line break a space ("in Weimar<lb/>Kassel"), unless it breaks a word
+    (`<lb break="no"/>`)."""
+    yield el.text or ""
+    for child in el:
+        if _local(child) == "lb":
+            yield "" if child.get("break") == "no" else " "
+        elif isinstance(child.tag, str):
+            yield from _texts_with_breaks(child)
+        yield child.tail or ""
 
 
 _NAME_PARTS = {"forename", "surname", "roleName", "addName", "nameLink", "genName"}
@@ -198,12 +212,28 @@ def ref_key(token: str) -> str:
     return slug(token)
 
 
+_ID_TOKEN = re.compile(r"\S*\d\S*")
+
+
+def pointer_tokens(el) -> list[str]:
+    """The pointers of @ref, else of @key: a list of tokens (`ref="#pmb1 #pmb2"`), but a @key
+    that is a name with spaces ("Meyer (zum Hirschen) Anna") is one key; only identifiers with
+    digits in them ("A001749 A000711") are taken as a list."""
+    ref = el.get("ref")
+    if ref is not None and ref.strip():
+        return ref.split()
+    key = (el.get("key") or "").strip()
+    tokens = key.split()
+    if len(tokens) > 1 and not all(_ID_TOKEN.fullmatch(t) for t in tokens):
+        return [key]
+    return tokens
+
+
 def ref_keys(el) -> list[str]:
-    """The register keys an element points at: each token of @ref, else @key (several when a
-    name stands for several entries: `ref="#pmb1 #pmb2"`)."""
-    value = el.get("ref") or el.get("key") or ""
+    """The register keys an element points at (pointer_tokens; several when a name stands for
+    several entries: `ref="#pmb1 #pmb2"`)."""
     keys = []
-    for token in value.split():
+    for token in pointer_tokens(el):
         key = ref_key(token)
         if key and key not in keys:
             keys.append(key)
@@ -616,13 +646,15 @@ _RENDITION_CHARACTERS = {"kaufmannsund": "&", "ampersand": "&", "prozent": "%", 
 
 _ENTITY_TAGS = {"persName": "person", "placeName": "place", "settlement": "place",
                 "geogName": "place", "country": "place", "region": "place", "district": "place",
-                "bloc": "place", "orgName": "organisation", "title": "work", "eventName": "event"}
+                "bloc": "place", "orgName": "organisation", "title": "work", "workName": "work",
+                "eventName": "event"}
 _RS_TYPES = {"person": "person", "persname": "person", "pers": "person", "persongrp": "person",
-             "people": "person", "place": "place", "placename": "place", "location": "place",
+             "people": "person", "persons": "person", "place": "place", "places": "place", "placename": "place", "location": "place",
              "settlement": "place", "org": "organisation", "orgname": "organisation",
              "organisation": "organisation", "organization": "organisation",
-             "institution": "organisation", "work": "work", "title": "work", "bibl": "work",
-             "book": "work", "text": "work", "event": "event", "eventname": "event"}
+             "institution": "organisation", "orgs": "organisation", "work": "work",
+             "works": "work", "title": "work", "bibl": "work", "book": "work", "text": "work",
+             "writing": "work", "event": "event", "eventname": "event"}
 
 
 def _entity_kind(el) -> str | None:
@@ -1085,7 +1117,7 @@ def _entity(reader: _TextReader, el) -> list[Inline]:
     keys = ref_keys(el)
     if not keys:
         return reader.inlines(el)
-    if len(keys) < len((el.get("ref") or el.get("key") or "").split()):
+    if len(keys) < len(pointer_tokens(el)):
         reader.diags.append(warning(reader.path, _first_line(el), f"<{_local(el)}> names the same "
                                     f"entry twice: ref='{el.get('ref') or el.get('key')}'; once is "
                                     "enough", "tei-ref-twice"))
@@ -1182,6 +1214,7 @@ _INLINE: dict[str, Callable[[_TextReader, object], list[Inline]]] = {
     "name": _entity,
     "settlement": _entity,
     "eventName": _entity,
+    "workName": _entity,
     "ref": _reference,
     "ptr": _reference,
     "anchor": _anchor,
@@ -1218,7 +1251,9 @@ def _container(part: str | None, forced: bool = False) -> Callable:
 
 
 _DIV_PARTS = {"address": "address", "envelope": "address", "postscript": "postscript",
-              "ps": "postscript", "opener": "heading", "closer": "closing"}
+              "ps": "postscript", "opener": "heading", "closer": "closing",
+              "dateline": "dateline", "datum": "dateline", "signature": "signature",
+              "salutation": "salutation", "salute": "salutation"}
 
 
 def _division(reader: _TextReader, el, ctx: _Context, pending: list[Inline]) -> list[Block]:
@@ -1283,8 +1318,7 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         return None, [error(path, _first_line(root), "no id for this letter: give <TEI> an "
                             "xml:id or the file a name of letters and digits", "tei-id")], Counter()
     header, text_el = _kid(root, "teiHeader"), _kid(root, "text")
-    profile = _kid(header, "profileDesc")
-    corresp = _kid(profile, "correspDesc") if profile is not None else None
+    corresp = _corresp_desc(header)
     key_lines: dict[str, int] = {}
     title, key_lines["title"] = _title(header)
     people = _correspondence(header, text_el, path, diags, key_lines)
@@ -1321,12 +1355,21 @@ def _not_a_letter(root, path: str) -> Diagnostic | None:
     header, text_el = _kid(root, "teiHeader"), _kid(root, "text")
     if header is None:
         return error(path, line, "TEI file without a teiHeader", "tei-not-tei")
-    profile = _kid(header, "profileDesc")
-    corresp = _kid(profile, "correspDesc") if profile is not None else None
+    corresp = _corresp_desc(header)
     if corresp is None and text_el is not None and _holds_register(text_el):
         return error(path, line, "a register (a list of entries), not a letter: name it under "
                      "'registers:' in edition.yaml, not 'letters:'", "tei-not-letter")
     return None
+
+
+def _corresp_desc(header):
+    """The letter's correspDesc: in profileDesc, where the Guidelines put it, else wherever the
+    header holds one (schemas older than the Guidelines' element keep it in sourceDesc)."""
+    profile = _kid(header, "profileDesc")
+    corresp = _kid(profile, "correspDesc") if profile is not None else None
+    if corresp is None and header is not None:
+        corresp = next(_under(header, "correspDesc"), None)
+    return corresp
 
 
 def _letter_ident(root, path: str) -> str:
@@ -1340,7 +1383,7 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
     """Senders, recipients, the date and the places, from correspDesc (and, for the date, from
     creation or the letter's own dateline when correspDesc has none)."""
     profile = _kid(header, "profileDesc")
-    corresp = _kid(profile, "correspDesc") if profile is not None else None
+    corresp = _corresp_desc(header)
     actions = _actions(corresp)
     senders, recipients = _correspondents(actions, path, diags)
     by_role = _actions_by_role(actions)
@@ -1367,7 +1410,8 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
         "senders": senders, "recipients": recipients,
         "date": _letter_date(date_el, path, diags) if date_el is not None else LetterDate(text=UNDATED),
         "place": _place(sent[0] if sent else None) or _place(corresp, "placeSender"),
-        "place_received": _place(received[0] if received else None),
+        "place_received": _place(received[0] if received else None)
+        or _place(corresp, "placeAddressee"),
     }
 
 

@@ -177,6 +177,40 @@ def test_early_types_and_no_namespace():
     assert letter.place.name == "Bath" and letter.title == "Letter from Ann to Ben"
 
 
+def test_correspdesc_in_the_source_description():
+    letter, diags, unhandled = read("sourcedesc-correspdesc.xml")
+    assert diags == [] and not unhandled
+    assert letter.title == "Hans Keller an Marie Lenz in Weimar Kassel, 4. Mai 1821"  # lb: a space
+    assert [(c.name, c.ref) for c in letter.senders] == [("Keller, Hans", "a000101")]
+    assert [(c.name, c.ref) for c in letter.recipients] == [("Lenz, Marie", "a000102")]
+    assert (letter.date.text, letter.date.when) == ("4. Mai 1821", "1821-05-04")
+    assert (letter.place.name, letter.place_received.name) == ("Kassel", "Weimar")
+    assert texts(letter) == [
+        ("address", "An Madame Lenz zu Weimar"), ("salutation", "Liebe Freundin!"),
+        (None, "Die beiden Brüder kommen morgen; das Lied ist fertig."),
+        ("closing", "Ihr ergebener Keller."), ("dateline", "Kassel d: 4t Mai 1821.")]
+    body = letter.blocks[2].inlines
+    brothers = next(i for i in body if i.kind == "person")  # rs type="persons": a list of keys
+    assert (brothers.text, brothers.children[0].kind, brothers.children[0].text) == (
+        "a000103", "person", "a000104")
+    assert next(i for i in body if i.kind == "work").text == "a020001"  # workName
+
+
+def test_keys_that_are_names_with_spaces():
+    letter, diags, _ = read("name-keys.xml")
+    assert diags == []
+    assert [(c.name, c.ref) for c in letter.senders] == [("Anna Meyer", "meyer-zum-hirschen-anna")]
+    assert [(c.name, c.ref, c.register) for c in letter.recipients] == [
+        ("Jakob Frei", "frei-jakob", "persons"), ("Lesegesellschaft", None, "organisations")]
+    assert (letter.date.text, letter.date.when) == ("9. Juli 1851", "1851-07-09")
+    assert texts(letter) == [
+        ("dateline", "Zürich 9 Juli"), ("heading", "Lieber Freund!"),
+        (None, "Grüsse von Papa und von A.; die Brüder sind fort."),
+        ("closing", "Herzlich grüsst"), ("signature", "Anna")]
+    refs = [i.text for i in letter.blocks[2].inlines if i.kind == "person"]
+    assert refs == ["meyer-zum-hirschen-hans", "a", "p001"]  # one key each; ids with digits: a list
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

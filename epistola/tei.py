@@ -53,7 +53,9 @@ ENTITY_KINDS = ("person", "place", "organisation", "work", "event")
 IMPLIED = 1
 
 _SPACE = re.compile(r"[ \t\r\n]+")
-_ISO_DATE = re.compile(r"(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+#: A date as letter files give it: ISO 8601 ("1850-03-12", "1850-03", "1850"), with a time or
+#: a time zone after it, or in the basic form without hyphens ("18500312").
+_ISO_DATE = re.compile(r"(-?\d{4})(?:-?(\d{1,2})(?:-?(\d{1,2}))?)?(?:T.*|Z|[+-]\d{2}:\d{2})?")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,13 +283,16 @@ _DATE_ATTRS = ("when", "notBefore", "notAfter", "from", "to")
 
 
 def _date_attrs(el, path: str, diags: list[Diagnostic]) -> dict[str, str]:
-    """The normalised dating attributes of a date element (att.datable.w3c, or the -iso ones)."""
+    """The normalised dating attributes of a date element (att.datable.w3c, or the -iso ones,
+    or the -custom ones of a Gregorian or Julian date)."""
     out = {}
     for name in _DATE_ATTRS:
-        value = el.get(name) or el.get(name + "-iso")
+        value = _date_value(el, name)
         if value is None:
             continue
         iso = _iso(value)
+        if iso is None and value == el.get(name + "-custom"):
+            continue  # a custom notation the reader does not know: the date's text stands
         if iso is None:
             diags.append(warning(path, _first_line(el), f"{name}='{value}' is not an ISO date "
                                  "(YYYY, YYYY-MM or YYYY-MM-DD); the date is read without it",
@@ -297,14 +302,41 @@ def _date_attrs(el, path: str, diags: list[Diagnostic]) -> dict[str, str]:
     return out
 
 
+_CUSTOM_CALENDARS = ("gregorian", "julian")
+_DIGITS_ONLY = re.compile(r"-?\d{5,7}")
+
+
+def _date_value(el, name: str) -> str | None:
+    """A dating attribute as given: `name`, else `name`-iso, else `name`-custom when the
+    date's calendar is the Gregorian or Julian one (whose days are near enough to the Gregorian
+    to order letters); a Hijri or Hebrew value is not a Gregorian date."""
+    value = el.get(name) or el.get(name + "-iso")
+    if value is not None:
+        return value
+    custom = el.get(name + "-custom")
+    calendar = " ".join(filter(None, (el.get("datingMethod"), el.get("calendar")))).lower()
+    if custom is not None and (not calendar or any(c in calendar for c in _CUSTOM_CALENDARS)):
+        return custom
+    return None
+
+
 def _iso(value: str) -> str | None:
-    m = _ISO_DATE.fullmatch(value.strip().split("T")[0])
-    if not m:
+    """An ISO date ("1850-03-12", "1850-03", "1850"), or None. A month or day of 00 says it is
+    not known ("1850-00-00" is 1850); a time, a time zone and the basic form are read."""
+    value = value.strip()
+    m = _ISO_DATE.fullmatch(value)
+    if not m or _DIGITS_ONLY.fullmatch(value):  # "18503" is no date in any form
         return None
-    month, day = m.group(2), m.group(3)
-    if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if not month or month.strip("0") == "":
+        return year
+    if not 1 <= int(month) <= 12:
         return None
-    return m.group(0)
+    if not day or day.strip("0") == "":
+        return f"{year}-{int(month):02d}"
+    if not 1 <= int(day) <= 31:
+        return None
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def _letter_date(el, path: str, diags: list[Diagnostic]) -> LetterDate:
@@ -1475,7 +1507,7 @@ def _text_date(text_el):
         return el
     for dateline in _under(text_el, "dateline"):
         for el in _under(dateline, "date"):
-            if any(el.get(a) or el.get(a + "-iso") for a in _DATE_ATTRS):
+            if any(_date_value(el, a) for a in _DATE_ATTRS):
                 return el
     return None
 

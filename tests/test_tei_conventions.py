@@ -211,6 +211,39 @@ def test_keys_that_are_names_with_spaces():
     assert refs == ["meyer-zum-hirschen-hans", "a", "p001"]  # one key each; ids with digits: a list
 
 
+CUSTOM_DATE = b'<date when-custom="1799-02-03" datingMethod="#julian">3 February 1799 (Old Style)</date>'
+
+
+@pytest.mark.parametrize("date, when, not_before, not_after", [
+    (CUSTOM_DATE, "1799-02-03", None, None),  # a Julian date in @when-custom
+    (b'<date from-custom="1799-02-03" to-custom="1799-02-05" calendar="gregorian"/>', None,
+     "1799-02-03", "1799-02-05"),
+    (b'<date when-custom="1213-08-16" datingMethod="#hijri">16 Shaban 1213</date>', None, None, None),
+    (b'<date when="1799-00-00">1799</date>', "1799", None, None),  # 00: month and day not known
+    (b'<date when="1799-02-00">February 1799</date>', "1799-02", None, None),
+    (b'<date when="17990203">3 February 1799</date>', "1799-02-03", None, None),  # basic form
+    (b'<date when="1799-2-3">3 February 1799</date>', "1799-02-03", None, None),
+    (b'<date when="1799-02-03T10:30:00">3 February 1799, morning</date>', "1799-02-03", None, None),
+    (b'<date when="1799-02-03+01:00">3 February 1799</date>', "1799-02-03", None, None),
+    (b'<date notBefore-iso="1799-02" notAfter-iso="1799-03">early 1799</date>', None, "1799-02", "1799-03"),
+])
+def test_date_notations(date, when, not_before, not_after):
+    data = (HERE / "custom-date.xml").read_bytes()
+    letter, diags, _ = read_tei_letter(data.replace(CUSTOM_DATE, date), "custom-date.xml")
+    assert diags == []
+    assert (letter.date.when, letter.date.not_before, letter.date.not_after) == (when, not_before, not_after)
+    assert [c.name for c in letter.senders] == ["Ivan Petrov"]
+    assert texts(letter) == [(None, "The ice holds; the ships wait in the river.")]
+
+
+def test_a_date_with_no_year_is_read_as_text():
+    data = (HERE / "custom-date.xml").read_bytes().replace(
+        CUSTOM_DATE, b'<date when="--02-03">3 February</date>')
+    letter, diags, _ = read_tei_letter(data, "custom-date.xml")
+    assert [d.code for d in diags] == ["tei-date"]
+    assert (letter.date.text, letter.date.when) == ("3 February", None)
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

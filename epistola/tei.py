@@ -391,6 +391,22 @@ def _action_role(value: str | None) -> str | None:
     return _ACTION_ROLES.get(slug(value or "").replace("-", "")) if value else None
 
 
+def _action_role_of(action) -> str | None:
+    """What an action is: its @type's role, made "cc" or "forwarded" by a @subtype saying so
+    (`type="received" subtype="cc"`; a receiving or sending `subtype="redirecting"` is the
+    letter's way to its last recipient, not its sender)."""
+    role = _action_role(_action_type(action))
+    sub = _action_role(action.get("subtype"))
+    if role is not None and sub in ("cc", "forwarded"):
+        return sub
+    if role is not None and _REDIRECTING.search(action.get("subtype") or ""):
+        return "forwarded"
+    return role
+
+
+_REDIRECTING = re.compile(r"redirect|forward", re.I)
+
+
 def _correspondent(el) -> Correspondent | None:
     name = _name_text(el)
     keys = ref_keys(el)
@@ -417,7 +433,7 @@ def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
     recipients: list[Correspondent] = []
     untyped_seen = 0
     for action in actions:
-        role = _action_role(_action_type(action))
+        role = _action_role_of(action)
         if role is None and _action_type(action) is None:
             names_typed = any(_action_role(n.get("type") or n.get("role"))
                               for n in _action_names(action))
@@ -437,7 +453,8 @@ def _correspondents(actions: list, path: str, diags: list[Diagnostic]):
                 recipients.append(person)
             else:  # cc, forwarded
                 recipients.append(replace(person, role=name_role))
-    return tuple(senders), tuple(recipients)
+    # a party named in two actions (received, then sent on) is one party
+    return tuple(dict.fromkeys(senders)), tuple(dict.fromkeys(recipients))
 
 
 def _place(action, *names: str) -> Place | None:
@@ -461,7 +478,7 @@ def _place(action, *names: str) -> Place | None:
 def _actions_by_role(actions: list) -> dict[str, list]:
     out: dict[str, list] = {}
     for action in actions:
-        role = _action_role(_action_type(action))
+        role = _action_role_of(action)
         if role:
             out.setdefault(role, []).append(action)
     return out

@@ -244,6 +244,17 @@ def test_a_date_with_no_year_is_read_as_text():
     assert (letter.date.text, letter.date.when) == ("3 February", None)
 
 
+def test_action_subtypes_and_a_redirected_letter():
+    letter, diags, _ = read("subtypes.xml")
+    assert diags == []
+    assert [(c.name, c.ref) for c in letter.senders] == [("Ruth Mills", "mills")]
+    assert [(c.name, c.role) for c in letter.recipients] == [
+        ("Harbour Office, Dover", "forwarded"), ("Tom Shaw", "to"), ("Edith Lane", "cc")]
+    assert (letter.date.text, letter.date.when) == ("14 March 1911", "1911-03-14")
+    assert (letter.place.name, letter.place_received.name) == ("Dover", "Calais")
+    assert texts(letter) == [(None, "Dear Tom, the crossing is booked for Thursday.")]
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

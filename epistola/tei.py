@@ -1377,6 +1377,11 @@ def read_tei_letter(data: bytes, path: str) -> tuple[Letter | None, list[Diagnos
         key_lines["archive"] = archive_line
     text = _read_text(root, text_el, path, diags)
     unhandled = text.pop("unhandled", Counter())
+    own = [entry for lst in _header_lists(header)
+           for entry in _entries_of(lst, path, diags, from_letter=True)]
+    if own:
+        text["register_entries"] = (*own, *text.get("register_entries", ()))
+    people = _named_by_entries(people, text.get("register_entries", ()))
     related = _related(_kid(corresp, "correspContext") if corresp is not None else None)
     senders, recipients, date = people["senders"], people["recipients"], people["date"]
     letter = Letter(
@@ -1490,6 +1495,36 @@ def _read_text(root, text_el, path: str, diags: list[Diagnostic]) -> dict:
             "source": SourceSpan(path, body_line, max(_last_line(regions), body_line)),
             "facsimiles": tuple(reader.facsimiles) or _facsimile_graphics(root),
             "register_entries": tuple(entries), "unhandled": reader.unhandled}
+
+
+def _header_lists(header) -> list:
+    """The register lists of the header's particDesc and settingDesc: the persons and places
+    of this letter, described where the correspondents and places point."""
+    profile = _kid(header, "profileDesc") if header is not None else None
+    if profile is None:
+        return []
+    return [lst for desc in _kids(profile, "particDesc", "settingDesc")
+            for lst in _kids(desc, *REGISTER_LISTS)]
+
+
+def _named_by_entries(people: dict, entries: Iterable[Person]) -> dict:
+    """Correspondents and places named only by a pointer (`<persName ref="#p1"/>`), given the
+    name of the entry the letter's own lists hold for it."""
+    names = {(e.register, e.ref): e.name for e in entries}
+    if not names:
+        return people
+
+    def named(party, register: str):
+        if party is None or party.ref is None or party.name != party.ref:
+            return party
+        name = names.get((register, party.ref))
+        return replace(party, name=name) if name else party
+
+    return {**people,
+            "senders": tuple(named(c, c.register) for c in people["senders"]),
+            "recipients": tuple(named(c, c.register) for c in people["recipients"]),
+            "place": named(people["place"], "places"),
+            "place_received": named(people["place_received"], "places")}
 
 
 def _kind(source_desc) -> str:

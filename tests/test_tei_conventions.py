@@ -255,6 +255,24 @@ def test_action_subtypes_and_a_redirected_letter():
     assert texts(letter) == [(None, "Dear Tom, the crossing is booked for Thursday.")]
 
 
+def test_correspondents_described_in_particdesc():
+    letter, diags, _ = read("particdesc.xml")
+    assert diags == []
+    assert [(c.name, c.ref) for c in letter.senders] == [("Margaret of Arden", "ma")]
+    assert [(c.name, c.ref) for c in letter.recipients] == [("Thomas Wale", "tw")]
+    assert (letter.date.when, letter.place.name, letter.place.ref) == ("1530-04-29", "Arden", "ard")
+    assert letter.place_received.name == "yrk"  # a pointer at nothing the letter describes
+    assert [(e.register, e.ref, e.name) for e in letter.register_entries] == [
+        ("persons", "ma", "Margaret of Arden"), ("persons", "tw", "Thomas Wale"),
+        ("places", "ard", "Arden")]
+    assert letter.register_entries[0].ids == {"viaf": "1234567"}
+    assert texts(letter) == [
+        ("address", "To our trusty Thomas Wale, our secretary"),
+        ("salutation", "Trusty and well beloved, we greet you well."),
+        (None, "We will that you come to us at Arden before the feast, and bring the accounts with you."),
+        ("dateline", "Given at Arden, the 29th day of April."), ("signature", "Margaret")]
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import replace
+from html.entities import name2codepoint
 from typing import Callable, Iterable, Iterator
 
 from lxml import etree
@@ -266,6 +267,14 @@ def _parse(data: bytes, path: str) -> tuple[object | None, list[Diagnostic]]:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        with_characters, replaced = _html_entities_replaced(data)
+        if replaced and "Entity" in str(exc):
+            root, diags = _parse(with_characters, path)
+            if root is not None:
+                line = data.count(b"\n", 0, data.find(b"&" + replaced[0].encode() + b";")) + 1
+                names = ", ".join(f"&{name};" for name in replaced)
+                return root, [warning(path, line, f"{names} not declared in the file; read as "
+                                      "HTML's characters of those names", "tei-entity")]
         line = exc.lineno or 1
         message = re.sub(r"\s*\(<string>, line \d+\)$", "", exc.msg or str(exc))
         return None, [error(path, line, f"not well-formed XML: {message}", "tei-xml")]
@@ -274,6 +283,29 @@ def _parse(data: bytes, path: str) -> tuple[object | None, list[Diagnostic]]:
     if root is None:
         return None, [error(path, 1, "not well-formed XML: the file is empty", "tei-xml")]
     return root, []
+
+
+_ENTITY_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+
+
+def _html_entities_replaced(data: bytes) -> tuple[bytes, list[str]]:
+    """HTML's named characters (&nbsp;, &mdash;) that a file uses without declaring them (its
+    DTD, which declared them, is not read) -> character references; and the names replaced."""
+    replaced: list[str] = []
+
+    def character(m: re.Match) -> bytes:
+        name = m.group(1).decode()
+        code = name2codepoint.get(name)
+        if code is None or name in _XML_ENTITIES or b"<!ENTITY " + m.group(1) in data:
+            return m.group(0)
+        if name not in replaced:
+            replaced.append(name)
+        return b"&#%d;" % code
+
+    return _ENTITY_REFERENCE.sub(character, data), replaced
+
+
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 
 
 # ---------------------------------------------------------------------------------------------

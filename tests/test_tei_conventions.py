@@ -273,6 +273,15 @@ def test_correspondents_described_in_particdesc():
         ("dateline", "Given at Arden, the 29th day of April."), ("signature", "Margaret")]
 
 
+def test_html_entities_a_file_does_not_declare():
+    letter, diags, _ = read("html-entities.xml")
+    assert [(d.code, d.level, d.line) for d in diags] == [("tei-entity", "warning", 14)]
+    assert (letter.date.text, letter.date.when) == ("1.\u00a0Juni 1902", "1902-06-01")
+    assert [c.name for c in letter.senders] == ["Lotte Roth"]
+    assert [c.name for c in letter.recipients] == ["Paul Berg"]
+    assert texts(letter) == [(None, "Lieber Paul, das Buch – endlich! – ist da & gefällt mir.")]
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

@@ -1485,8 +1485,11 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
     if date_el is None and text_el is not None:
         date_el = _text_date(text_el)
     if corresp is None:
-        diags.append(warning(path, _first_line(header), "no correspDesc: senders, recipients "
-                             "and the date are not given in the header", "tei-no-correspdesc"))
+        senders = _authors(header)
+        diags.append(warning(path, _first_line(header), "no correspDesc: recipients and the "
+                             "date are not given in the header" + (
+                                 "; the senders are the title's authors" if senders else
+                                 ", nor senders"), "tei-no-correspdesc"))
     for key, el in (("senders", sent[0] if sent else None),
                     ("recipients", received[0] if received else None), ("date", date_el),
                     ("related", _kid(corresp, "correspContext") if corresp is not None else None)):
@@ -1499,6 +1502,19 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
         "place_received": _place(received[0] if received else None)
         or _place(corresp, "placeAddressee"),
     }
+
+
+def _authors(header) -> tuple[Correspondent, ...]:
+    """The authors of titleStmt, as senders of a letter whose header has no correspDesc: who
+    wrote a letter sent it."""
+    stmt = _path(header, "fileDesc", "titleStmt")
+    out = []
+    for author in _kids(stmt, "author") if stmt is not None else ():
+        name = _kid(author, *_CORRESPONDENT_NAMES)
+        party = _correspondent(name if name is not None else author)
+        if party is not None and party not in out:
+            out.append(party)
+    return tuple(out)
 
 
 def _read_text(root, text_el, path: str, diags: list[Diagnostic]) -> dict:

@@ -282,6 +282,18 @@ def test_html_entities_a_file_does_not_declare():
     assert texts(letter) == [(None, "Lieber Paul, das Buch – endlich! – ist da & gefällt mir.")]
 
 
+def test_no_correspdesc_the_author_sent_it():
+    letter, diags, _ = read("author-only.xml")
+    assert [(d.code, d.level) for d in diags] == [("tei-no-correspdesc", "warning")]
+    assert [(c.name, c.ref) for c in letter.senders] == [("Adler, Wilhelm", "gnd-1234567x")]
+    assert letter.recipients == ()
+    assert (letter.date.text, letter.date.when) == ("2. November 1799", "1799-11-02")
+    assert texts(letter) == [
+        ("dateline", "Berlin, den 2. November 1799."), ("salutation", "Lieber Freund,"),
+        (None, "Ihre Predigten habe ich gelesen, und sie haben mich gerührt."),
+        ("signature", "W. Adler")]
+
+
 @pytest.mark.parametrize("name, line, code", [
     ("not-well-formed.xml", 5, "tei-xml"), ("not-tei.xml", 1, "tei-not-tei"),
     ("register-as-letter.xml", 2, "tei-not-letter"), ("corpus.xml", 2, "tei-not-letter")])

@@ -1451,11 +1451,10 @@ def _not_a_letter(root, path: str) -> Diagnostic | None:
 def _corresp_desc(header):
     """The letter's correspDesc: in profileDesc, where the Guidelines put it, else wherever the
     header holds one (schemas older than the Guidelines' element keep it in sourceDesc)."""
-    profile = _kid(header, "profileDesc")
-    corresp = _kid(profile, "correspDesc") if profile is not None else None
-    if corresp is None and header is not None:
-        corresp = next(_under(header, "correspDesc"), None)
-    return corresp
+    if header is None:
+        return None
+    corresp = _path(header, "profileDesc", "correspDesc")
+    return corresp if corresp is not None else next(_under(header, "correspDesc"), None)
 
 
 def _letter_ident(root, path: str) -> str:

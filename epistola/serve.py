@@ -537,7 +537,7 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
     """`python build.py serve`: the command-line entry (cli.py)."""
     from .engine import store as stores
     from .engine.index import search_documents, update_index
-    from .engine.recipe import DEFAULT_TEMPLATES, Options, run, stopped_by
+    from .engine.recipe import DEFAULT_TEMPLATES, Options, run, stopped_by, warm
 
     folder = templates or DEFAULT_TEMPLATES
     if not editions.is_dir():
@@ -584,8 +584,12 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                 if kept.get("unsaved"):
                     _save(stores, out, store)
                     kept["unsaved"] = False
-                else:  # (the rest of the store is read now, not at the first save)
+                elif not kept.get("warm"):  # (what the first save needs, made before it)
                     store.complete()
+                    warm(Options(editions, out, folder, write=True, strict=strict, search=False),
+                         store)
+                    search_documents(store.pages, store.listed)
+                    kept["warm"] = True
         except Interrupted:
             return []
         except OSError as exc:

@@ -871,6 +871,30 @@ def test_builds_with_the_store_kept_in_memory_equal_clean_builds(ws):
     assert ws.build().made == []
 
 
+def test_serve_warming_up_while_idle_leaves_the_store_and_spares_the_first_save_the_corpus(
+        ws, monkeypatch):
+    kept: dict = {"store": None}
+    serve_build(ws, kept)  # (the store on disk: nothing to do)
+    store = kept["store"]
+    store.complete()
+    recipe._corpus_made.clear()
+    recipe._registers_made.clear()
+    letter = middle_letter(ws)
+    records = dict(store.records)
+    ws.edit(ws.record(letter), text_edit("Warmly"))  # saved before the warm-up read it
+    recipe.warm(Options(ws.editions, ws.out, ws.templates, write=True, search=False), store)
+    assert store.records == records  # (the store still says what the site was built from)
+
+    def made_again(*args):
+        raise AssertionError("the corpus was made again")
+    with monkeypatch.context() as patched:
+        patched.setattr(recipe._Build, "make_corpus", made_again)
+        outcome = serve_build(ws, kept)
+    assert pages_of_letters(set(outcome.made)) == {letter}
+    assert "Warmly" in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_with_the_search_index(ws):
     ws.build(search=True)
     ws.edit(ws.record(middle_letter(ws)), retitled("Indexed anew"))

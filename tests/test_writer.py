@@ -1,5 +1,6 @@
-"""The one writer: in-place files spliced from the file as it stands, and a large file it
-replaced freed once the site is live, never left behind in the site."""
+"""The one writer: files made of ranges of other files (the file as it stands, the spool files
+of the pieces), and a large file it replaced freed once the site is live, never left behind in
+the site."""
 
 from __future__ import annotations
 
@@ -18,13 +19,42 @@ def test_a_spliced_file_is_its_ranges_and_new_bytes_in_order_and_appears_only_at
     (site / "data" / "all.json").write_bytes(old)
     w = Writer(site, staged=False)
     start = old.index(b"00100")
-    w.put_spliced("data/all.json", [(0, start), b"CHANGED", (start + 5, len(old) - start - 5)])
+    here = str(site / "data" / "all.json")
+    w.put_parts("data/all.json",
+                [(here, 0, start), b"CHANGED", (here, start + 5, len(old) - start - 5)])
     assert (site / "data" / "all.json").read_bytes() == old  # (not yet)
     w.commit()
     w.tidy()
     assert (site / "data" / "all.json").read_bytes() == old.replace(b"00100", b"CHANGED")
-    with pytest.raises(ValueError):
-        Writer(tmp_path / "other", staged=True).put_spliced("data/all.json", [b"x"])
+
+
+@pytest.mark.parametrize("staged", [True, False])
+def test_spooled_pieces_are_joined_from_every_process_spool_and_the_spools_go_with_the_build(
+        tmp_path, staged):
+    import os
+
+    site = tmp_path / "site"
+    site.mkdir()
+    w = Writer(site, staged=staged)
+    first = w.spool(b"[alpha")
+    second = w.spool(b"beta]")
+    child = os.fork()
+    if child == 0:  # (a worker process spools into a file of its own)
+        worker = Writer(*w.spec(), fresh=False)
+        os._exit(0 if worker.spool(b"gamma") == (str(writers._spool_folder(site) / str(os.getpid())), 0, 5)
+                 else 1)
+    _, status = os.waitpid(child, 0)
+    assert status == 0
+    from_child = (str(writers._spool_folder(site) / str(child)), 0, 5)
+    w.put_parts("all.json", [first, b",", from_child, b",", second])
+    w.commit()
+    assert (site / "all.json").read_bytes() == b"[alpha,gamma,beta]"
+    w.tidy()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no spool, no staging left
+    again = Writer(site, staged=False)
+    again.spool(b"left by a stopped build")
+    again.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_a_large_file_replaced_in_place_is_freed_after_commit_and_leaves_nothing(tmp_path, monkeypatch):
@@ -85,6 +115,7 @@ def test_a_splice_reads_and_writes_where_the_kernel_cannot_copy(tmp_path, monkey
     old = bytes(range(256)) * 300
     (site / "all.bin").write_bytes(old)
     w = Writer(site, staged=False)
-    w.put_spliced("all.bin", [(0, 1000), b"NEW", (2000, len(old) - 2000)])
+    here = str(site / "all.bin")
+    w.put_parts("all.bin", [(here, 0, 1000), b"NEW", (here, 2000, len(old) - 2000)])
     w.commit()
     assert (site / "all.bin").read_bytes() == old[:1000] + b"NEW" + old[2000:]

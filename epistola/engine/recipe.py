@@ -15,6 +15,7 @@ A build with errors (or warnings, with --strict) writes nothing, so the site sta
 
 from __future__ import annotations
 
+import copy
 import datetime
 import errno
 import functools
@@ -279,7 +280,7 @@ class Made:
 
     pages: dict[str, tuple[tuple, str]] = field(default_factory=dict)
     facts: dict[tuple, Any] = field(default_factory=dict)
-    pieces: dict[str, bytes] = field(default_factory=dict)
+    pieces: dict[str, "Part"] = field(default_factory=dict)
     pending: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -680,7 +681,8 @@ class _Build:
                     continue
             if not frame.get("exists"):
                 continue
-            old = {item for item, _, _ in store.joined.get(joined.path, ())}
+            old = {item for item, _, _ in store.joined.get(joined.path, ())} \
+                if self._intact(joined.path) else set()
             for item in frame["items"]:
                 piece = f"{joined.path}#{item}"
                 if item in old and not stale_path(piece):
@@ -700,6 +702,8 @@ class _Build:
         self.frame_made = Made()
         for joined in JOINED:
             self.frames[joined.path] = store.frames[joined.path]
+            if self.frames[joined.path].get("items") and not self._intact(joined.path):
+                return None
         place = _places(store.listed, tuple(self.frames[joined.path] for joined in JOINED))
         if not all(path in place for path in stale_paths):
             return None
@@ -754,6 +758,9 @@ class _Build:
                     for key in (job[2],)}
         seconds = made.seconds
         clock = time.perf_counter
+        known = site.known
+        # (a piece of a joined file waits in a spool file, not in memory, until the join)
+        spool = self.writer.spool if isinstance(self.writer, Writer) else _as_is
         for n, (job, i, key, path) in enumerate(jobs):
             self.tick()
             began = clock()
@@ -772,21 +779,21 @@ class _Build:
                 joined = JOINED[i]
                 data = self.make_one(site, path, lambda read: joined.piece(read, key), None, made)
                 if data is not None:
-                    made.pieces[path] = data
+                    made.pieces[path] = spool(data)
                 name = joined.path
             seconds[name] = seconds.get(name, 0.0) + clock() - began
             if last_use.get(key) == n:  # its letter's files are made: its text is not needed
                 self.readings.pop(key, None)
+                known.pop(("reading", key), None)
         if self.writer is not None and self.crew_child:
             made.pending = self.writer.take_pending()
         return made
 
-    def join(self, site: Site, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
+    def join(self, site: Site, pieces: dict[str, Part], pages: dict[str, tuple[bytes, str]],
              written: list[str]) -> None:
         """The joined data files: each piece made again or taken from the file as the last
         build wrote it, joined."""
         store = self.store
-        put = self._put_joined(written)
         self.joined: dict[str, tuple] = {}
         for joined in JOINED:
             frame = self.frames.get(joined.path)
@@ -796,38 +803,36 @@ class _Build:
                 data = joined.empty(site.read)
                 made = digest(data)
                 if store.pages.get(joined.path, ((), None))[1] != made:
-                    put(joined.path, data)
+                    self._put_joined(joined.path, [data], written)
                 pages[joined.path] = (b"", made)
                 continue
             if frame is store.frames.get(joined.path) and joined.path in store.pages \
                     and self._spliced(joined.path, pieces, pages, written):
                 continue
-            old_places = {item: (start, size)
+            # (a piece not made again is where the file as it stands has it: plan made every
+            # piece again when that file is not as the store says)
+            old_file = str(self.o.out / joined.path)
+            old_places = {item: (old_file, start, size)
                           for item, start, size in store.joined.get(joined.path, ())}
-            old_file: bytes | None = None
-            parts: list[bytes] = []
+            parts: list[Part] = [frame["head"]]
             places: list[tuple[Any, int, int]] = []
             at = len(frame["head"])
             for item in frame["items"]:
-                piece_path = f"{joined.path}#{item}"
-                piece = pieces.get(piece_path)
-                if piece is None:
-                    if old_file is None:
-                        old_file = self._old_file(joined.path) or b""
-                    start, size = old_places[item]
-                    piece = old_file[start:start + size]
-                if parts:
+                piece = pieces.get(f"{joined.path}#{item}") or old_places[item]
+                if places:
+                    parts.append(joined.between)
                     at += len(joined.between)
                 parts.append(piece)
-                places.append((item, at, len(piece)))
-                at += len(piece)
+                places.append((item, at, _length(piece)))
+                at += _length(piece)
+            parts.append(frame["tail"])
             self.joined[joined.path] = tuple(places)
             made = _joined_digest(joined.path, frame, pages)
             if store.pages.get(joined.path, ((), None))[1] != made:
-                put(joined.path, frame["head"] + joined.between.join(parts) + frame["tail"])
+                self._put_joined(joined.path, parts, written)
             pages[joined.path] = (b"", made)
 
-    def _spliced(self, path: str, pieces: dict[str, bytes], pages: dict[str, tuple[bytes, str]],
+    def _spliced(self, path: str, pieces: dict[str, Part], pages: dict[str, tuple[bytes, str]],
                  written: list[str]) -> bool:
         """A joined file whose frame and items are as the last build left them: the pieces
         made again put in place of the old ones in the file as it stands (False when the file
@@ -841,37 +846,41 @@ class _Build:
         prefix = f"{path}#"
         at = {f"{prefix}{item}": n for n, (item, _, _) in enumerate(old)}
         changed = sorted((at[p], piece) for p, piece in pieces.items() if p in at)
-        try:
-            length = (self.o.out / path).stat().st_size
-        except OSError:
+        length = self._intact(path)
+        if not length or not isinstance(self.writer, Writer):
             return False
-        if not old or not isinstance(self.writer, Writer) or self.writer.staged or \
-                length != old[-1][1] + old[-1][2] + len(self.store.frames[path]["tail"]):
-            return False
-        parts: list[bytes | tuple[int, int]] = []
+        site_file = str(self.o.out / path)
+        parts: list[Part] = []
         cursor, sizes = 0, {}
         for n, piece in changed:
             _, start, size = old[n]
-            parts += [(cursor, start - cursor), piece]
+            parts += [(site_file, cursor, start - cursor), piece]
             cursor = start + size
-            sizes[n] = len(piece)
-        parts.append((cursor, length - cursor))
+            sizes[n] = _length(piece)
+        parts.append((site_file, cursor, length - cursor))
         places, shift = [], 0
         for n, (item, start, size) in enumerate(old):
             new_size = sizes.get(n, size)
             places.append((item, start + shift, new_size))
             shift += new_size - size
         self.joined[path] = tuple(places)
-        self.writer.put_spliced(path, parts)
+        self.writer.put_parts(path, parts)
         written.append(path)
         pages[path] = (b"", made)
         return True
 
-    def _old_file(self, path: str) -> bytes | None:
+    def _intact(self, path: str) -> int:
+        """The length of a joined file in the site when it is as the last build wrote it (as
+        long as the store's places of its pieces say), else 0: only then can its pieces be
+        copied from it."""
+        old, frame = self.store.joined.get(path), self.store.frames.get(path)
+        if not old or not frame or "tail" not in frame:
+            return 0
         try:
-            return (self.o.out / path).read_bytes()
+            length = (self.o.out / path).stat().st_size
         except OSError:
-            return None
+            return 0
+        return length if length == old[-1][1] + old[-1][2] + len(frame["tail"]) else 0
 
     # processes --------------------------------------------------------------------------------
 
@@ -1004,8 +1013,11 @@ class _Build:
             made = self.share_out(_make_share, lambda share: self.make_jobs(share[0], share[1]),
                                   [(None, shares[0], spec)]
                                   + [(records, share, spec) for share in shares[1:]])
+            if self.crew is not None:  # (its processes' memory is better left to the index)
+                self.crew.close()
+                self.crew = None
             made.append(self.frame_made)
-            pieces: dict[str, bytes] = {}
+            pieces: dict[str, Part] = {}
             written: list[str] = []
             for part in made:
                 for path, (facts, made_digest) in part.pages.items():
@@ -1020,7 +1032,9 @@ class _Build:
                     outcome.seconds_by_kind[name] = outcome.seconds_by_kind.get(name, 0) + took
                 if self.writer is not None:
                     self.writer.adopt(part.pending)
+            del made  # (what the processes made is in `pages` and `prints` now)
             self.join(site, pieces, pages, written)
+            del pieces
             self.mark("made")
             diags = in_order(self.diags)
             outcome.diagnostics = diags
@@ -1073,12 +1087,12 @@ class _Build:
         outcome.seconds = time.perf_counter() - started
         return outcome
 
-    def _put_joined(self, written: list[str]) -> Callable[[str, bytes], None]:
-        def put(path: str, data: bytes) -> None:
-            written.append(path)
-            if self.writer is not None:
-                self.writer.put(path, data)
-        return put
+    def _put_joined(self, path: str, parts: list[Part], written: list[str]) -> None:
+        written.append(path)
+        if isinstance(self.writer, Writer):
+            self.writer.put_parts(path, parts)
+        elif self.writer is not None:  # (make_all's sink takes bytes)
+            self.writer.put(path, b"".join(map(_bytes_of, parts)))
 
     def index(self, folder: Path, pages: dict[str, tuple[bytes, str]], written: list[str],
               removed: list[str], staged: bool) -> None:
@@ -1177,6 +1191,28 @@ def _frame(joined: Joined, read: Callable[..., Any], frame: dict[str, Any]) -> b
         return b""
     frame["head"], frame["tail"] = joined.head(read), joined.tail(read)
     return frame["head"] + b"\0" + frame["tail"]
+
+
+#: A piece of a joined file: its bytes, or where they are (file, start, size).
+Part = bytes | tuple[str, int, int]
+
+
+def _as_is(data: bytes) -> Part:
+    return data
+
+
+def _length(part: Part) -> int:
+    return len(part) if isinstance(part, bytes) else part[2]
+
+
+def _bytes_of(part: Part) -> bytes:
+    """A part's bytes (read from its file when it is a range: only where no Writer writes)."""
+    if isinstance(part, bytes):
+        return part
+    path, start, size = part
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        return handle.read(size)
 
 
 def _owners(todo: list, size: int) -> list[int]:
@@ -1303,6 +1339,26 @@ def run(options: Options, store: Store | None = None, progress: Progress | None 
         outcome.diagnostics = [d for d in outcome.diagnostics if d.code != "store-discarded"]
     outcome.diagnostics = in_order([*outcome.diagnostics, *notices])
     return outcome, store
+
+
+def warm(options: Options, store: Store) -> None:
+    """Make what builds keep in this process (the registers, the corpus, the listing's places,
+    the numbers of the facts compared on every save) from the edition as the store describes
+    it, leaving the store as it is. `serve` calls it while idle when its first build had nothing
+    to do, so that the first save is as quick as the ones after it."""
+    build = _Build(options, copy.copy(store))  # (reading replaces the copy's records, not ours)
+    try:
+        with collector.paused(True):
+            if build.read_registers():
+                build.read_records()
+                build.take_inventory(build.store.records)
+        collector.settle()
+    finally:
+        if build.crew is not None:
+            build.crew.close()
+    if all(joined.path in store.frames for joined in JOINED):
+        _places(store.listed, tuple(store.frames[joined.path] for joined in JOINED))
+    store.facts.numbers_of(_OUTSIDE_INVENTORY)
 
 
 def load(editions: Path, templates: Path | None = None) -> tuple[Site | None, list[Diagnostic]]:

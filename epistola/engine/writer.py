@@ -70,6 +70,9 @@ class Writer:
         self._displaced: list[str] = []  # links to the large files commit replaced
         self._folders: set[str] = set()
         self._checked: set[str] = set()
+        self._spool = None  # (this process's spool file, opened when first needed)
+        if fresh:  # (one a stopped build left)
+            shutil.rmtree(_spool_folder(out), ignore_errors=True)
         if staged and fresh:  # (a worker process writes into the folder this one made)
             shutil.rmtree(self.root, ignore_errors=True)
             self.root.mkdir(parents=True)
@@ -114,29 +117,51 @@ class Writer:
             if len(data) >= LARGE:
                 self._large.add(target)
 
-    def put_spliced(self, relative: str, parts: list[bytes | tuple[int, int]]) -> None:
-        """A file made of new bytes and of (start, size) ranges of the file as it stands in
-        the site (in place only). The ranges are copied by the kernel (copy_file_range), not
-        read into memory: one changed letter's piece of a data file of many megabytes."""
-        if self.staged:
-            raise ValueError("a staged site has no file to splice")
+    def put_parts(self, relative: str, parts: list[bytes | tuple[str, int, int]]) -> None:
+        """A file made of bytes and of (file, start, size) ranges of other files: the pieces
+        of a joined file from the spool files (`spool`), or from the file as it stands in the
+        site. The ranges are copied by the kernel (copy_file_range), never read into memory: a
+        data file of many megabytes, of which one letter's piece changed."""
         target = self._target(relative)
-        written = f"{target}{PENDING}"
+        written = target if self.staged else f"{target}{PENDING}"
+        size = 0
         try:
-            with open(target, "rb") as source, open(written, "wb") as handle:
+            with contextlib.ExitStack() as sources, open(written, "wb") as handle:
+                opened: dict[str, int] = {}
                 for part in parts:
                     if isinstance(part, bytes):
                         handle.write(part)
-                    else:
-                        handle.flush()
-                        _copy_range(source.fileno(), handle.fileno(), *part)
+                        size += len(part)
+                        continue
+                    source, start, length = part
+                    if source not in opened:
+                        opened[source] = sources.enter_context(open(source, "rb")).fileno()
+                    handle.flush()
+                    _copy_range(opened[source], handle.fileno(), start, length)
+                    size += length
         except OSError as exc:
-            Path(written).unlink(missing_ok=True)
+            if not self.staged:
+                Path(written).unlink(missing_ok=True)
             if exc.filename is None:
                 exc.filename = target
             raise
-        self._pending.append((written, target))
-        self._large.add(target)
+        if not self.staged:
+            self._pending.append((written, target))
+            if size >= LARGE:
+                self._large.add(target)
+
+    def spool(self, data: bytes) -> tuple[str, int, int]:
+        """Keep bytes in this process's spool file, beside the site, until `put_parts` takes
+        them: the pieces of the joined data files (hundreds of megabytes for a large edition)
+        are neither held in memory nor sent between processes. Returns their range."""
+        if self._spool is None:
+            folder = _spool_folder(self.out)
+            folder.mkdir(exist_ok=True)
+            self._spool = open(folder / str(os.getpid()), "ab")
+        start = self._spool.tell()
+        self._spool.write(data)
+        self._spool.flush()
+        return self._spool.name, start, len(data)
 
     def take_pending(self) -> list[tuple[str, str]]:
         """The files this process wrote and not yet renamed (a worker hands them on)."""
@@ -189,6 +214,7 @@ class Writer:
 
     def abort(self) -> None:
         """Leave the site as it was: drop everything written so far."""
+        self._drop_spools()
         if self.staged:
             shutil.rmtree(self.root, ignore_errors=True)
             return
@@ -203,11 +229,23 @@ class Writer:
         """After commit, with the new site live: the site it replaced is removed (tens of
         thousands of files take a while to delete; a site that cannot be removed now is
         removed next time)."""
+        self._drop_spools()
         if self.staged:
             shutil.rmtree(_replaced(self.out), ignore_errors=True)
         elif self._displaced:  # (deleting a file of a hundred megabytes takes a while)
             displaced, self._displaced = self._displaced, []
             threading.Thread(target=_unlink_all, args=(displaced,)).start()
+
+    def _drop_spools(self) -> None:
+        """The spool files of every process of the build, whose pieces are in place now."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+        shutil.rmtree(_spool_folder(self.out), ignore_errors=True)
+
+
+def _spool_folder(out: Path) -> Path:
+    return out.parent / f".{out.name}.spool"
 
 
 def _unlink_all(paths: list[str]) -> None:

@@ -2154,15 +2154,26 @@ def merge_entries(*sources: Iterable[Person]) -> list[Person]:
     return list(out.values())
 
 
-def apply_aliases(letters: Iterable[Letter], entries: Iterable[Person]) -> list[Letter]:
-    """References made by an entry's other key (`persName/@key` naming a person's @n) ->
-    the entry's ref, in the correspondents and the text."""
+def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
+    """A letter -> the same letter with its keys resolved against the registers' entries:
+    - a key naming an entry by its other key (`persName/@key` naming a person's @n) becomes the
+      entry's ref, in the correspondents and the text;
+    - a correspondent named by a pointer alone (`<persName ref="persons.xml#p12"/>`, whose
+      name the reader could only give as the key) takes the entry's name.
+    Made once for a build's registers, used for every TEI letter."""
     aliases: dict[str, str] = {}
+    names: dict[tuple[str, str], str] = {}
     for entry in entries:
         for alias in entry.aliases:
             aliases.setdefault(alias, entry.ref)
-    if not aliases:
-        return list(letters)
+        names.setdefault((entry.register, entry.ref), entry.name)
+
+    def correspondent(c: Correspondent) -> Correspondent:
+        if c.ref is None:
+            return c
+        ref = aliases.get(c.ref, c.ref)
+        name = names.get((c.register, ref), c.name) if c.name == c.ref else c.name
+        return c if (ref, name) == (c.ref, c.name) else replace(c, ref=ref, name=name)
 
     def fix(inlines: tuple[Inline, ...] | None):
         if inlines is None:
@@ -2170,13 +2181,16 @@ def apply_aliases(letters: Iterable[Letter], entries: Iterable[Person]) -> list[
         return tuple(Inline(i.kind, aliases.get(i.text, i.text) if i.kind in ENTITY_KINDS else i.text,
                             i.n, fix(i.children) if i.children else ()) for i in inlines)
 
-    out = []
-    for letter in letters:
-        out.append(replace(
-            letter,
-            senders=tuple(replace(c, ref=aliases.get(c.ref, c.ref)) for c in letter.senders),
-            recipients=tuple(replace(c, ref=aliases.get(c.ref, c.ref)) for c in letter.recipients),
+    def resolve(letter: Letter) -> Letter:
+        senders = tuple(map(correspondent, letter.senders))
+        recipients = tuple(map(correspondent, letter.recipients))
+        if not aliases:
+            if senders == letter.senders and recipients == letter.recipients:
+                return letter
+            return replace(letter, senders=senders, recipients=recipients)
+        return replace(
+            letter, senders=senders, recipients=recipients,
             blocks=tuple(Block(b.part, fix(b.inlines), b.line) for b in letter.blocks)
             if letter.blocks is not None else None,
-            notes=tuple(replace(n, inlines=fix(n.inlines)) for n in letter.notes)))
-    return out
+            notes=tuple(replace(n, inlines=fix(n.inlines)) for n in letter.notes))
+    return resolve

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from epistola.body import Inline
 from epistola.tei import (
-    apply_aliases, merge_entries, parse_geo, persons_from_letters, plain_text, read_tei_letter,
+    key_resolver, merge_entries, parse_geo, persons_from_letters, plain_text, read_tei_letter,
     read_tei_register, ref_key, resolve_related,
 )
 
@@ -53,10 +53,43 @@ def test_key_points_at_a_persons_n():
     letter, diags, _ = read("key-n-letter.xml")
     assert diags == [] and letter.id == "brief-0017"
     assert [c.ref for c in letter.senders] == ["goethe-jw"]
-    [linked] = apply_aliases([letter], persons)
+    linked = key_resolver(persons)(letter)
     assert [c.ref for c in linked.recipients] == ["p0002"]  # key="Schiller_F" is Schiller's @n
     refs = [i.text for i in linked.blocks[0].inlines if i.kind == "person"]
     assert refs == ["p0002", "goethe-jw"]
+
+
+def test_correspondents_given_by_a_pointer_alone_take_their_names_from_the_register():
+    persons, _ = read_tei_register((HERE / "key-n-persons.xml").read_bytes(), "key-n-persons.xml")
+    letter, diags, _ = read("pointer-only.xml")
+    assert diags == []
+    assert [(c.name, c.ref) for c in letter.senders] == [("p0002", "p0002")]  # (all the file says)
+    resolved = key_resolver(persons)(letter)
+    assert [(c.name, c.ref) for c in resolved.senders] == [("Friedrich Schiller", "p0002")]
+    assert [(c.name, c.ref) for c in resolved.recipients] == [
+        ("Johann Wolfgang von Goethe", "goethe-jw")]
+    named, _, _ = read("typed-names.xml")  # a name as written is kept, whatever the register says
+    assert key_resolver(persons)(named).senders == named.senders
+
+
+def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, monkeypatch):
+    import shutil
+
+    from epistola.engine import recipe
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    editions = tmp_path / "editions"
+    (editions / "letters").mkdir(parents=True)
+    shutil.copy(HERE / "pointer-only.xml", editions / "letters" / "pointer-only.xml")
+    shutil.copy(HERE / "key-n-persons.xml", editions / "key-n-persons.xml")
+    (editions / "edition.yaml").write_text(
+        "title: Pointers\ncompilers: [A. Editor]\nyear: 2024\nlanguage: de\nlicence: CC0 1.0\n"
+        "letters: letters/*.xml\nregisters: [key-n-persons.xml]\n", encoding="utf-8")
+    outcome = recipe.build(editions, tmp_path / "site", search=False)
+    assert [d for d in outcome.diagnostics if d.level == "error"] == []
+    page = (tmp_path / "site" / "letters" / "pointer-only" / "index.html").read_text(encoding="utf-8")
+    assert ">Friedrich Schiller</a>" in page and ">Johann Wolfgang von Goethe</a>" in page
+    assert ">p0002<" not in page
 
 
 def test_sender_and_addressee_in_one_action():

@@ -37,7 +37,7 @@ from ..model import REGISTERS, Edition, Person
 from ..names import NameIndex, name_index
 from ..pages import JOINED, KINDS, Joined
 from ..records import is_iso_date, parse_edition, parse_letter, parse_register
-from ..tei import (apply_aliases, entries_missing_from, entries_named_only, merge_entries,
+from ..tei import (key_resolver, entries_missing_from, entries_named_only, merge_entries,
                    persons_from_forms, read_tei_letter, read_tei_register)
 from ..site import BY_DIGEST, Site
 from ..templating import environment, template_diagnostic
@@ -361,17 +361,16 @@ class _Build:
         store.files = files
         # the same files (by their texts' digests) make the same entries and name index
         key = tuple((shown, state.text) for shown, state in files.items())
-        entries, names, d, entry_digests, self.names_digest = _registers_made.get(
-            key, lambda: _registers(entries, linking, paths))
+        entries, names, d, entry_digests, self.names_digest, self.resolve, resolved = \
+            _registers_made.get(key, lambda: _registers(entries, linking, paths))
         self.diags += d
-        self.aliases = {alias: entry.ref for entry in entries for alias in entry.aliases}
         self.entries = entries
         self.names = names
         self.register_paths = paths
         self.entry_digests = dict(entry_digests)
         self.edition = edition
         self.edition_digest = digest(edition)
-        self.context = digest(self.names_digest, edition.year, sorted(self.aliases.items()))
+        self.context = digest(self.names_digest, edition.year, resolved)
         return True
 
     def read_records(self) -> None:
@@ -437,7 +436,7 @@ class _Build:
     def analyse_tei(self, path: str, shown: str, stat: tuple[int, int, int, int] | None,
                     known: RecordState | None, known_text: str) -> tuple[str, RecordState, bool]:
         """A TEI letter: read as it stands (tei.read_tei_letter), its keys to other entries
-        resolved (tei.apply_aliases), and analysed."""
+        resolved (tei.key_resolver), and analysed."""
         try:
             data = fs.read_bytes(Path(path)) or b""
         except EpistolaError as exc:
@@ -449,8 +448,7 @@ class _Build:
         if letter is None:
             return shown, RecordState(_settled(stat), text_digest, self.context, None, "", "",
                                       tuple(diags)), True
-        if self.aliases:
-            letter = apply_aliases([letter], self.entries)[0]
+        letter = self.resolve(letter)
         reading, summary, d = analyse(letter, self.names, tuple(sorted(unhandled.items())))
         diags += d
         diags += check_letter(reading, self.edition.year)
@@ -567,8 +565,8 @@ class _Build:
         path = self.file_of[shown]
         if path.endswith(".xml"):
             letter, d, _ = read_tei_letter(fs.read_bytes(Path(path)) or b"", shown)
-            if letter is not None and self.aliases:
-                letter = apply_aliases([letter], self.entries)[0]
+            if letter is not None:
+                letter = self.resolve(letter)
         else:
             text, d = fs.read_text(Path(path), shown)
             if text is None:
@@ -1148,11 +1146,13 @@ def _placed(listed: tuple[tuple[int, Any, str], ...], frames: tuple[dict[str, An
 
 def _registers(entries: list[Person], linking: list[Person], paths: dict[str, str]) -> tuple:
     """The register files' entries merged, the name index of those the Markdown records link
-    to, what making it found, each entry's digest, and the index's."""
+    to, what making it found, each entry's digest, the index's, the resolver of TEI letters'
+    keys (tei.key_resolver) and a digest of what it reads."""
     entries = merge_entries(entries)
     names, diags = name_index(linking, paths)
+    resolved = digest(tuple(sorted((e.register, e.ref, e.name, e.aliases) for e in entries)))
     return (entries, names, tuple(diags), {(e.register, e.ref): digest(e) for e in entries},
-            digest(tuple(sorted(names.targets.items()))))
+            digest(tuple(sorted(names.targets.items()))), key_resolver(entries), resolved)
 
 
 def _joined_digest(path: str, frame: dict[str, Any], pages: dict[str, tuple[bytes, str]]) -> str:

@@ -472,6 +472,27 @@ def test_a_template_edit_remakes_the_pages_of_that_template(ws):
     assert_same_site(ws.out, ws.clean())
 
 
+def test_compiled_templates_are_kept_for_the_next_process_and_never_stand_for_an_edit(ws):
+    compiled = stores.templates_path(ws.out)
+    assert compiled.is_dir() and any(compiled.iterdir())  # (the first build compiled them)
+    child = subprocess.run(  # another process, as the next command would be, with a new text
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from epistola.engine import recipe; "
+         "recipe.build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), search=False)",
+         str(ws.editions), str(ws.out), str(ws.templates)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.returncode == 0, child.stderr
+    shutil.rmtree(compiled)
+    compiled.write_text("not a folder")  # (where they cannot be kept, they are compiled anew)
+    ws.edit(ws.templates / "letter.html",
+            lambda t: t.replace("</article>", "<p>Compiled anew.</p>\n</article>", 1))
+    assert pages_of_letters(ws.made()) == {entry["id"] for entry in ws.letters()}
+    letter = middle_letter(ws)
+    assert "Compiled anew." in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
+    assert_same_site(ws.out, ws.clean())
+    compiled.unlink()
+
+
 def test_an_asset_edit_writes_the_asset_only(ws):
     css = ws.templates / "assets" / "edition.css"
     ws.edit(css, lambda t: t + "\n/* edited */\n")

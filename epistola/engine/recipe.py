@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
-from jinja2 import TemplateError
+from jinja2 import FileSystemBytecodeCache, TemplateError
 
 from .. import fs
 from ..authority import check_ids
@@ -750,6 +750,8 @@ class _Build:
             self.site = self.take_inventory(records)
         site = self.site
         env = environment(site.templates)
+        if self.o.write:  # (a template is compiled once, not in every process of every build)
+            env.bytecode_cache = _compiled_templates(self.o.out)
         made = Made()
         store = self.store
         last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
@@ -757,8 +759,10 @@ class _Build:
         seconds = made.seconds
         clock = time.perf_counter
         known = site.known
-        # (a piece of a joined file waits in a spool file, not in memory, until the join)
-        spool = self.writer.spool if isinstance(self.writer, Writer) else _as_is
+        # (with a crew, a piece of a joined file waits in a spool file until the join, rather
+        # than in memory and in the pipe; the few pieces of an edit stay in memory)
+        spooled = isinstance(self.writer, Writer) and self.crew is not None
+        spool = self.writer.spool if spooled else _as_is
         for n, (job, i, key, path) in enumerate(jobs):
             self.tick()
             began = clock()
@@ -1191,6 +1195,26 @@ def _frame(joined: Joined, read: Callable[..., Any], frame: dict[str, Any]) -> b
         return b""
     frame["head"], frame["tail"] = joined.head(read), joined.tail(read)
     return frame["head"] + b"\0" + frame["tail"]
+
+
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's bytecode cache in the store's folder, which a folder removed or not writable
+    does not fail: the template is then compiled again next time."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _compiled_templates(out: Path) -> _CompiledTemplates | None:
+    folder = stores.templates_path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # (compiled in each process, then)
+        return None
+    return _CompiledTemplates(str(folder))
 
 
 #: A piece of a joined file: its bytes, or where they are (file, start, size).

@@ -791,6 +791,7 @@ def test_the_crew_makes_the_same_bytes_as_one_process(tmp_path, corpus, monkeypa
     alone = Workspace(tmp_path / "alone", corpus)
     alone_diagnostics = alone.build().diagnostics
     started = on_two_cores(monkeypatch)
+    monkeypatch.setattr(recipe, "READINGS_HELD", 3)  # (most readings wait on disk: spill.Spill)
     ws = Workspace(tmp_path / "crew", corpus)
     outcome = ws.build()
     assert started == [2]  # one crew, for the reading and the making

@@ -46,6 +46,7 @@ from . import collector
 from . import store as stores
 from .digest import digest
 from .kept import Kept
+from .spill import Spill
 from .crew import Crew, cores, shared_counter
 from .store import FactTable, FileState, RecordState, Store
 from .writer import Writer
@@ -228,6 +229,9 @@ def template_closures(templates: dict[str, str]) -> dict[str, str]:
 
 #: Below this many records to analyse and files to make, a build runs in this process alone.
 CREW_WORK = 300
+#: Readings a process holds in memory between analysing letters and making their pages; the
+#: others wait pickled on disk (spill.Spill).
+READINGS_HELD = 2000
 
 #: The build being run, for the functions its worker processes call (crew.py forks them).
 _current: "_Build | None" = None
@@ -305,7 +309,7 @@ class _Build:
         self.diags: list[Diagnostic] = []
         self.outcome = Outcome([])
         self.crew: Crew | None = None
-        self.readings: dict[str, Reading] = {}
+        self.readings: Spill[Reading] = Spill(READINGS_HELD)
         self.writer: Writer | None = None
         self.owner: dict[str, int] = {}
         """Letter id -> the process of the crew that read its text."""

@@ -390,6 +390,15 @@ def _letter_date(el, path: str, diags: list[Diagnostic]) -> LetterDate:
 UNDATED = "undated"
 
 
+def _written_by(received: LetterDate) -> LetterDate:
+    """The date of a letter whose header dates only its receipt: not after that day."""
+    bound = received.when or received.not_after
+    if bound is None:
+        return LetterDate(text=UNDATED)
+    return LetterDate(text=received.text, not_after=bound, supplied=True,
+                      reading="not after its receipt")
+
+
 # ---------------------------------------------------------------------------------------------
 # The header: correspondents, date, places, context
 
@@ -1483,6 +1492,8 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
         date_el = _creation_date(profile)
     if date_el is None and text_el is not None:
         date_el = _text_date(text_el)
+    # only its receipt dated: the letter was written by then
+    received_el = _dated(received) if date_el is None else None
     if corresp is None:
         senders = _authors(header)
         diags.append(warning(path, _first_line(header), "no correspDesc: recipients and the "
@@ -1490,13 +1501,16 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
                                  "; the senders are the title's authors" if senders else
                                  ", nor senders"), "tei-no-correspdesc"))
     for key, el in (("senders", sent[0] if sent else None),
-                    ("recipients", received[0] if received else None), ("date", date_el),
+                    ("recipients", received[0] if received else None),
+                    ("date", date_el if date_el is not None else received_el),
                     ("related", _kid(corresp, "correspContext") if corresp is not None else None)):
         if el is not None:
             key_lines[key] = _first_line(el)
     return {
         "senders": senders, "recipients": recipients,
-        "date": _letter_date(date_el, path, diags) if date_el is not None else LetterDate(text=UNDATED),
+        "date": _letter_date(date_el, path, diags) if date_el is not None else
+        _written_by(_letter_date(received_el, path, diags)) if received_el is not None else
+        LetterDate(text=UNDATED),
         "place": _place(sent[0] if sent else None) or _place(corresp, "placeSender"),
         "place_received": _place(received[0] if received else None)
         or _place(corresp, "placeAddressee"),

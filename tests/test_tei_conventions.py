@@ -92,6 +92,20 @@ def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, 
     assert ">p0002<" not in page
 
 
+def test_a_letter_whose_receipt_alone_is_dated_was_written_by_then():
+    from epistola.display import date_display
+
+    letter, diags, _ = read("received-only.xml")
+    assert diags == []
+    date = letter.date
+    assert (date.when, date.not_before, date.not_after, date.supplied) == (
+        None, None, "1899-05-12", True)
+    assert date_display(date) == "not after 12 May 1899"
+    assert letter.key_lines["date"] == 17  # (a date problem points at the receipt's date)
+    undated, _, _ = read("undated.xml")
+    assert undated.date.text == "undated" and undated.date.sort_key == "9999"
+
+
 def test_sender_and_addressee_in_one_action():
     letter, diags, _ = read("typed-names.xml")
     assert diags == []

@@ -585,11 +585,11 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
                     _save(stores, out, store)
                     kept["unsaved"] = False
                 elif not kept.get("warm"):  # (what the first save needs, made before it)
-                    store.complete()
-                    warm(Options(editions, out, folder, write=True, strict=strict, search=False),
-                         store)
-                    search_documents(store.pages, store.listed)
                     kept["warm"] = True
+                    if not store.complete() and store.records:  # (not a store set aside)
+                        warm(Options(editions, out, folder, write=True, strict=strict,
+                                     search=False), store)
+                        search_documents(store.pages, store.listed)
         except Interrupted:
             return []
         except OSError as exc:

@@ -472,27 +472,6 @@ def test_a_template_edit_remakes_the_pages_of_that_template(ws):
     assert_same_site(ws.out, ws.clean())
 
 
-def test_compiled_templates_are_kept_for_the_next_process_and_never_stand_for_an_edit(ws):
-    compiled = stores.templates_path(ws.out)
-    assert compiled.is_dir() and any(compiled.iterdir())  # (the first build compiled them)
-    child = subprocess.run(  # another process, as the next command would be, with a new text
-        [sys.executable, "-c", "import sys; from pathlib import Path; "
-         "from epistola.engine import recipe; "
-         "recipe.build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), search=False)",
-         str(ws.editions), str(ws.out), str(ws.templates)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert child.returncode == 0, child.stderr
-    shutil.rmtree(compiled)
-    compiled.write_text("not a folder")  # (where they cannot be kept, they are compiled anew)
-    ws.edit(ws.templates / "letter.html",
-            lambda t: t.replace("</article>", "<p>Compiled anew.</p>\n</article>", 1))
-    assert pages_of_letters(ws.made()) == {entry["id"] for entry in ws.letters()}
-    letter = middle_letter(ws)
-    assert "Compiled anew." in (ws.out / "letters" / letter / "index.html").read_text(encoding="utf-8")
-    assert_same_site(ws.out, ws.clean())
-    compiled.unlink()
-
-
 def test_an_asset_edit_writes_the_asset_only(ws):
     css = ws.templates / "assets" / "edition.css"
     ws.edit(css, lambda t: t + "\n/* edited */\n")
@@ -700,6 +679,26 @@ def test_whole_edition_facts_read_the_same_in_another_process(ws, monkeypatch):
     assert "\nmade by kind: \n" in result.stderr + "\n", result.stderr
 
 
+def test_a_build_stopped_after_its_commit_leaves_no_store_of_the_site_before(ws, monkeypatch):
+    """The data files' pieces are copied from the live files at the places the store gives:
+    a store that described the site before the last commit would put them in the wrong place."""
+    letters = ws.letters()
+    ws.edit(ws.record(letters[5]["id"]), retitled("A title a good deal longer than before"))
+    ws.edit(ws.record(letters[30]["id"]), retitled("Short"))
+
+    def stopped(self):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patched:
+        patched.setattr(Writer, "tidy", stopped)  # (after the commit, before the store is saved)
+        with pytest.raises(KeyboardInterrupt):
+            ws.try_build()
+    assert not stores.store_path(ws.out).exists()
+    ws.edit(ws.record(letters[20]["id"]), text_edit("Afterwards"))
+    ws.build()
+    json.loads((ws.out / "data" / "letters.json").read_bytes())
+    assert_same_site(ws.out, ws.clean())
+
+
 def test_a_lost_store_means_a_clean_build(ws):
     stores.forget(ws.out)
     letter = middle_letter(ws)
@@ -792,10 +791,15 @@ def test_the_crew_makes_the_same_bytes_as_one_process(tmp_path, corpus, monkeypa
     alone_diagnostics = alone.build().diagnostics
     started = on_two_cores(monkeypatch)
     monkeypatch.setattr(recipe, "READINGS_HELD", 3)  # (most readings wait on disk: spill.Spill)
+    joined: list[dict] = []  # the pieces of the data files, as the join gets them
+    real_join = recipe._Build.join
+    monkeypatch.setattr(recipe._Build, "join", lambda self, site, pieces, *rest: (
+        joined.append(dict(pieces)), real_join(self, site, pieces, *rest))[1])
     ws = Workspace(tmp_path / "crew", corpus)
     outcome = ws.build()
     assert started == [2]  # one crew, for the reading and the making
     assert_same_site(ws.out, alone.out)
+    assert joined and all(isinstance(piece, tuple) for piece in joined[0].values())  # (spooled)
     assert [str(d).replace("/crew/", "/") for d in outcome.diagnostics] == \
         [str(d).replace("/alone/", "/") for d in alone_diagnostics]
     # and an incremental build whose work is shared (every letter page, for a template edit)

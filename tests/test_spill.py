@@ -34,3 +34,18 @@ def test_a_forked_process_reads_what_was_spilled_before_and_spills_into_a_file_o
     assert status == 0
     held["d"] = "fourth"
     assert [held.get(k) for k in "abcd"] == ["first", "second", None, "fourth"]
+
+
+def test_a_full_disk_names_the_folder_the_readings_wait_in(tmp_path, monkeypatch):
+    import errno
+
+    import pytest
+
+    held: Spill[str] = Spill(room=0, folder=tmp_path)
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OSError) as raised:
+        held["a"] = "text"
+    assert raised.value.filename == str(tmp_path)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable
 
-from jinja2 import FileSystemBytecodeCache, TemplateError
+from jinja2 import TemplateError
 
 from .. import fs
 from ..authority import check_ids
@@ -309,7 +309,7 @@ class _Build:
         self.diags: list[Diagnostic] = []
         self.outcome = Outcome([])
         self.crew: Crew | None = None
-        self.readings: Spill[Reading] = Spill(READINGS_HELD)
+        self.readings: Spill[Reading] = Spill(READINGS_HELD, _spill_folder(options.out))
         self.writer: Writer | None = None
         self.owner: dict[str, int] = {}
         """Letter id -> the process of the crew that read its text."""
@@ -684,7 +684,7 @@ class _Build:
             if not frame.get("exists"):
                 continue
             old = {item for item, _, _ in store.joined.get(joined.path, ())} \
-                if self._intact(joined.path) else set()
+                if self._intact_length(joined.path) else set()
             for item in frame["items"]:
                 piece = f"{joined.path}#{item}"
                 if item in old and not stale_path(piece):
@@ -704,7 +704,7 @@ class _Build:
         self.frame_made = Made()
         for joined in JOINED:
             self.frames[joined.path] = store.frames[joined.path]
-            if self.frames[joined.path].get("items") and not self._intact(joined.path):
+            if self.frames[joined.path].get("items") and not self._intact_length(joined.path):
                 return None
         place = _places(store.listed, tuple(self.frames[joined.path] for joined in JOINED))
         if not all(path in place for path in stale_paths):
@@ -754,8 +754,6 @@ class _Build:
             self.site = self.take_inventory(records)
         site = self.site
         env = environment(site.templates)
-        if self.o.write:  # (a template is compiled once, not in every process of every build)
-            env.bytecode_cache = _compiled_templates(self.o.out)
         made = Made()
         store = self.store
         last_use = {key: n for n, job in enumerate(jobs) if _letter_owned(job)
@@ -765,7 +763,7 @@ class _Build:
         known = site.known
         # (with a crew, a piece of a joined file waits in a spool file until the join, rather
         # than in memory and in the pipe; the few pieces of an edit stay in memory)
-        spooled = isinstance(self.writer, Writer) and self.crew is not None
+        spooled = isinstance(self.writer, Writer) and (self.crew is not None or self.crew_child)
         spool = self.writer.spool if spooled else _as_is
         for n, (job, i, key, path) in enumerate(jobs):
             self.tick()
@@ -789,7 +787,7 @@ class _Build:
                 name = joined.path
             seconds[name] = seconds.get(name, 0.0) + clock() - began
             if last_use.get(key) == n:  # its letter's files are made: its text is not needed
-                self.readings.pop(key, None)
+                self.readings.discard(key)
                 known.pop(("reading", key), None)
         if self.writer is not None and self.crew_child:
             made.pending = self.writer.take_pending()
@@ -824,7 +822,9 @@ class _Build:
             places: list[tuple[Any, int, int]] = []
             at = len(frame["head"])
             for item in frame["items"]:
-                piece = pieces.get(f"{joined.path}#{item}") or old_places[item]
+                piece = pieces.get(f"{joined.path}#{item}")
+                if piece is None:
+                    piece = old_places[item]
                 if places:
                     parts.append(joined.between)
                     at += len(joined.between)
@@ -852,7 +852,7 @@ class _Build:
         prefix = f"{path}#"
         at = {f"{prefix}{item}": n for n, (item, _, _) in enumerate(old)}
         changed = sorted((at[p], piece) for p, piece in pieces.items() if p in at)
-        length = self._intact(path)
+        length = self._intact_length(path)
         if not length or not isinstance(self.writer, Writer):
             return False
         site_file = str(self.o.out / path)
@@ -875,10 +875,10 @@ class _Build:
         pages[path] = (b"", made)
         return True
 
-    def _intact(self, path: str) -> int:
-        """The length of a joined file in the site when it is as the last build wrote it (as
-        long as the store's places of its pieces say), else 0: only then can its pieces be
-        copied from it."""
+    def _intact_length(self, path: str) -> int:
+        """The length of a joined file in the site when it is as long as the store's places of
+        its pieces say, else 0: only then are its pieces copied from it. (The store is removed
+        before a build commits, so it never describes a site it did not see built.)"""
         old, frame = self.store.joined.get(path), self.store.frames.get(path)
         if not old or not frame or "tail" not in frame:
             return 0
@@ -1063,6 +1063,9 @@ class _Build:
             if staged and o.search:
                 self.index(self.writer.folder, pages, written, removed, staged=True)
                 self.mark("indexed")
+            # (the store on disk describes the site before: a process stopped between the commit
+            # and the saving of the new store leaves none, and the next build is a clean one)
+            stores.forget(o.out)
             self.writer.commit()
             self.mark("live")
             self.writer.tidy()
@@ -1201,24 +1204,10 @@ def _frame(joined: Joined, read: Callable[..., Any], frame: dict[str, Any]) -> b
     return frame["head"] + b"\0" + frame["tail"]
 
 
-class _CompiledTemplates(FileSystemBytecodeCache):
-    """Jinja's bytecode cache in the store's folder, which a folder removed or not writable
-    does not fail: the template is then compiled again next time."""
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-def _compiled_templates(out: Path) -> _CompiledTemplates | None:
-    folder = stores.templates_path(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # (compiled in each process, then)
-        return None
-    return _CompiledTemplates(str(folder))
+def _spill_folder(out: Path) -> Path | None:
+    """Where readings wait on disk: beside the site (the system's temporary folder may be held
+    in memory), or in that folder when there is none yet."""
+    return out.parent if out.parent.is_dir() else None
 
 
 #: A piece of a joined file: its bytes, or where they are (file, start, size).

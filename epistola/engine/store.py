@@ -225,12 +225,6 @@ def store_path(out: Path) -> Path:
     return out.parent / STORE_FOLDER / f"{out.name or 'site'}.pickle"
 
 
-def templates_path(out: Path) -> Path:
-    """Where the templates compiled for the site in `out` are kept between processes (Jinja's
-    bytecode cache: each by its name and a digest of its source)."""
-    return out.parent / STORE_FOLDER / f"{out.name or 'site'}.templates"
-
-
 def _stamp() -> tuple[int, str]:
     return STORE_VERSION, code_fingerprint()
 

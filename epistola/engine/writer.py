@@ -120,8 +120,9 @@ class Writer:
     def put_parts(self, relative: str, parts: list[bytes | tuple[str, int, int]]) -> None:
         """A file made of bytes and of (file, start, size) ranges of other files: the pieces
         of a joined file from the spool files (`spool`), or from the file as it stands in the
-        site. The ranges are copied by the kernel (copy_file_range), never read into memory: a
-        data file of many megabytes, of which one letter's piece changed."""
+        site. The ranges are copied by the kernel (copy_file_range; where there is none, read
+        and written a few megabytes at a time), not read whole into memory: a data file of many
+        megabytes, of which one letter's piece changed."""
         target = self._target(relative)
         written = target if self.staged else f"{target}{PENDING}"
         size = 0
@@ -237,7 +238,8 @@ class Writer:
             threading.Thread(target=_unlink_all, args=(displaced,)).start()
 
     def _drop_spools(self) -> None:
-        """The spool files of every process of the build, whose pieces are in place now."""
+        """The spool files of every process of the build: their pieces are in place (tidy), or
+        the build is given up (abort)."""
         if self._spool is not None:
             self._spool.close()
             self._spool = None

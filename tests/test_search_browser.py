@@ -502,6 +502,30 @@ def test_a_filter_alone_lists_that_years_letters_in_date_order(large, page):
         {g: dict(c) for g, c in edition.counts(want).items() if c and g != "year"}
 
 
+def test_a_word_with_a_year_ticked_reads_only_that_years_segments_and_estimates_from_them(large,
+                                                                                       page):
+    """Segments follow the dates: a year is in one or two of them, and the others neither are
+    searched nor count towards the estimate (which once took the year's share of the searched
+    segment for every segment)."""
+    edition, base, folder = large
+    word = common_word(edition, (0.5, 0.8))
+    year_by_id = {letter.id: year_of(letter) for letter in edition.letters}
+    year = min(y for y in year_by_id.values() if y != "undated")
+    manifest = json.loads((folder / "site" / "pagefind" / "manifest.json").read_text(encoding="utf-8"))
+    holding_year = {s["path"].split("/")[1] for s in manifest["segments"] if s["years"].get(year)}
+    assert 0 < len(holding_year) < len(manifest["segments"]) / 2
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    open_search(page, base, q=word, year=year)
+    want = [i for i in edition.holding(word) if year_by_id[i] == year]
+    read = {u.split("/pagefind/letters/")[1].split("/")[0] for u in requested
+            if "/pagefind/letters/" in u and u.split("?")[0].endswith((".pf_index", ".pf_fragment"))}
+    assert read <= holding_year
+    assert letter_ids(page) == want[:10]
+    shown = int(re.search(r"([\d,]+) letters? found", status(page)).group(1).replace(",", ""))
+    assert abs(shown - len(want)) <= max(2, len(want) // 4), (status(page), len(want))
+
+
 # --- a letter changed --------------------------------------------------------------------------
 
 def unique_word(edition: Edition, start: int) -> tuple[str, str]:

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -474,8 +475,13 @@ class _Index:
         facets = Bundle({"facets.pf_json": pack_json({"values": labels.values, "totals": totals})})
         state.names["facets"] = self.put("facets", facets)
         self.runtime(state.language)
+        # (each segment's letters by year: a search page with a year ticked leaves out the
+        # segments without it, and estimates from the others by their share of it)
         segments = [{"path": f"letters/{s.name}/", "pages": len(s.ids),
-                     "first": s.keys[0][:10] if s.keys else "", "last": s.keys[-1][:10] if s.keys else ""}
+                     "first": s.keys[0][:10] if s.keys else "", "last": s.keys[-1][:10] if s.keys else "",
+                     "years": dict(sorted(Counter(
+                         year for i in s.ids if i in state.letters  # (not a letter removed since)
+                         for year in dict(state.letters[i][2]).get("year", ())).items()))}
                     for s in state.segments]
         names = state.names
         manifest = {

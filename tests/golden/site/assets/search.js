@@ -279,6 +279,16 @@ function passes(hit, filters, except = null) {
   return true;
 }
 
+/* The share of a segment's letters written in the years ticked (1 when none is, or when the
+   manifest does not say). */
+function yearShare(k, filters) {
+  const years = segments[k].years;
+  if (!filters.year.size || !years) return 1;
+  let n = 0;
+  for (const year of filters.year) n += years[year] || 0;
+  return n / segments[k].pages;
+}
+
 /* The order of the edition: segment, then place in it; a recent letter stands before the page
    it was placed before. */
 function compareOrder(a, b) {
@@ -410,13 +420,14 @@ class Run {
 
   async prepare() {
     if (!this.term) {
-      this.candidates = range(segments.length);
+      this.candidates = range(segments.length).filter((k) => yearShare(k, this.state.filters) > 0);
       this.candidates.forEach((k) => this.counts.set(k, segments[k].pages));
       if (recent) this.hits.push(...recentHits(range(recent.pages), null));
       return;
     }
     const [look, fresh] = await Promise.all([lookUp(this.term), this.searchRecent()]);
-    this.candidates = look.segments;
+    // (a segment with no letter of the years ticked holds no hit)
+    this.candidates = look.segments.filter((k) => yearShare(k, this.state.filters) > 0);
     this.counts = look.counts;
     this.single = searchWords(this.term).length === 1 && look.single;
     this.hits.push(...fresh);
@@ -505,23 +516,26 @@ class Run {
   }
 
   /* The letters found, or an estimate: the segments not searched yet are taken to hold hits in
-     the same proportion to the directory's count as those searched. */
+     the same proportion to the directory's count as those searched, for their share of the
+     years ticked (segments follow the dates: a year is in a few of them). */
   total() {
     if (this.everything) return manifest.letters;
     const n = this.filtered().length;
     if (this.complete) return n;
     if (this.exactTotal) return n + this.unsearched();
-    return Math.round(n + this.unsearched() * this.ratio());
+    return Math.round(n + this.unsearched((k) => yearShare(k, this.state.filters)) * this.ratio());
   }
 
-  unsearched() {
-    return this.candidates.filter((k) => !this.searched.has(k)).reduce((n, k) => n + (this.counts.get(k) || 0), 0);
+  unsearched(share = () => 1) {
+    return this.candidates.filter((k) => !this.searched.has(k))
+      .reduce((n, k) => n + (this.counts.get(k) || 0) * share(k), 0);
   }
 
-  /* Hits (with the filters) for each letter the directory counted in the segments searched. */
+  /* Hits (with the filters but the year's) for each letter the directory counted in the
+     segments searched. */
   ratio() {
     const counted = [...this.searched].reduce((n, k) => n + (this.counts.get(k) || 0), 0);
-    const hits = this.filtered().filter((h) => h.source === "segment").length;
+    const hits = this.hits.filter((h) => h.source === "segment" && passes(h, this.state.filters, "year")).length;
     return counted ? hits / counted : 0;
   }
 

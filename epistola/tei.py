@@ -739,7 +739,8 @@ _ENTITY_TAGS = {"persName": "person", "placeName": "place", "settlement": "place
                 "bloc": "place", "orgName": "organisation", "title": "work", "workName": "work",
                 "eventName": "event"}
 _RS_TYPES = {"person": "person", "persname": "person", "pers": "person", "persongrp": "person",
-             "people": "person", "persons": "person", "place": "place", "places": "place", "placename": "place", "location": "place",
+             "people": "person", "persons": "person", "place": "place", "places": "place",
+             "placename": "place", "location": "place",
              "settlement": "place", "org": "organisation", "orgname": "organisation",
              "organisation": "organisation", "organization": "organisation",
              "institution": "organisation", "orgs": "organisation", "work": "work",
@@ -1576,16 +1577,24 @@ def _named_by_entries(people: dict, entries: Iterable[Person]) -> dict:
         return people
 
     def named(party, register: str):
-        if party is None or party.ref is None or party.name != party.ref:
-            return party
-        name = names.get((register, party.ref))
-        return replace(party, name=name) if name else party
+        return _pointer_named(party, names, register)
 
     return {**people,
             "senders": tuple(named(c, c.register) for c in people["senders"]),
             "recipients": tuple(named(c, c.register) for c in people["recipients"]),
             "place": named(people["place"], "places"),
             "place_received": named(people["place_received"], "places")}
+
+
+def _pointer_named(party, names: dict[tuple[str, str], str], register: str,
+                   ref: str | None = None):
+    """A correspondent or place named by a pointer alone (the reader could give its name only
+    as its key), with the name of the entry it points at (under `ref`, when the pointer names
+    the entry by another key); any other party as it is."""
+    if party is None or party.ref is None or party.name != party.ref:
+        return party
+    name = names.get((register, ref or party.ref))
+    return replace(party, name=name) if name else party
 
 
 def _kind(source_desc) -> str:
@@ -2186,8 +2195,8 @@ def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
         if c.ref is None:
             return c
         ref = aliases.get(c.ref, c.ref)
-        name = names.get((c.register, ref), c.name) if c.name == c.ref else c.name
-        return c if (ref, name) == (c.ref, c.name) else replace(c, ref=ref, name=name)
+        named = _pointer_named(c, names, c.register, ref)
+        return named if ref == c.ref else replace(named, ref=ref)
 
     def fix(inlines: tuple[Inline, ...] | None):
         if inlines is None:

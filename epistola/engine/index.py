@@ -153,7 +153,8 @@ def update_index(folder: Path, out: Path, pages: dict[str, str], written: list[s
     """Bring the search index in `folder` (the staging folder of a new site when `fresh`, else
     the live site `out`) up to date after a build: `pages` maps the search documents
     (search_documents), or every file of the site, to the digest of its bytes; `written` and
-    `removed` are what the build changed, and `state` is what the last call returned (kept in the build store). Returns the diagnostics and the new state.
+    `removed` are what the build changed, and `state` is what the last call returned (kept in
+    the build store). Returns the diagnostics and the new state.
     What changed for the index is told by the digests of the search documents against those
     the state holds (so that builds whose index was left for later add up).
     `interrupted` is asked between steps and while Pagefind runs: when it says so, the index is
@@ -475,13 +476,10 @@ class _Index:
         facets = Bundle({"facets.pf_json": pack_json({"values": labels.values, "totals": totals})})
         state.names["facets"] = self.put("facets", facets)
         self.runtime(state.language)
-        # (each segment's letters by year: a search page with a year ticked leaves out the
-        # segments without it, and estimates from the others by their share of it)
         segments = [{"path": f"letters/{s.name}/", "pages": len(s.ids),
-                     "first": s.keys[0][:10] if s.keys else "", "last": s.keys[-1][:10] if s.keys else "",
-                     "years": dict(sorted(Counter(
-                         year for i in s.ids if i in state.letters  # (not a letter removed since)
-                         for year in dict(state.letters[i][2]).get("year", ())).items()))}
+                     "first": s.keys[0][:10] if s.keys else "",
+                     "last": s.keys[-1][:10] if s.keys else "",
+                     "years": _years_of(state, s.ids)}
                     for s in state.segments]
         names = state.names
         manifest = {
@@ -638,6 +636,14 @@ class _Index:
         if proc.returncode != 0:
             lines = [line for line in (stderr + stdout).splitlines() if line.strip()]
             raise self.fail(f"Pagefind failed: {lines[-1] if lines else proc.returncode}")
+
+
+def _years_of(state: _State, ids: Sequence[str]) -> dict[str, int]:
+    """A segment's letters by year: a search page with a year ticked leaves out the segments
+    without it, and estimates from the others by their share of it."""
+    years = Counter(year for i in ids if i in state.letters  # (not a letter removed since)
+                    for year in dict(state.letters[i][2]).get("year", ()))
+    return dict(sorted(years.items()))
 
 
 def _read_bundle(folder: Path) -> dict[str, bytes]:

@@ -37,4 +37,5 @@ class Kept(Generic[T]):
             return False
         if not self._by_identity:
             return known == key
-        return len(known) == len(key) and all(a is b for a, b in zip(known, key))  # type: ignore[arg-type]
+        return len(known) == len(key) and all(  # type: ignore[arg-type]
+            a is b for a, b in zip(known, key))

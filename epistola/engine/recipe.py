@@ -49,7 +49,7 @@ from .kept import Kept
 from .spill import Spill
 from .crew import Crew, cores, shared_counter
 from .store import FactTable, FileState, RecordState, Store
-from .writer import Writer
+from .writer import Part, Writer
 
 #: The templates shipped with Epistola.
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -284,7 +284,7 @@ class Made:
 
     pages: dict[str, tuple[tuple, str]] = field(default_factory=dict)
     facts: dict[tuple, Any] = field(default_factory=dict)
-    pieces: dict[str, "Part"] = field(default_factory=dict)
+    pieces: dict[str, Part] = field(default_factory=dict)
     pending: list[tuple[str, str]] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -1100,8 +1100,8 @@ class _Build:
         written.append(path)
         if isinstance(self.writer, Writer):
             self.writer.put_parts(path, parts)
-        elif self.writer is not None:  # (make_all's sink takes bytes)
-            self.writer.put(path, b"".join(map(_bytes_of, parts)))
+        elif self.writer is not None:  # (make_all's sink: no store, so no ranges, only bytes)
+            self.writer.put(path, b"".join(parts))  # type: ignore[arg-type]
 
     def index(self, folder: Path, pages: dict[str, tuple[bytes, str]], written: list[str],
               removed: list[str], staged: bool) -> None:
@@ -1210,26 +1210,12 @@ def _spill_folder(out: Path) -> Path | None:
     return out.parent if out.parent.is_dir() else None
 
 
-#: A piece of a joined file: its bytes, or where they are (file, start, size).
-Part = bytes | tuple[str, int, int]
-
-
 def _as_is(data: bytes) -> Part:
     return data
 
 
 def _length(part: Part) -> int:
     return len(part) if isinstance(part, bytes) else part[2]
-
-
-def _bytes_of(part: Part) -> bytes:
-    """A part's bytes (read from its file when it is a range: only where no Writer writes)."""
-    if isinstance(part, bytes):
-        return part
-    path, start, size = part
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        return handle.read(size)
 
 
 def _owners(todo: list, size: int) -> list[int]:

@@ -31,6 +31,8 @@ PENDING = ".epistola-new"
 DISPLACED = ".epistola-old"
 #: A file this large (bytes) is freed after the site is live, not while it is replaced.
 LARGE = 1 << 20
+#: A part of a file put_parts writes: bytes, or a range of another file (path, start, size).
+Part = bytes | tuple[str, int, int]
 
 
 def check_relative(relative: str) -> list[str]:
@@ -117,7 +119,7 @@ class Writer:
             if len(data) >= LARGE:
                 self._large.add(target)
 
-    def put_parts(self, relative: str, parts: list[bytes | tuple[str, int, int]]) -> None:
+    def put_parts(self, relative: str, parts: list[Part]) -> None:
         """A file made of bytes and of (file, start, size) ranges of other files: the pieces
         of a joined file from the spool files (`spool`), or from the file as it stands in the
         site. The ranges are copied by the kernel (copy_file_range; where there is none, read

@@ -40,6 +40,29 @@ def date_display(date: LetterDate) -> str:
     return "undated"
 
 
+#: How a TEI letter's date was arrived at (@evidence, @cert, a date read from the receipt),
+#: in words for the letter page; the other readings are plain from the date in words itself.
+_READING_WORDS = {
+    "internal": "dated from internal evidence",
+    "external": "dated from external evidence",
+    "conjecture": "date conjectured by the editors",
+    "not after its receipt": "dated by its receipt",
+}
+
+
+def date_reading(date: LetterDate) -> str | None:
+    """How the editors arrived at a date, in words, when the date in words does not say it:
+    "dated from internal evidence; certainty low"."""
+    said = []
+    for token in (date.reading or "").split(","):
+        token = token.strip()
+        if token in _READING_WORDS:
+            said.append(_READING_WORDS[token])
+        elif token.startswith("certainty "):
+            said.append(token.replace(" ", ": ", 1))
+    return "; ".join(said) or None
+
+
 _DATE_WORD = re.compile(r"[^\W_]+")
 
 

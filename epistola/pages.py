@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from . import anchors
 from .body import parse_inline
-from .display import (archive_anchor, archive_gloss, date_display, date_range_text, folio_text,
+from .display import (archive_anchor, archive_gloss, date_display, date_reading, date_range_text, folio_text,
                       citation_differs, normalised_citation, printed_differs, repository_name,
                       iso_display, join_names)
 from .letters import Summary
@@ -161,6 +161,8 @@ class LetterPage:
     """The letter's record (model.Letter)."""
     date_iso: str | None
     date_supplied: bool
+    date_reading: str | None
+    """How the editors dated the letter, when the date in words does not say it."""
     archive: ArchiveView | None
     physical: str | None
     text: LetterText
@@ -506,7 +508,8 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
         letter.in_reply_to in read("letters") else None
     return LetterPage(
         row=letter_row(read, letter_id, root), letter=reading.letter,
-        date_iso=letter.date.when, date_supplied=letter.date.supplied, archive=archive,
+        date_iso=letter.date.when, date_supplied=letter.date.supplied,
+        date_reading=date_reading(letter.date), archive=archive,
         physical=letter.physical, text=text, previous=letter_link(read, prev, root),
         next=letter_link(read, nxt, root),
         correspondence_with=join_names(list(dict.fromkeys(parties))),

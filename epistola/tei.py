@@ -388,6 +388,7 @@ def _letter_date(el, path: str, diags: list[Diagnostic]) -> LetterDate:
 
 
 UNDATED = "undated"
+RECEIPT_READING = "not after its receipt"
 
 
 def _written_by(received: LetterDate) -> LetterDate:
@@ -395,8 +396,8 @@ def _written_by(received: LetterDate) -> LetterDate:
     bound = received.when or received.not_after
     if bound is None:
         return LetterDate(text=UNDATED)
-    return LetterDate(text=received.text, not_after=bound, supplied=True,
-                      reading="not after its receipt")
+    # the letter itself gives no date: its text says so, and the page says how it was dated
+    return LetterDate(text=UNDATED, not_after=bound, supplied=True, reading=RECEIPT_READING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2038,9 +2039,16 @@ _REGISTER_OF_KIND = {"place": "places", "organisation": "organisations", "work":
 
 
 def named_forms(letter: Letter) -> tuple[tuple[str, str, str], ...]:
-    """(register, ref, spelling) of each naming of a place, body or work in a letter's text
-    and notes, in order (what entries_named_only needs of a letter)."""
+    """(register, ref, spelling) of each naming of a place, body or work in a letter's header
+    (a body as correspondent, the places of writing and receipt) and in its text and notes, in
+    order (what entries_named_only needs of a letter)."""
     out: list[tuple[str, str, str]] = []
+    for c in (*letter.senders, *letter.recipients):
+        if c.ref and c.register != "persons":
+            out.append((c.register, c.ref, c.name if c.name != c.ref else ""))
+    for place in (letter.place, letter.place_received):
+        if place is not None and place.ref:
+            out.append(("places", place.ref, place.name if place.name != place.ref else ""))
     for inline, parent in letter_inlines(letter):
         register = _REGISTER_OF_KIND.get(inline.kind)
         if register is not None and inline.text:
@@ -2181,8 +2189,8 @@ def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
     """A letter -> the same letter with its keys resolved against the registers' entries:
     - a key naming an entry by its other key (`persName/@key` naming a person's @n) becomes the
       entry's ref, in the correspondents and the text;
-    - a correspondent named by a pointer alone (`<persName ref="persons.xml#p12"/>`, whose
-      name the reader could only give as the key) takes the entry's name.
+    - a correspondent or a place named by a pointer alone (`<persName ref="persons.xml#p12"/>`,
+      whose name the reader could only give as the key) takes the entry's name.
     Made once for a build's registers, used for every TEI letter."""
     aliases: dict[str, str] = {}
     names: dict[tuple[str, str], str] = {}
@@ -2204,15 +2212,23 @@ def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
         return tuple(Inline(i.kind, aliases.get(i.text, i.text) if i.kind in ENTITY_KINDS else i.text,
                             i.n, fix(i.children) if i.children else ()) for i in inlines)
 
+    def place(p: Place | None) -> Place | None:
+        if p is None or p.ref is None:
+            return p
+        ref = aliases.get(p.ref, p.ref)
+        named = _pointer_named(p, names, "places", ref)
+        return named if ref == p.ref else replace(named, ref=ref)
+
     def resolve(letter: Letter) -> Letter:
-        senders = tuple(map(correspondent, letter.senders))
-        recipients = tuple(map(correspondent, letter.recipients))
+        parties = {"senders": tuple(map(correspondent, letter.senders)),
+                   "recipients": tuple(map(correspondent, letter.recipients)),
+                   "place": place(letter.place), "place_received": place(letter.place_received)}
         if not aliases:
-            if senders == letter.senders and recipients == letter.recipients:
+            if all(parties[k] == getattr(letter, k) for k in parties):
                 return letter
-            return replace(letter, senders=senders, recipients=recipients)
+            return replace(letter, **parties)
         return replace(
-            letter, senders=senders, recipients=recipients,
+            letter, **parties,
             blocks=tuple(Block(b.part, fix(b.inlines), b.line) for b in letter.blocks)
             if letter.blocks is not None else None,
             notes=tuple(replace(n, inlines=fix(n.inlines)) for n in letter.notes))

@@ -15,7 +15,8 @@ editors (a note whose mark the source lost, a person in the register no letter n
 
 Codes (stable; tests and editors rely on them):
 
-    person-unknown          a sender or recipient ref that is not in persons.yaml
+    person-unknown          a sender or recipient ref that is not in its register (persons.yaml,
+                            or organisations.yaml for a body)
     person-unused           an entry of persons.yaml that no letter names or mentions (warning)
     note-mark-undefined     a mark [^n] in the body with no definition [^n]: below it
     note-unanchored         a note with no mark in the body (warning)
@@ -149,8 +150,7 @@ def check_corpus(corpus: Corpus, edition_path: str = "edition.yaml",
     persons_path = corpus.register_paths.get("persons", "persons.yaml")
     people = "persons" not in unreadable.registers
     for letter in corpus.letters:
-        if people:
-            diags += _check_people(letter, corpus, persons_path)
+        diags += _check_people(letter, corpus, unreadable.registers)
         if letter.in_reply_to not in unreadable.records:
             diags += _check_reply(letter, corpus)
     diags += _check_numbers(corpus)
@@ -181,24 +181,29 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 # --- persons -------------------------------------------------------------------------------------
 
-def _check_people(letter: Summary, corpus: Corpus, persons_path: str) -> list[Diagnostic]:
+def _check_people(letter: Summary, corpus: Corpus, skipped: frozenset[str]) -> list[Diagnostic]:
+    """Each sender's and recipient's ref against the register it points into (persons, or
+    organisations for a body); a register in `skipped` could not be read, so is not asked."""
     diags = []
     for key, role, people in (("senders", "sender", letter.senders),
                               ("recipients", "recipient", letter.recipients)):
         for person in people:
-            if person.ref is None or person.ref in corpus.persons:
+            register = person.register
+            entries = corpus.registers.get(register, {})
+            if person.ref is None or person.ref in entries or register in skipped:
                 continue
-            by_name = sorted(p.ref for p in corpus.persons.values()
+            path = corpus.register_paths.get(register, f"{register}.yaml")
+            by_name = sorted(p.ref for p in entries.values()
                              if person.name in (p.name, p.full_name, *p.variants))
             if by_name:
                 hint = f"; did you mean '{by_name[0]}'?"
             else:
-                hint = _did_you_mean(person.ref, corpus.persons)
+                hint = _did_you_mean(person.ref, entries)
                 if not hint:
-                    hint = f"; add '{person.ref}' to {persons_path}"
+                    hint = f"; add '{person.ref}' to {path}"
             diags.append(error(letter.path, letter.line_of(key),
                                f"{role} '{person.name}' has ref '{person.ref}', which is not in "
-                               f"{persons_path}{hint}", "person-unknown"))
+                               f"{path}{hint}", "person-unknown"))
     return diags
 
 

@@ -72,6 +72,17 @@ def test_correspondents_given_by_a_pointer_alone_take_their_names_from_the_regis
     assert key_resolver(persons)(named).senders == named.senders
 
 
+def test_places_given_by_a_pointer_alone_take_their_names_from_the_register():
+    places, diags = read_tei_register((HERE / "places-by-key.xml").read_bytes(), "places-by-key.xml")
+    assert diags == [] and [p.ref for p in places] == ["pl-0001", "pl-0002"]
+    letter, _, _ = read("pointer-only.xml")
+    assert (letter.place.name, letter.place.ref) == ("pl-0001", "pl-0001")  # (all the file says)
+    resolved = key_resolver(places)(letter)
+    assert (resolved.place.name, resolved.place.ref) == ("Jena", "pl-0001")
+    # key="Weimar_Stadt" names the place by its @n
+    assert (resolved.place_received.name, resolved.place_received.ref) == ("Weimar", "pl-0002")
+
+
 def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, monkeypatch):
     import shutil
 
@@ -82,18 +93,21 @@ def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, 
     (editions / "letters").mkdir(parents=True)
     shutil.copy(HERE / "pointer-only.xml", editions / "letters" / "pointer-only.xml")
     shutil.copy(HERE / "key-n-persons.xml", editions / "key-n-persons.xml")
+    shutil.copy(HERE / "places-by-key.xml", editions / "places-by-key.xml")
     (editions / "edition.yaml").write_text(
         "title: Pointers\ncompilers: [A. Editor]\nyear: 2024\nlanguage: de\nlicence: CC0 1.0\n"
-        "letters: letters/*.xml\nregisters: [key-n-persons.xml]\n", encoding="utf-8")
+        "letters: letters/*.xml\nregisters: [key-n-persons.xml, places-by-key.xml]\n",
+        encoding="utf-8")
     outcome = recipe.build(editions, tmp_path / "site", search=False)
     assert [d for d in outcome.diagnostics if d.level == "error"] == []
     page = (tmp_path / "site" / "letters" / "pointer-only" / "index.html").read_text(encoding="utf-8")
     assert ">Friedrich Schiller</a>" in page and ">Johann Wolfgang von Goethe</a>" in page
     assert ">p0002<" not in page
+    assert ">Jena</a>" in page and "pl-0001<" not in page
 
 
 def test_a_letter_whose_receipt_alone_is_dated_was_written_by_then():
-    from epistola.display import date_display
+    from epistola.display import date_display, date_reading
 
     letter, diags, _ = read("received-only.xml")
     assert diags == []
@@ -101,6 +115,8 @@ def test_a_letter_whose_receipt_alone_is_dated_was_written_by_then():
     assert (date.when, date.not_before, date.not_after, date.supplied) == (
         None, None, "1899-05-12", True)
     assert date_display(date) == "not after 12 May 1899"
+    assert date.text == "undated"  # (the letter gives none; the receipt's date is no date of it)
+    assert date_reading(date) == "dated by its receipt"
     assert letter.key_lines["date"] == 17  # (a date problem points at the receipt's date)
     undated, _, _ = read("undated.xml")
     assert undated.date.text == "undated" and undated.date.sort_key == "9999"

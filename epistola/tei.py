@@ -1503,7 +1503,9 @@ def _correspondence(header, text_el, path: str, diags: list[Diagnostic],
                                  "; the senders are the title's authors" if senders else
                                  ", nor senders"), "tei-no-correspdesc"))
     for key, el in (("senders", sent[0] if sent else None),
-                    ("recipients", received[0] if received else None),
+                    # (names typed as addressees in the one action: that action's line)
+                    ("recipients", received[0] if received else
+                     sent[0] if sent and recipients else None),
                     ("date", date_el if date_el is not None else received_el),
                     ("related", _kid(corresp, "correspContext") if corresp is not None else None)):
         if el is not None:

@@ -128,6 +128,7 @@ def test_sender_and_addressee_in_one_action():
     assert [(c.name, c.ref) for c in letter.senders] == [("Ada Lovelace", "ada")]
     assert [(c.name, c.ref, c.role) for c in letter.recipients] == [("Charles Babbage", "babbage", "to")]
     assert letter.place.name == "London"
+    assert letter.key_lines["recipients"] == letter.key_lines["senders"] == 11  # (the one action)
     date = letter.date
     assert (date.text, date.not_before, date.not_after, date.supplied, date.reading) == (
         "[July 1843]", "1843-07-01", "1843-07-31", True, "certainty medium")
@@ -513,3 +514,33 @@ def _walk(inlines):
     for i in inlines:
         yield i
         yield from _walk(i.children)
+
+
+def test_persons_a_persons_index_lacks_are_taken_from_the_letters_with_a_warning(tmp_path,
+                                                                                   monkeypatch):
+    """A TEI edition as it stands: a correspondent the index has no entry for is no error that
+    stops the build; the person's page knows how the letters spell the name."""
+    import shutil
+
+    from epistola.engine import recipe
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    editions = tmp_path / "editions"
+    (editions / "letters").mkdir(parents=True)
+    for name in ("typed-names.xml", "key-n-letter.xml"):
+        shutil.copy(HERE / name, editions / "letters" / name)
+    shutil.copy(HERE / "key-n-persons.xml", editions / "key-n-persons.xml")
+    (editions / "edition.yaml").write_text(
+        "title: Strays\ncompilers: [A. Editor]\nyear: 2024\nlanguage: en\nlicence: CC0 1.0\n"
+        "letters: letters/*.xml\nregisters: [key-n-persons.xml]\n", encoding="utf-8")
+    outcome = recipe.build(editions, tmp_path / "site", search=False)
+    found = [(d.level, d.code, d.message) for d in outcome.diagnostics if d.level != "note"]
+    assert [(level, code) for level, code, _ in found
+            if code != "export-no-date"] == [("warning", "entry-unknown")]
+    assert "2 persons named in the letters but not in this index" in found[-1][2]
+    assert "(ada, babbage)" in found[-1][2]
+    assert outcome.entries["persons"] == 4  # (Goethe and Schiller from the index)
+    page = (tmp_path / "site" / "letters" / "typed-names" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../persons/ada/">Ada Lovelace</a>' in page
+    person = (tmp_path / "site" / "persons" / "babbage" / "index.html").read_text(encoding="utf-8")
+    assert "Charles Babbage" in person

@@ -517,14 +517,22 @@ class _Build:
         """The corpus of the letters and the entries, with what its making found and the
         digests of the entries it took from the letters alone."""
         entries = self.entries
+        own_lists = [s.entries for s in summaries]
         derived: list[Person] = []
-        if not any(e.register == "persons" for e in entries):  # persons from the letters' markup
-            derived = persons_from_forms([s.entries for s in summaries],
-                                         [s.person_forms for s in summaries])
+        strays: list[Person] = []
+        indexed = {e.ref for e in entries if e.register == "persons"}
+        if not indexed:  # persons from the letters' markup
+            derived = persons_from_forms(own_lists, [s.person_forms for s in summaries])
+        else:  # the persons a TEI letter names that the index lacks, from the letters' markup
+            strays = persons_from_forms(own_lists, [
+                [form for form in s.person_forms if form[0] not in indexed] for s in summaries])
         # named in the letters and kept in their own lists only, or named and described nowhere
-        missing = entries_missing_from(entries + derived, [s.entries for s in summaries])
-        unknown = entries_named_only(entries + derived + missing,
+        missing = entries_missing_from(entries + derived, own_lists)
+        unknown = entries_named_only(entries + derived + strays + missing,
                                      [s.named_forms for s in summaries])
+        listed = {e.ref for own in own_lists for e in own if e.register == "persons"}
+        missing += [p for p in strays if p.ref in listed]
+        unknown += [p for p in strays if p.ref not in listed]
         derived += missing + unknown
         corpus, diags = build_corpus(self.edition, summaries, entries + derived,
                                      self.register_paths)

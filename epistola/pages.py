@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup
 
-from . import anchors
+from . import anchors, tei
 from .body import parse_inline
 from .display import (archive_anchor, archive_gloss, date_display, date_reading, date_range_text, folio_text,
                       citation_differs, normalised_citation, printed_differs, repository_name,
@@ -175,6 +175,8 @@ class LetterPage:
     correspondence_count: int
     in_reply_to: LetterLink | None
     replies: tuple[LetterLink, ...]
+    context: tuple[ContextLink, ...]
+    """The letters the source's own context names (TEI correspContext), beyond the reply above."""
     citation: str
     note_citations: Mapping[int, str]
     note_archives: Mapping[int, tuple[tuple[str, str], ...]]
@@ -307,6 +309,53 @@ def publication_date(read: Read) -> str | None:
 def letter_label(letter: Summary) -> str:
     number = f"No. {letter.number}" if letter.number is not None else letter.title
     return f"{number} ({date_display(letter.date)})"
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLink:
+    """A letter the source's context names: in this edition (linked to its page), on the web
+    (linked there), or known only by its label."""
+
+    relation: str
+    """"Previous letter in this correspondence"."""
+    label: str
+    url: str | None
+
+
+#: correspContext relations in words (tei._related_type's vocabulary).
+_RELATIONS = {"previous": "Previous letter", "next": "Next letter",
+              "previous-in-corresp": "Previous letter in this correspondence",
+              "next-in-corresp": "Next letter in this correspondence",
+              "reply-to": "In reply to", "replied-by": "Answered by"}
+
+
+def context_links(read: Read, letter: Summary, shown: set[str], root: str
+                  ) -> tuple[ContextLink, ...]:
+    """The source's context refs, each once, but for letters the page already links as replies
+    (`shown`). Only an http(s) address is linked outward: the target is the source's text."""
+    ids = read("letters")
+    out = []
+    for r in letter.related:
+        relation = _RELATIONS.get(r.type) or _words(r.type)
+        target = r.target
+        own = tei.letter_id(target.split("?")[0]) if "://" in target else None
+        if own in ids:  # the URL of one of the edition's own letters
+            target = own
+        if target in shown:
+            continue
+        if target in ids:
+            link = letter_link(read, target, root)
+            out.append(ContextLink(relation, r.label or link.label, link.url))
+        else:
+            web = urlsplit(r.target).scheme in ("http", "https")
+            out.append(ContextLink(relation, r.label or r.target, r.target if web else None))
+    return tuple(dict.fromkeys(out))
+
+
+def _words(name: str) -> str:
+    """"belongsToCorrespondence", "belongs_to-correspondence" -> "Belongs to correspondence"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")
+    return " ".join(words.split()).capitalize()
 
 
 def letter_link(read: Read, letter_id: str | None, root: str) -> LetterLink | None:
@@ -506,6 +555,7 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
                        "application/tei+xml"),)
     replied = letter.in_reply_to if letter.in_reply_to and \
         letter.in_reply_to in read("letters") else None
+    replies = read("replies", letter_id)
     return LetterPage(
         row=letter_row(read, letter_id, root), letter=reading.letter,
         date_iso=letter.date.when, date_supplied=letter.date.supplied,
@@ -516,7 +566,8 @@ def letter_page(read: Read, letter_id: str, root: str) -> LetterPage:
         correspondence_previous=letter_link(read, cprev, root),
         correspondence_next=letter_link(read, cnext, root), correspondence_count=count,
         in_reply_to=letter_link(read, replied, root),
-        replies=tuple(letter_link(read, r, root) for r in read("replies", letter_id)),
+        replies=tuple(letter_link(read, r, root) for r in replies),
+        context=context_links(read, letter, {replied, *replies} - {None}, root),
         citation=letter_citation(edition, letter),
         note_citations={n.n: letter_citation(edition, letter, "#" + anchors.note_id(n.n), n.n)
                         for n in reading.notes},

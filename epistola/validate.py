@@ -28,7 +28,8 @@ Codes (stable; tests and editors rely on them):
     date-text-mismatch      the normalised date contradicts the year or month printed in date.text
     date-after-source       the letter is dated after the printed collection was published
     date-supplied-unflagged brackets in the printed date but no `supplied: true` (warning)
-    reply-unknown           in_reply_to names no letter of the edition
+    reply-unknown           in_reply_to names no letter of the edition (a warning for a TEI letter,
+                            whose correspContext may point outside the edition)
     reply-self              a letter that answers itself
     reply-before-original   a reply dated before the letter it answers (warning)
     number-duplicate        two letters with one printed number (warning)
@@ -347,6 +348,11 @@ def _check_reply(letter: Summary, corpus: Corpus) -> list[Diagnostic]:
         return [error(path, line, f"letter '{letter.id}' is recorded as a reply to itself; set "
                       "in_reply_to to the letter it answers, or null", "reply-self")]
     original = corpus.by_id.get(target)
+    if original is None and letter.path.endswith(".xml"):
+        # a TEI letter's correspContext may point at a letter another edition holds, or one not
+        # yet edited: said, but the page simply names no letter it answers
+        return [warning(path, line, f"the letter this one answers, '{target}', is not in the "
+                        "edition; its page links to no letter it answers", "reply-unknown")]
     if original is None:
         hint = _did_you_mean(target, (i for i in corpus.by_id if i != letter.id))
         return [error(path, line, f"in_reply_to '{target}' names no letter of the edition (no "

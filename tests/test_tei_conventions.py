@@ -83,24 +83,34 @@ def test_places_given_by_a_pointer_alone_take_their_names_from_the_register():
     assert (resolved.place_received.name, resolved.place_received.ref) == ("Weimar", "pl-0002")
 
 
-def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, monkeypatch):
+def built(tmp_path, letters: list[str], registers: list[str]):
+    """An edition of these fixture letters and registers, built: (the outcome, the site)."""
     import shutil
 
     from epistola.engine import recipe
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     editions = tmp_path / "editions"
     (editions / "letters").mkdir(parents=True)
-    shutil.copy(HERE / "pointer-only.xml", editions / "letters" / "pointer-only.xml")
-    shutil.copy(HERE / "key-n-persons.xml", editions / "key-n-persons.xml")
-    shutil.copy(HERE / "places-by-key.xml", editions / "places-by-key.xml")
+    for name in letters:
+        shutil.copy(HERE / name, editions / "letters" / name)
+    for name in registers:
+        shutil.copy(HERE / name, editions / name)
     (editions / "edition.yaml").write_text(
-        "title: Pointers\ncompilers: [A. Editor]\nyear: 2024\nlanguage: de\nlicence: CC0 1.0\n"
-        "letters: letters/*.xml\nregisters: [key-n-persons.xml, places-by-key.xml]\n",
-        encoding="utf-8")
-    outcome = recipe.build(editions, tmp_path / "site", search=False)
+        "title: Conventions\ncompilers: [A. Editor]\nyear: 2024\nlanguage: en\n"
+        f"licence: CC0 1.0\npublished: '2024-01-01'\nletters: letters/*.xml\n"
+        f"registers: [{', '.join(registers)}]\n", encoding="utf-8")
+    return recipe.build(editions, tmp_path / "site", search=False), tmp_path / "site"
+
+
+def page_of(site, letter_id: str) -> str:
+    return (site / "letters" / letter_id / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_built_letter_names_correspondents_given_by_a_pointer_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    outcome, site = built(tmp_path, ["pointer-only.xml"], ["key-n-persons.xml", "places-by-key.xml"])
     assert [d for d in outcome.diagnostics if d.level == "error"] == []
-    page = (tmp_path / "site" / "letters" / "pointer-only" / "index.html").read_text(encoding="utf-8")
+    page = page_of(site, "pointer-only")
     assert ">Friedrich Schiller</a>" in page and ">Johann Wolfgang von Goethe</a>" in page
     assert ">p0002<" not in page
     assert ">Jena</a>" in page and "pl-0001<" not in page
@@ -520,27 +530,32 @@ def test_persons_a_persons_index_lacks_are_taken_from_the_letters_with_a_warning
                                                                                    monkeypatch):
     """A TEI edition as it stands: a correspondent the index has no entry for is no error that
     stops the build; the person's page knows how the letters spell the name."""
-    import shutil
-
-    from epistola.engine import recipe
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    editions = tmp_path / "editions"
-    (editions / "letters").mkdir(parents=True)
-    for name in ("typed-names.xml", "key-n-letter.xml"):
-        shutil.copy(HERE / name, editions / "letters" / name)
-    shutil.copy(HERE / "key-n-persons.xml", editions / "key-n-persons.xml")
-    (editions / "edition.yaml").write_text(
-        "title: Strays\ncompilers: [A. Editor]\nyear: 2024\nlanguage: en\nlicence: CC0 1.0\n"
-        "letters: letters/*.xml\nregisters: [key-n-persons.xml]\n", encoding="utf-8")
-    outcome = recipe.build(editions, tmp_path / "site", search=False)
+    outcome, site = built(tmp_path, ["typed-names.xml", "key-n-letter.xml"], ["key-n-persons.xml"])
     found = [(d.level, d.code, d.message) for d in outcome.diagnostics if d.level != "note"]
-    assert [(level, code) for level, code, _ in found
-            if code != "export-no-date"] == [("warning", "entry-unknown")]
-    assert "2 persons named in the letters but not in this index" in found[-1][2]
-    assert "(ada, babbage)" in found[-1][2]
+    assert [(level, code) for level, code, _ in found] == [("warning", "entry-unknown")]
+    assert "2 persons named in the letters but not in this index" in found[0][2]
+    assert "(ada, babbage)" in found[0][2]
     assert outcome.entries["persons"] == 4  # (Goethe and Schiller from the index)
-    page = (tmp_path / "site" / "letters" / "typed-names" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../../persons/ada/">Ada Lovelace</a>' in page
-    person = (tmp_path / "site" / "persons" / "babbage" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../persons/ada/">Ada Lovelace</a>' in page_of(site, "typed-names")
+    person = (site / "persons" / "babbage" / "index.html").read_text(encoding="utf-8")
     assert "Charles Babbage" in person
+
+
+def test_a_tei_letter_answering_a_letter_outside_the_edition_is_built(tmp_path, monkeypatch):
+    """correspContext may point at a letter of another edition: a warning, not an error."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    outcome, site = built(tmp_path, ["context-refs.xml", "context-web.xml"], [])
+    found = [(d.level, d.code) for d in outcome.diagnostics if d.level != "note"]
+    assert ("warning", "reply-unknown") in found
+    assert not [d for d in outcome.diagnostics if d.level == "error"]
+    # the source's context on the page: the edition's own letters linked there, whatever form
+    # the pointer takes; a web address linked to; anything else named only
+    assert '<li>Next letter: <a href="../../letters/l4/">Brief 4</a></li>' in page_of(site, "l3")
+    assert "<li>Previous letter in this correspondence: Brief 1</li>" in page_of(site, "l3")
+    web = page_of(site, "l4")
+    assert ('<li>Previous letter in this correspondence: <a href="../../letters/l3/">Brief 3</a>'
+            '</li>') in web
+    assert ('<li>Belongs to correspondence: <a href="https://other.example/corr/7">A – B</a>'
+            '</li>') in web
+    assert "<li>Next letter: Brief 5</li>" in web and "javascript:" not in web

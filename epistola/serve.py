@@ -550,7 +550,8 @@ def run_serve(editions: Path, out: Path, port: int, strict: bool, templates: Pat
 
     def build(taken: Snapshot) -> list[Diagnostic]:
         first = kept["store"] is None
-        options = Options(editions, out, folder, write=True, strict=strict, search=first)
+        options = Options(editions, out, folder, write=True, strict=strict, search=first,
+                          seen=taken)
         try:
             with fs.build_lock(out):
                 outcome, store = run(options, kept["store"])

@@ -76,6 +76,10 @@ class Options:
     strict: bool = False
     search: bool = True
     """False leaves the search index out (benchmarks, serve before its deferred index)."""
+    seen: frozenset | None = None
+    """What serve's watcher saw of the watched files just before this build, (path, mtime_ns,
+    ctime_ns, size, inode) each (serve.snapshot): the records' stats are taken from it, not
+    looked up again. A file it does not hold is looked at."""
 
 
 @dataclass
@@ -384,9 +388,11 @@ class _Build:
         records: dict[str, RecordState | None] = {}
         todo: list[tuple[str, str, tuple | None, str]] = []
         self.file_of: dict[str, str] = {}
+        seen = {entry[0]: (entry[3], entry[1], entry[4], entry[2]) for entry in self.o.seen} \
+            if self.o.seen is not None else {}
         for path, shown in fs.letter_files(self.o.editions, self.edition.letters):
             self.file_of[shown] = path
-            stat = _stat(path)
+            stat = seen.get(path) or _stat(path)
             known = store.records.get(shown)
             if known is not None and stat is not None and known.stat == stat \
                     and known.names == context:

@@ -1,4 +1,5 @@
-"""The one place that creates the Jinja environment: autoescape on, undefined names fail loudly.
+"""The one place that creates the Jinja environment: autoescape on, undefined names fail loudly;
+and the one place that says how a templates folder's scripts and style sheets are shipped.
 
 Templates are given as text (name -> source), read from disk by the command that builds, so
 rendering stays a pure function of the corpus and the templates.
@@ -10,9 +11,25 @@ import traceback
 from functools import lru_cache
 from typing import Mapping
 
+import rcssmin
+import rjsmin
 from jinja2 import Environment, FunctionLoader, StrictUndefined, TemplateError
 
 from .diagnostics import Diagnostic, error
+
+
+def shipped(name: str, data: bytes) -> bytes:
+    """An asset as the site serves it: a script or style sheet without its comments and spare
+    white space (the templates folder keeps them: it is what editors read and change), anything
+    else, and an asset already minified (*.min.js), as it is. The search page's scripts are
+    what a reader downloads before a first result, so every kilobyte counts."""
+    if name.endswith((".min.js", ".min.css")):
+        return data
+    if name.endswith((".js", ".mjs")):
+        return rjsmin.jsmin(data)
+    if name.endswith(".css"):
+        return rcssmin.cssmin(data)
+    return data
 
 
 def environment(templates: Mapping[str, str]) -> Environment:

@@ -474,10 +474,13 @@ def test_a_template_edit_remakes_the_pages_of_that_template(ws):
 
 def test_an_asset_edit_writes_the_asset_only(ws):
     css = ws.templates / "assets" / "edition.css"
-    ws.edit(css, lambda t: t + "\n/* edited */\n")
+    ws.edit(css, lambda t: t + "\n.edited { color: #123456; }\n")
     assert ws.made() == {"assets/edition.css"}
-    assert (ws.out / "assets" / "edition.css").read_text(encoding="utf-8").endswith("/* edited */\n")
+    assert (ws.out / "assets" / "edition.css").read_text(encoding="utf-8").endswith(
+        ".edited{color:#123456}")
     assert_same_site(ws.out, ws.clean())
+    ws.edit(css, lambda t: t + "\n/* a comment only: nothing shipped changes */\n")
+    assert ws.made() == set()
 
 
 @pytest.mark.parametrize("template, old, new, record, change", [

@@ -234,8 +234,9 @@ def test_a_template_change_rebuilds(tmp_path):
             encoding="utf-8")
         wait_for("the edited template", lambda: "Freshly edited template." in fetch(server.url + "about/")[1])
         css = templates / "assets" / "edition.css"
-        css.write_text(css.read_text(encoding="utf-8") + "\n/* edited asset */\n", encoding="utf-8")
-        wait_for("the edited asset", lambda: "edited asset" in fetch(server.url + "assets/edition.css")[1])
+        css.write_text(css.read_text(encoding="utf-8") + "\n.edited-asset { color: red; }\n",
+                       encoding="utf-8")
+        wait_for("the edited asset", lambda: ".edited-asset" in fetch(server.url + "assets/edition.css")[1])
         about.write_text(about.read_text(encoding="utf-8").replace("Freshly edited template.",
                                                                    "{{ no_such_value }}"),
                          encoding="utf-8")

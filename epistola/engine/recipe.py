@@ -40,7 +40,7 @@ from ..records import is_iso_date, parse_edition, parse_letter, parse_register
 from ..tei import (key_resolver, entries_missing_from, entries_named_only, merge_entries,
                    persons_from_forms, read_tei_letter, read_tei_register)
 from ..site import BY_DIGEST, Site
-from ..templating import environment, template_diagnostic
+from ..templating import environment, shipped, template_diagnostic
 from ..validate import Unreadable, check_corpus, check_edition_files, check_letter
 from . import collector
 from . import store as stores
@@ -191,7 +191,8 @@ def load_templates(folder: Path) -> tuple[dict[str, str], dict[str, bytes], list
                     diags.append(exc.diagnostic)
                     continue
                 if data is not None:
-                    assets[path.relative_to(asset_folder).as_posix()] = data
+                    name = path.relative_to(asset_folder).as_posix()
+                    assets[name] = shipped(name, data)
     return templates, assets, diags
 
 

@@ -63,7 +63,7 @@ MANIFEST = "manifest.json"
 #: How the bundles are written: an index written another way is made again in whole.
 FORM = 3
 #: Most letters in one segment.
-SEGMENT_LETTERS = 2000
+SEGMENT_LETTERS = 1500
 #: Most letters in the recent bundle before it is folded into its segments.
 RECENT_LETTERS = 100
 #: The facet groups, as the search page shows them.

@@ -11,7 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 from .ingest.names import CYRILLIC, transliterate
-from .model import ArchiveRef, LetterDate
+from .model import RECEIPT_READING, ArchiveRef, LetterDate
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -46,7 +46,7 @@ _READING_WORDS = {
     "internal": "dated from internal evidence",
     "external": "dated from external evidence",
     "conjecture": "date conjectured by the editors",
-    "not after its receipt": "dated by its receipt",
+    RECEIPT_READING: "dated by its receipt",
 }
 
 

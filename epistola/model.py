@@ -58,6 +58,10 @@ class Correspondent:
     Committee as sender or addressee)."""
 
 
+#: LetterDate.reading of a letter dated only by its receipt (a TEI header that dates no sending).
+RECEIPT_READING = "not after its receipt"
+
+
 @by_fields
 @dataclass(frozen=True, slots=True)
 class LetterDate:

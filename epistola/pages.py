@@ -27,9 +27,9 @@ from markupsafe import Markup
 
 from . import anchors, tei
 from .body import parse_inline
-from .display import (archive_anchor, archive_gloss, date_display, date_reading, date_range_text, folio_text,
-                      citation_differs, normalised_citation, printed_differs, repository_name,
-                      iso_display, join_names)
+from .display import (archive_anchor, archive_gloss, date_display, date_reading, date_range_text,
+                      folio_text, citation_differs, normalised_citation, printed_differs,
+                      repository_name, iso_display, join_names)
 from .letters import Summary
 from .markup import LetterText, inline_html, letter_text
 from .model import REGISTERS, ArchiveRef, Correspondent, Edition, Person

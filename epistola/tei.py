@@ -32,8 +32,8 @@ from .diagnostics import Diagnostic, error, warning
 from .frozen import FrozenMap
 from .languages import language_tag
 from .model import (
-    ArchiveRef, Correspondent, Letter, LetterDate, Note, Person, Place, Related, Revision,
-    SourceSpan,
+    RECEIPT_READING, ArchiveRef, Correspondent, Letter, LetterDate, Note, Person, Place, Related,
+    Revision, SourceSpan,
 )
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -388,7 +388,6 @@ def _letter_date(el, path: str, diags: list[Diagnostic]) -> LetterDate:
 
 
 UNDATED = "undated"
-RECEIPT_READING = "not after its receipt"
 
 
 def _written_by(received: LetterDate) -> LetterDate:
@@ -2201,12 +2200,13 @@ def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
             aliases.setdefault(alias, entry.ref)
         names.setdefault((entry.register, entry.ref), entry.name)
 
-    def correspondent(c: Correspondent) -> Correspondent:
-        if c.ref is None:
-            return c
-        ref = aliases.get(c.ref, c.ref)
-        named = _pointer_named(c, names, c.register, ref)
-        return named if ref == c.ref else replace(named, ref=ref)
+    def resolved(party, register: str):
+        """A correspondent or place with its key resolved and, given by a pointer alone, named."""
+        if party is None or party.ref is None:
+            return party
+        ref = aliases.get(party.ref, party.ref)
+        named = _pointer_named(party, names, register, ref)
+        return named if ref == party.ref else replace(named, ref=ref)
 
     def fix(inlines: tuple[Inline, ...] | None):
         if inlines is None:
@@ -2214,17 +2214,11 @@ def key_resolver(entries: Iterable[Person]) -> Callable[[Letter], Letter]:
         return tuple(Inline(i.kind, aliases.get(i.text, i.text) if i.kind in ENTITY_KINDS else i.text,
                             i.n, fix(i.children) if i.children else ()) for i in inlines)
 
-    def place(p: Place | None) -> Place | None:
-        if p is None or p.ref is None:
-            return p
-        ref = aliases.get(p.ref, p.ref)
-        named = _pointer_named(p, names, "places", ref)
-        return named if ref == p.ref else replace(named, ref=ref)
-
     def resolve(letter: Letter) -> Letter:
-        parties = {"senders": tuple(map(correspondent, letter.senders)),
-                   "recipients": tuple(map(correspondent, letter.recipients)),
-                   "place": place(letter.place), "place_received": place(letter.place_received)}
+        parties = {"senders": tuple(resolved(c, c.register) for c in letter.senders),
+                   "recipients": tuple(resolved(c, c.register) for c in letter.recipients),
+                   "place": resolved(letter.place, "places"),
+                   "place_received": resolved(letter.place_received, "places")}
         if not aliases:
             if all(parties[k] == getattr(letter, k) for k in parties):
                 return letter
